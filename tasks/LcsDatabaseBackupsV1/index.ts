@@ -1,0 +1,4 @@
+import { runTask } from '../common/runner';
+import { findNewestBackup } from './findNewestBackup';
+
+void runTask(findNewestBackup);

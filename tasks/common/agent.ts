@@ -1,0 +1,127 @@
+/**
+ * Everything that touches azure-pipelines-task-lib lives here, so the rest of the code is
+ * tested without the agent.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tl from 'azure-pipelines-task-lib/task';
+import { InputError } from './errors';
+import { InputSource } from './settings';
+import { NetworkSettings, proxyDisplayUrl } from './network';
+import { neutralize } from './sanitize';
+
+/**
+ * A connection's credentials, read from ENDPOINT_AUTH_<id> as a whole. task-lib's
+ * getEndpointAuthorizationParameter writes every value it reads, the password included, to
+ * debug output; reading the JSON does not, and lets us mask the password first.
+ */
+function endpointAuthorization(id: string): { scheme?: string; parameters: Record<string, string> } {
+  let auth: tl.EndpointAuthorization | undefined;
+  try {
+    auth = tl.getEndpointAuthorization(id, true);
+  } catch {
+    throw new InputError(`The credentials of service connection ${id} could not be read.`, 'Edit the service connection and save it again.');
+  }
+  const parameters: Record<string, string> = {};
+  for (const [key, value] of Object.entries(auth?.parameters ?? {})) {
+    if (typeof value === 'string') {
+      parameters[key.toLowerCase()] = value;
+    }
+  }
+  if (parameters.password) {
+    tl.setSecret(parameters.password);
+  }
+  return { scheme: auth?.scheme, parameters };
+}
+
+/** Inputs and service connections as the agent hands them over. */
+export const agentInputs: InputSource = {
+  getInput: (name) => tl.getInput(name, false),
+  getEndpoint: (id) => {
+    const auth = endpointAuthorization(id);
+    return {
+      url: tl.getEndpointUrl(id, true),
+      apiUrl: tl.getEndpointDataParameter(id, 'apiurl', true),
+      scheme: auth.scheme,
+      username: auth.parameters.username,
+      password: auth.parameters.password,
+      clientId: auth.parameters.clientid,
+    };
+  },
+};
+
+/** The agent's proxy and certificate settings. */
+export function agentNetworkSettings(): NetworkSettings {
+  const proxyPassword = tl.getVariable('Agent.ProxyPassword');
+  if (proxyPassword) {
+    tl.setSecret(proxyPassword);
+  }
+  const certPassword = tl.getVariable('Agent.ClientCertPassword');
+  if (certPassword) {
+    tl.setSecret(certPassword);
+  }
+  const cert = tl.getHttpCertConfiguration();
+  return {
+    proxyFor: (url) => {
+      let config: tl.ProxyConfiguration | null;
+      try {
+        config = tl.getHttpProxyConfiguration(url);
+      } catch {
+        throw new InputError(
+          'The agent\'s proxy bypass list (Agent.ProxyBypassList) is not a list of valid regular expressions.',
+          'Fix the agent\'s .proxybypass file.',
+        );
+      }
+      return config ? { formattedUrl: config.proxyFormattedUrl, displayUrl: proxyDisplayUrl(config.proxyUrl) } : undefined;
+    },
+    cert: cert
+      ? { caFile: cert.caFile, certFile: cert.certFile, keyFile: cert.keyFile, passphrase: cert.passphrase }
+      : undefined,
+    extraCaFile: process.env.NODE_EXTRA_CA_CERTS,
+  };
+}
+
+/** A line for the log. Every caller passes text it built; remote parts are neutralized again here. */
+export function info(line: string): void {
+  console.log(neutralize(line, 4000));
+}
+
+export function warn(line: string): void {
+  tl.warning(neutralize(line, 4000));
+}
+
+export function debug(line: string): void {
+  tl.debug(neutralize(line, 4000));
+}
+
+export const setSecret = tl.setSecret;
+
+/** Publishes an output variable (`isOutput=true`), readable as `$(<step name>.<name>)`. */
+export function setOutput(name: string, value: string, isSecret = false): void {
+  tl.setVariable(name, value, isSecret, true);
+}
+
+/** Writes Markdown to the agent's temp directory and attaches it as a summary tab. */
+export function attachSummary(title: string, fileName: string, markdown: string): string | undefined {
+  const dir = tl.getVariable('Agent.TempDirectory');
+  if (!dir) {
+    tl.debug('Agent.TempDirectory is not set: no summary tab.');
+    return undefined;
+  }
+  const file = path.join(dir, fileName);
+  fs.writeFileSync(file, markdown, 'utf8');
+  tl.addAttachment('Distributedtask.Core.Summary', title, file);
+  return file;
+}
+
+export function succeed(message: string): void {
+  tl.setResult(tl.TaskResult.Succeeded, message);
+}
+
+export function succeedWithIssues(message: string): void {
+  tl.setResult(tl.TaskResult.SucceededWithIssues, message);
+}
+
+export function fail(message: string): void {
+  tl.setResult(tl.TaskResult.Failed, neutralize(message, 4000));
+}

@@ -1,0 +1,50 @@
+/**
+ * Failures a user can cause or meet. Each carries what happened and what to do next, so the
+ * runner can end the task with one readable line instead of a stack trace.
+ */
+export class TaskFailure extends Error {
+  constructor(
+    message: string,
+    /** The user's next step, written as an instruction. */
+    readonly advice?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  /** The single line the pipeline log shows. */
+  get userMessage(): string {
+    return this.advice ? `${this.message} ${this.advice}` : this.message;
+  }
+}
+
+/** A task input or connection field is missing or malformed; raised before any request. */
+export class InputError extends TaskFailure {}
+
+/** Microsoft Entra ID refused to issue a token, or could not be reached. */
+export class SignInError extends TaskFailure {
+  constructor(
+    message: string,
+    advice: string | undefined,
+    readonly entraCode?: number,
+  ) {
+    super(message, advice);
+  }
+}
+
+/** The LCS API answered with an error, or with something that is not its JSON envelope. */
+export class LcsApiError extends TaskFailure {
+  constructor(
+    message: string,
+    advice: string | undefined,
+    readonly status?: number,
+  ) {
+    super(message, advice);
+  }
+}
+
+/** A request could not complete (network, timeout, throttling) within the retry budget. */
+export class TransportError extends TaskFailure {}
+
+/** No backup satisfied the filters or the age limit. */
+export class SelectionError extends TaskFailure {}

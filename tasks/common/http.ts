@@ -1,0 +1,197 @@
+/**
+ * The one HTTP layer of the task, used by the LCS client and (through msalNetwork.ts) by MSAL:
+ * timeouts, proxy, certificates and retries are written once, here.
+ */
+import type { Agent } from 'node:http';
+import axios, { AxiosError } from 'axios';
+import { TransportError } from './errors';
+import { AttemptOutcome, RetryBudget, backoffMs, describeFailureCode, isCertificateError, judge } from './retry';
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Who we are talking to, for messages: "Microsoft Entra ID", "LCS". */
+  service: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  body: string;
+  /** How many attempts it took. */
+  attempts: number;
+}
+
+export type TransportResult =
+  | { kind: 'response'; status: number; headers: Record<string, string>; body: string }
+  | { kind: 'failure'; code: string; timedOut: boolean; message: string };
+
+/** Sends one attempt, never throws; tests replace it. */
+export type Transport = (request: HttpRequest, timeoutMs: number) => Promise<TransportResult>;
+
+export interface HttpClientOptions {
+  budget: RetryBudget;
+  transport: Transport;
+  /** One line per retry, for the log. */
+  log: (line: string) => void;
+  random?: () => number;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'the server';
+  }
+}
+
+function seconds(ms: number): string {
+  return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Sends requests with per-attempt timeouts and retries inside the run's budget. */
+export class HttpClient {
+  private readonly random: () => number;
+
+  constructor(private readonly options: HttpClientOptions) {
+    this.random = options.random ?? Math.random;
+  }
+
+  get budget(): RetryBudget {
+    return this.options.budget;
+  }
+
+  /**
+   * Returns the first answer that is not worth retrying, or the last retryable one when the
+   * budget is spent. Throws TransportError when no answer came at all, or when the server asks
+   * for a wait longer than the budget has left.
+   */
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    const { budget, transport, log } = this.options;
+    const host = hostOf(request.url);
+    for (let attempt = 1; ; attempt++) {
+      const timeoutMs = budget.attemptTimeout();
+      if (timeoutMs <= 0) {
+        throw new TransportError(
+          `Gave up on ${request.service} (${host}): the retry budget (${seconds(budget.budgetMs)}) and the request timeout (${seconds(budget.timeoutMs)}) are spent.`,
+          'Try again later, or raise retryBudgetSeconds / requestTimeoutSeconds.',
+        );
+      }
+      const result = await transport(request, timeoutMs);
+      const outcome: AttemptOutcome =
+        result.kind === 'response'
+          ? { kind: 'response', status: result.status, headers: result.headers }
+          : { kind: 'failure', code: result.code, timedOut: result.timedOut };
+      const now = Date.now();
+      const verdict = judge(outcome, now);
+      const left = budget.retryTimeLeft(now);
+      if (!verdict.retryable || left <= 0) {
+        if (result.kind === 'response') {
+          return { status: result.status, headers: result.headers, body: result.body, attempts: attempt };
+        }
+        throw this.failure(request, host, result, attempt, timeoutMs);
+      }
+      if (verdict.retryAfterMs !== undefined && verdict.retryAfterMs > left) {
+        const until = new Date(now + verdict.retryAfterMs).toISOString().replace(/\.\d+Z$/, 'Z');
+        throw new TransportError(
+          `${request.service} (${host}) is throttling requests (${verdict.reason}) and will accept them again at ${until}, in ${seconds(verdict.retryAfterMs)}; that is beyond what is left of the retry budget (${seconds(left)}).`,
+          `Run the pipeline again after ${until}, or raise retryBudgetSeconds above ${Math.ceil(verdict.retryAfterMs / 1000)}.`,
+        );
+      }
+      const wait = Math.min(verdict.retryAfterMs ?? backoffMs(attempt, this.random), left);
+      log(
+        `${request.service} attempt ${attempt} failed: ${verdict.reason}${verdict.retryAfterMs !== undefined ? ' (Retry-After)' : ''}. Retrying in ${seconds(wait)} (retry budget left: ${seconds(left)}).`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  private failure(
+    request: HttpRequest,
+    host: string,
+    result: Extract<TransportResult, { kind: 'failure' }>,
+    attempts: number,
+    timeoutMs: number,
+  ): TransportError {
+    const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+    if (isCertificateError(result.code)) {
+      return new TransportError(
+        `Could not verify the TLS certificate of ${host} (${result.code}).`,
+        'If your network inspects TLS or uses a private certificate authority, give the agent that CA (agent setting --sslcacert, or NODE_EXTRA_CA_CERTS). Certificate checks are never switched off.',
+      );
+    }
+    const reason = result.timedOut ? `no complete answer within ${seconds(timeoutMs)}` : describeFailureCode(result.code, false);
+    return new TransportError(
+      `Could not reach ${request.service} at ${host}${tries}: ${reason}.`,
+      'Check that the agent can reach this host (firewall, proxy settings of the agent), then run again; raise requestTimeoutSeconds if answers are slow.',
+    );
+  }
+}
+
+export interface AxiosTransportOptions {
+  /** The agent for a URL: proxy tunnel and/or CA bundle; undefined for Node's default. */
+  agentFor: (url: string) => Agent | undefined;
+  /** Upper bound on a response body, so a runaway answer cannot exhaust memory. */
+  maxBodyBytes?: number;
+}
+
+function flattenHeaders(headers: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const source = (headers && typeof (headers as { toJSON?: unknown }).toJSON === 'function'
+    ? (headers as { toJSON: () => unknown }).toJSON()
+    : headers) as Record<string, unknown> | undefined;
+  for (const [name, value] of Object.entries(source ?? {})) {
+    if (value !== undefined && value !== null) {
+      out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    }
+  }
+  return out;
+}
+
+/** The real transport: axios over node:https, one attempt, the whole exchange under one timer. */
+export function axiosTransport(options: AxiosTransportOptions): Transport {
+  return async (request, timeoutMs) => {
+    const controller = new AbortController();
+    let timedOut = false;
+    // axios' own `timeout` is an idle timer on the socket; a body that trickles would never
+    // trip it. One timer over connect, headers and body bounds the attempt.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    try {
+      const agent = options.agentFor(request.url);
+      const response = await axios.request<string>({
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        data: request.body,
+        responseType: 'text',
+        transformResponse: [(data: unknown) => data],
+        validateStatus: () => true,
+        maxRedirects: 0,
+        proxy: false,
+        httpAgent: agent,
+        httpsAgent: agent,
+        signal: controller.signal,
+        maxContentLength: options.maxBodyBytes ?? 256 * 1024 * 1024,
+        maxBodyLength: 1024 * 1024,
+      });
+      return {
+        kind: 'response',
+        status: response.status,
+        headers: flattenHeaders(response.headers),
+        body: typeof response.data === 'string' ? response.data : String(response.data ?? ''),
+      };
+    } catch (error) {
+      const e = error as AxiosError & { cause?: { code?: string } };
+      const code = e.cause?.code ?? e.code ?? '';
+      return { kind: 'failure', code: timedOut ? 'ETIMEDOUT' : code, timedOut, message: String(e.message ?? '') };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * The agent's network settings (proxy, CA bundle, client certificate) turned into node:https
+ * agents for the HTTP layer. The agent's settings arrive through azure-pipelines-task-lib.
+ */
+import * as fs from 'node:fs';
+import { Agent as HttpsAgent, AgentOptions } from 'node:https';
+import * as tls from 'node:tls';
+import type { Agent } from 'node:http';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import { InputError } from './errors';
+
+export interface ProxySettings {
+  /** Full proxy URL with credentials, for the tunnel; never logged. */
+  formattedUrl: string;
+  /** The proxy without credentials, for the log. */
+  displayUrl: string;
+}
+
+export interface CertSettings {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  passphrase?: string;
+}
+
+export interface NetworkSettings {
+  /** The proxy to use for a URL, or undefined (no proxy, or the URL is on the bypass list). */
+  proxyFor: (url: string) => ProxySettings | undefined;
+  cert?: CertSettings;
+  /** NODE_EXTRA_CA_CERTS, which Node drops as soon as a `ca` option is given. */
+  extraCaFile?: string;
+}
+
+function readFile(path: string, what: string): Buffer {
+  try {
+    return fs.readFileSync(path);
+  } catch (error) {
+    throw new InputError(
+      `Could not read the agent's ${what} '${path}': ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
+      'Fix the agent\'s certificate settings (config --sslcacert / --sslclientcert), or remove them.',
+    );
+  }
+}
+
+/** TLS options for the agent's CA bundle and client certificate; {} when it has none. */
+export function tlsOptions(settings: NetworkSettings): AgentOptions {
+  const cert = settings.cert;
+  const options: AgentOptions = {};
+  if (cert?.caFile) {
+    // A `ca` option replaces Node's trust store, so keep the public roots and
+    // NODE_EXTRA_CA_CERTS next to the agent's own CA.
+    const ca: (string | Buffer)[] = [...tls.rootCertificates];
+    if (settings.extraCaFile && fs.existsSync(settings.extraCaFile)) {
+      ca.push(readFile(settings.extraCaFile, 'NODE_EXTRA_CA_CERTS file'));
+    }
+    ca.push(readFile(cert.caFile, 'CA certificate file'));
+    options.ca = ca;
+  }
+  if (cert?.certFile && cert.keyFile) {
+    options.cert = readFile(cert.certFile, 'client certificate');
+    options.key = readFile(cert.keyFile, 'client certificate key');
+    options.passphrase = cert.passphrase;
+  }
+  return options;
+}
+
+/**
+ * Returns a function that picks the agent for a URL: a CONNECT tunnel through the agent's
+ * proxy, or a direct agent. Agents are made once per proxy and reused.
+ */
+export function agentFactory(settings: NetworkSettings): (url: string) => Agent | undefined {
+  const tlsOpts = tlsOptions(settings);
+  const direct = Object.keys(tlsOpts).length > 0 ? new HttpsAgent({ ...tlsOpts, keepAlive: false }) : undefined;
+  const tunnels = new Map<string, Agent>();
+  return (url) => {
+    const proxy = settings.proxyFor(url);
+    if (!proxy) {
+      return direct;
+    }
+    let agent = tunnels.get(proxy.formattedUrl);
+    if (!agent) {
+      agent = new HttpsProxyAgent(proxy.formattedUrl, { ...tlsOpts, keepAlive: false });
+      tunnels.set(proxy.formattedUrl, agent);
+    }
+    return agent;
+  };
+}
+
+/** The proxy URL without user name and password. */
+export function proxyDisplayUrl(proxyUrl: string): string {
+  try {
+    const url = new URL(proxyUrl);
+    url.username = '';
+    url.password = '';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return '(unparseable proxy URL)';
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * What a person reads: the log's backup table, the chosen-backup line and the pipeline
+ * summary tab. Pure string building; untrusted text goes through neutralize/escapeMarkdown.
+ */
+import { DatabaseAsset, LcsInstant, NewestBy, Selection, SelectionCriteria, ageInDays } from './backups';
+import { escapeMarkdown, neutralize } from './sanitize';
+
+export const TABLE_ROWS = 20;
+
+/** `2026-11-28 03:12:45`, or `-` when missing. */
+export function shortTime(instant: LcsInstant | undefined): string {
+  return instant ? new Date(instant.epochMs).toISOString().slice(0, 19).replace('T', ' ') : '-';
+}
+
+/** A compact age: `45 min`, `5.2 h`, `3.1 d`. */
+export function formatAge(instant: LcsInstant | undefined, now: number): string {
+  if (!instant) {
+    return '-';
+  }
+  const days = ageInDays(instant, now);
+  if (days < 0) {
+    return 'in the future';
+  }
+  const minutes = days * 1440;
+  if (minutes < 60) {
+    return `${Math.max(0, Math.round(minutes))} min`;
+  }
+  if (minutes < 48 * 60) {
+    return `${(minutes / 60).toFixed(1)} h`;
+  }
+  return `${days.toFixed(1)} d`;
+}
+
+function fit(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+}
+
+function deciding(by: NewestBy): string {
+  return by === 'created' ? 'CreatedDateTime' : 'ModifiedDateTime';
+}
+
+function instantOf(asset: DatabaseAsset, by: NewestBy): LcsInstant | undefined {
+  return by === 'created' ? asset.created : asset.modified;
+}
+
+/** The log's table of the newest matching backups, newest first, at most 20 rows. */
+export function backupTable(candidates: DatabaseAsset[], now: number, by: NewestBy): string[] {
+  const rows = candidates.slice(0, TABLE_ROWS);
+  const nameWidth = Math.min(40, Math.max(4, ...rows.map((a) => neutralize(a.name).length)));
+  const fileWidth = Math.min(40, Math.max(9, ...rows.map((a) => neutralize(a.fileName).length)));
+  const header = `   ${fit('Name', nameWidth)}  ${fit('File name', fileWidth)}  ${fit('Created (UTC)', 19)}  ${fit('Modified (UTC)', 19)}  Age`;
+  const lines = [header];
+  rows.forEach((asset, index) => {
+    const marker = index === 0 ? '>' : ' ';
+    lines.push(
+      ` ${marker} ${fit(neutralize(asset.name), nameWidth)}  ${fit(neutralize(asset.fileName), fileWidth)}  ${fit(shortTime(asset.created), 19)}  ${fit(shortTime(asset.modified), 19)}  ${formatAge(instantOf(asset, by), now)}`,
+    );
+  });
+  if (candidates.length > rows.length) {
+    lines.push(`   … and ${candidates.length - rows.length} older matching backups.`);
+  }
+  return lines;
+}
+
+/** How the filters read in a sentence: `name matches UAT* or QA*; file name matches *.bacpac`. */
+export function describeFilters(criteria: SelectionCriteria): string {
+  const parts: string[] = [];
+  if (criteria.namePatterns.length) {
+    parts.push(`name matches ${criteria.namePatterns.map((p) => neutralize(p, 80)).join(' or ')}`);
+  }
+  if (criteria.fileNamePatterns.length) {
+    parts.push(`file name matches ${criteria.fileNamePatterns.map((p) => neutralize(p, 80)).join(' or ')}`);
+  }
+  return parts.length ? parts.join('; ') : 'no filters';
+}
+
+/** One line: which backup was chosen and by which rule. */
+export function chosenLine(selection: Selection, criteria: SelectionCriteria, now: number): string {
+  const chosen = selection.chosen!;
+  const instant = instantOf(chosen, criteria.newestBy)!;
+  const of = selection.candidates.length === 1 ? 'the only matching backup' : `the newest by ${deciding(criteria.newestBy)} of ${selection.candidates.length} matching backups`;
+  return `Chosen: '${neutralize(chosen.name)}' (${neutralize(chosen.fileName)}), id ${neutralize(chosen.id, 60)}, ${criteria.newestBy} ${shortTime(instant)} UTC (${formatAge(instant, now)} ago): ${of}.`;
+}
+
+export interface SummaryContext {
+  projectId: number;
+  apiHost: string;
+  selection: Selection;
+  criteria: SelectionCriteria;
+  now: number;
+  fileLocationIsSecret: boolean;
+  fileLocationExpiresOn?: Date;
+}
+
+/** The Markdown of the pipeline's summary tab. */
+export function summaryMarkdown(ctx: SummaryContext): string {
+  const { selection, criteria, now } = ctx;
+  const lines: string[] = [];
+  const chosen = selection.chosen;
+  lines.push(`**Project** ${ctx.projectId} on ${escapeMarkdown(ctx.apiHost)}: ${selection.listedCount} backups listed, ${selection.candidates.length} matched (${escapeMarkdown(describeFilters(criteria))}).`, '');
+  if (chosen) {
+    lines.push(`**Chosen:** ${escapeMarkdown(chosen.name)} (${escapeMarkdown(chosen.fileName)}), the newest by ${deciding(criteria.newestBy)}.`, '');
+  } else {
+    lines.push('**No backup matched the filters.**', '');
+  }
+  if (selection.candidates.length) {
+    lines.push('| | Name | File name | Created (UTC) | Modified (UTC) | Age |', '|---|---|---|---|---|---|');
+    selection.candidates.slice(0, TABLE_ROWS).forEach((a, i) => {
+      lines.push(
+        `| ${i === 0 ? '✅ chosen' : ''} | ${escapeMarkdown(a.name)} | ${escapeMarkdown(a.fileName)} | ${shortTime(a.created)} | ${shortTime(a.modified)} | ${formatAge(instantOf(a, criteria.newestBy), now)} |`,
+      );
+    });
+    if (selection.candidates.length > TABLE_ROWS) {
+      lines.push('', `…and ${selection.candidates.length - TABLE_ROWS} older matching backups.`);
+    }
+    lines.push('');
+  }
+  if (selection.skipped.length) {
+    lines.push(`${selection.skipped.length} matching backups were skipped (no usable id, download URL or ${deciding(criteria.newestBy)}); see the log.`, '');
+  }
+  if (ctx.fileLocationExpiresOn) {
+    lines.push(`The download URL (FileLocation) expires on ${ctx.fileLocationExpiresOn.toISOString().replace(/\.000Z$/, 'Z')}.`, '');
+  }
+  lines.push(
+    '**Read the outputs** (give the step a `name:`, e.g. `lcs`; in a classic release, the reference name under *Output variables*):',
+    '',
+    '| Where | How |',
+    '|---|---|',
+    '| same job | `$(lcs.BackupId)`, `$(lcs.FileLocation)` |',
+    '| another job | `$[ dependencies.<job>.outputs[\'lcs.BackupId\'] ]` |',
+    '| another stage | `$[ stageDependencies.<stage>.<job>.outputs[\'lcs.BackupId\'] ]` |',
+    '',
+    ctx.fileLocationIsSecret
+      ? '`FileLocation` is a secret variable: map it into a script\'s environment explicitly (`env: { BACKUP_URL: $(lcs.FileLocation) }`).'
+      : '`FileLocation` is published as a plain variable (fileLocationIsSecret: false).',
+  );
+  return `${lines.join('\n')}\n`;
+}

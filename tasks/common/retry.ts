@@ -1,0 +1,138 @@
+/**
+ * When to try a request again and how long to wait. Pure apart from the clock it is given;
+ * the loop that applies it lives in http.ts.
+ */
+
+/** What one attempt produced: an HTTP answer, or no answer at all. */
+export type AttemptOutcome =
+  | { kind: 'response'; status: number; headers: Record<string, string> }
+  | { kind: 'failure'; code: string; timedOut: boolean };
+
+export interface Verdict {
+  retryable: boolean;
+  /** A few words for the log: "HTTP 503", "connection reset", ... */
+  reason: string;
+  /** How long the server asked us to wait (Retry-After), in ms. */
+  retryAfterMs?: number;
+}
+
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+
+// Failures that will not go away by trying again: the certificate chain is the agent's setup.
+const CERTIFICATE_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REVOKED',
+]);
+
+export function isCertificateError(code: string): boolean {
+  return CERTIFICATE_CODES.has(code);
+}
+
+const FAILURE_REASONS: Record<string, string> = {
+  ECONNRESET: 'connection reset',
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host name not found (DNS)',
+  EAI_AGAIN: 'DNS lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  EPIPE: 'connection closed',
+  ECONNABORTED: 'connection aborted',
+  ENETUNREACH: 'network unreachable',
+  EHOSTUNREACH: 'host unreachable',
+  ERR_BAD_RESPONSE: 'answer cut short',
+};
+
+/** A few words for a failure code. */
+export function describeFailureCode(code: string, timedOut: boolean): string {
+  if (timedOut) {
+    return 'no complete answer in time';
+  }
+  if (isCertificateError(code)) {
+    return `TLS certificate not trusted (${code})`;
+  }
+  return FAILURE_REASONS[code] ?? `network error (${code || 'unknown'})`;
+}
+
+/**
+ * Parses Retry-After: delta-seconds or an HTTP date. Returns ms to wait (0 for a date in the
+ * past), or undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  const text = (value ?? '').trim();
+  if (!text) {
+    return undefined;
+  }
+  if (/^\d+$/.test(text)) {
+    return Number(text) * 1000;
+  }
+  const at = Date.parse(text);
+  if (Number.isNaN(at) || !/[a-z]/i.test(text)) {
+    return undefined;
+  }
+  return Math.max(0, at - nowMs);
+}
+
+/** Whether an attempt is worth repeating. 4xx answers and logical failures never are. */
+export function judge(outcome: AttemptOutcome, nowMs: number): Verdict {
+  if (outcome.kind === 'response') {
+    const reason = `HTTP ${outcome.status}`;
+    if (!RETRYABLE_STATUS.has(outcome.status)) {
+      return { retryable: false, reason };
+    }
+    return { retryable: true, reason, retryAfterMs: parseRetryAfter(outcome.headers['retry-after'], nowMs) };
+  }
+  return {
+    retryable: outcome.timedOut || !isCertificateError(outcome.code),
+    reason: describeFailureCode(outcome.code, outcome.timedOut),
+  };
+}
+
+export const BACKOFF_BASE_MS = 1000;
+export const BACKOFF_CAP_MS = 30_000;
+
+/**
+ * Exponential backoff with "equal jitter": half of 1 s, 2 s, 4 s ... (capped at 30 s) is fixed,
+ * the other half random, so agents that failed together do not retry together.
+ */
+export function backoffMs(retryNumber: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, retryNumber - 1));
+  return Math.round(ceiling / 2 + (ceiling / 2) * random());
+}
+
+/**
+ * One time budget for the whole run, shared by every request. Retries may start until the
+ * budget is spent; no request runs past budget + one request timeout, so the task always ends.
+ */
+export class RetryBudget {
+  readonly startedAt: number;
+  readonly retryDeadline: number;
+  readonly hardDeadline: number;
+
+  constructor(
+    readonly budgetMs: number,
+    readonly timeoutMs: number,
+    now: number = Date.now(),
+  ) {
+    this.startedAt = now;
+    this.retryDeadline = now + budgetMs;
+    this.hardDeadline = now + budgetMs + timeoutMs;
+  }
+
+  /** Time retries may still use, in ms (never negative). */
+  retryTimeLeft(now: number = Date.now()): number {
+    return Math.max(0, this.retryDeadline - now);
+  }
+
+  /** The timeout for an attempt starting now: the request timeout, cut at the hard deadline. */
+  attemptTimeout(now: number = Date.now()): number {
+    return Math.min(this.timeoutMs, this.hardDeadline - now);
+  }
+}

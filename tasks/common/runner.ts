@@ -1,0 +1,23 @@
+/**
+ * Runs a task function and turns whatever it throws into one readable failure: a TaskFailure
+ * becomes its message and advice; anything else is a bug, reported without a stack trace in
+ * the log (the stack goes to debug output).
+ */
+import { TaskFailure } from './errors';
+import { debug, fail } from './agent';
+
+export async function runTask(task: () => Promise<void>): Promise<void> {
+  try {
+    await task();
+  } catch (error) {
+    if (error instanceof TaskFailure) {
+      fail(error.userMessage);
+      return;
+    }
+    const e = error as Error;
+    debug(`Unexpected error: ${e?.stack ?? String(error)}`);
+    fail(
+      `Unexpected error: ${e?.message ?? String(error)}. This is a bug in the task: please report it with the log of a run with system.debug set to true.`,
+    );
+  }
+}
