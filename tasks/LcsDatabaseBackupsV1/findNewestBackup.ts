@@ -165,8 +165,9 @@ export async function findNewestBackup(): Promise<void> {
       BackupId: chosen.id,
       FileLocation: chosen.fileLocation,
       FileLocationExpiresOn: expiresOn ? isoSeconds(expiresOn) : '',
-      BackupName: chosen.name,
-      BackupFileName: chosen.fileName,
+      // Later steps often echo these; a name must not turn into an agent command there either.
+      BackupName: neutralize(chosen.name, 4000),
+      BackupFileName: neutralize(chosen.fileName, 4000),
       BackupCreatedDateTime: chosen.created ? formatInstant(chosen.created) : '',
       BackupCount: String(selection.candidates.length),
     },

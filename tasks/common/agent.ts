@@ -96,9 +96,13 @@ export function debug(line: string): void {
 
 export const setSecret = tl.setSecret;
 
-/** Publishes an output variable (`isOutput=true`), readable as `$(<step name>.<name>)`. */
+/**
+ * Publishes an output variable (`isOutput=true`), readable as `$(<step name>.<name>)`.
+ * Written as the command itself: tl.setVariable also echoes non-secret values to debug
+ * output, and FileLocation must not appear there even when it is not published as a secret.
+ */
 export function setOutput(name: string, value: string, isSecret = false): void {
-  tl.setVariable(name, value, isSecret, true);
+  tl.command('task.setvariable', { variable: name, isOutput: 'true', issecret: String(isSecret) }, value);
 }
 
 /** Writes Markdown to the agent's temp directory and attaches it as a summary tab. */

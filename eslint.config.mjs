@@ -1,0 +1,55 @@
+// ESLint flat config: `npm run lint` (= `eslint .`).
+// TypeScript (tasks/, test/, scripts/*.ts): @eslint/js + typescript-eslint recommended.
+// Node scripts (*.mjs): @eslint/js recommended with Node's globals.
+// Build outputs (build/, dist/, tasks/*/dist/, any .js) are not linted.
+import js from '@eslint/js';
+import { defineConfig, globalIgnores } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+// Node's globals, listed here rather than pulling in the `globals` package for a dozen names.
+const nodeGlobals = Object.fromEntries(
+  [
+    'process', 'Buffer', 'console', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder',
+    'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate',
+    'queueMicrotask', 'structuredClone', 'AbortController', 'AbortSignal', 'fetch', 'performance',
+    'global', 'globalThis',
+  ].map((name) => [name, 'readonly']),
+);
+const mochaGlobals = Object.fromEntries(
+  ['describe', 'it', 'before', 'after', 'beforeEach', 'afterEach', 'context'].map((name) => [name, 'readonly']),
+);
+
+const unusedVars = [
+  'error',
+  { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+];
+
+export default defineConfig(
+  globalIgnores(['node_modules/', 'build/', 'dist/', 'tasks/*/dist/', '.tmp/', '**/*.js', '**/*.cjs', '**/*.d.ts']),
+  {
+    files: ['**/*.mjs'],
+    extends: [js.configs.recommended],
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: nodeGlobals },
+    rules: {
+      'no-unused-vars': unusedVars,
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    extends: [js.configs.recommended, tseslint.configs.recommended],
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { ...nodeGlobals, ...mochaGlobals } },
+    rules: {
+      // TypeScript itself reports undefined names, with type information eslint lacks.
+      'no-undef': 'off',
+      '@typescript-eslint/no-unused-vars': unusedVars,
+      // Tests and mocks legitimately poke at untyped shapes; warn rather than fail.
+      '@typescript-eslint/no-explicit-any': 'warn',
+      // `require()` is how a task loads task-lib lazily (after env set-up) and how tests
+      // reload modules; keep it allowed but visible.
+      '@typescript-eslint/no-require-imports': 'warn',
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+      'prefer-const': 'error',
+      'no-var': 'error',
+    },
+  },
+);

@@ -1,0 +1,57 @@
+/**
+ * One MockTestRunner scenario, configured by the test through L0_CASE (JSON). It runs the
+ * compiled task with the real azure-pipelines-task-lib and replaces only the two network
+ * modules, so the task's wiring (inputs, outputs, secrets, messages) is what is tested.
+ */
+import * as path from 'node:path';
+import { TaskMockRunner } from 'azure-pipelines-task-lib/mock-run';
+import { parseDatabaseListResponse } from '../../tasks/common/lcsApi';
+import { SignInError } from '../../tasks/common/errors';
+
+export interface L0Case {
+  inputs: Record<string, string>;
+  endpointId?: string;
+  endpoint?: { url: string; apiurl: string; username: string; password: string; clientid: string };
+  /** The envelope LCS answers with (JSON-serialised and parsed by the real parser). */
+  envelope?: unknown;
+  /** Make the sign-in fail with this SignInError message. */
+  signInFailure?: string;
+  token: string;
+}
+
+const testCase = JSON.parse(process.env.L0_CASE ?? '{}') as L0Case;
+const taskPath = path.join(__dirname, '..', '..', 'tasks', 'LcsDatabaseBackupsV1', 'index.js');
+const tmr = new TaskMockRunner(taskPath);
+
+for (const [name, value] of Object.entries(testCase.inputs)) {
+  tmr.setInput(name, value);
+}
+if (testCase.endpoint && testCase.endpointId) {
+  const id = testCase.endpointId;
+  const e = testCase.endpoint;
+  process.env[`ENDPOINT_URL_${id}`] = e.url;
+  process.env[`ENDPOINT_DATA_${id}_APIURL`] = e.apiurl;
+  process.env[`ENDPOINT_AUTH_${id}`] = JSON.stringify({
+    parameters: { username: e.username, password: e.password, clientid: e.clientid },
+    scheme: 'UsernamePassword',
+  });
+}
+
+tmr.registerMock('../common/auth', {
+  signIn: async () => {
+    console.log('L0: signIn called');
+    if (testCase.signInFailure) {
+      throw new SignInError(testCase.signInFailure, 'Fix it.', 50126);
+    }
+    return { token: testCase.token, expiresOn: new Date(Date.now() + 3600_000) };
+  },
+});
+tmr.registerMock('../common/lcsApi', {
+  listDatabaseBackups: async (_http: unknown, _apiUrl: string, _projectId: number, token: string) => {
+    console.log(`L0: list called, token matches: ${token === testCase.token}`);
+    return parseDatabaseListResponse(JSON.stringify(testCase.envelope), 'application/json');
+  },
+});
+
+// true: the real task-lib, not its mock, so setVariable/setSecret/addAttachment are the real ones.
+tmr.run(true);
