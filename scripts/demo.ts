@@ -1,0 +1,125 @@
+/**
+ * `npm run demo`: the bundled task, run exactly as the agent would run it, against a local
+ * emulator of Microsoft Entra ID and the LCS API. Shows what a pipeline log and its output
+ * variables look like without an LCS account, a tenant or an agent.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import {
+  EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID, startEmulator, type Emulator, type RecordedRequest,
+} from '../test/emulator/emulator';
+import { findRepoRoot } from '../test/support/repo';
+import { renderAgentLog, runTask, type TaskRun } from '../test/support/agent';
+
+const STEP_NAME = 'lcs';
+const ENDPOINT_ID = 'LcsDemo';
+const SUMMARY_TYPE = 'distributedtask.core.summary';
+
+/** The bundled task; LCS_TASK_SCRIPT lets a developer point the demo at another build of it. */
+function taskScript(): string {
+  return process.env.LCS_TASK_SCRIPT ?? path.join(findRepoRoot(__dirname), 'tasks', 'LcsDatabaseBackupsV1', 'dist', 'index.js');
+}
+
+function heading(title: string): void {
+  console.log(`\n── ${title} ${'─'.repeat(Math.max(0, 72 - title.length))}`);
+}
+
+function printVariables(run: TaskRun): void {
+  const entries = Object.entries(run.variables).filter(([, v]) => v.isOutput);
+  if (entries.length === 0) {
+    console.log('(the task set no output variables)');
+    return;
+  }
+  const refs = entries.map(([name]) => `$(${STEP_NAME}.${name})`);
+  const width = Math.max(...refs.map((r) => r.length));
+  entries.forEach(([, variable], i) => {
+    const shown = variable.isSecret ? '***  (secret: masked in logs; map it into a script with env:)' : variable.value;
+    console.log(`${refs[i].padEnd(width)}  ${shown}`);
+  });
+}
+
+/** Query strings only carry MSAL's correlation ids; they add noise here. */
+function describeRequest(request: RecordedRequest): string {
+  const pathOnly = request.path.split('?')[0];
+  const role = pathOnly.includes('/oauth2/') ? 'Entra ID token' : pathOnly.startsWith('/databasemovement/') ? 'LCS list backups' : 'other';
+  return `${request.method.padEnd(4)} ${pathOnly}  (${role})`;
+}
+
+function printSummaryTab(run: TaskRun): void {
+  const summary = run.attachments.find((a) => a.type.toLowerCase() === SUMMARY_TYPE);
+  if (!summary) return;
+  heading(`Summary tab "${summary.name}" (${path.basename(summary.path)})`);
+  console.log(existsSync(summary.path) ? readFileSync(summary.path, 'utf8').trimEnd() : `(attachment file missing: ${summary.path})`);
+}
+
+/** Why the run did not succeed, in one sentence; undefined when it did. */
+export function failureReason(run: TaskRun): string | undefined {
+  if (run.timedOut) return `the task did not finish within the time limit (killed after ${Math.round(run.durationMs / 1000)} s)`;
+  const result = run.result?.result;
+  if (result === 'Succeeded' || result === 'SucceededWithIssues') return undefined;
+  if (result) return `the task ended ${result}: ${run.result?.message ?? ''}`;
+  return `the task exited with code ${run.exitCode} without reporting a result`;
+}
+
+async function demo(emulator: Emulator, script: string): Promise<number> {
+  console.log('LCS database backups: demo against a LOCAL EMULATOR of Microsoft Entra ID and the LCS API');
+  console.log(`(no LCS account, tenant or network needed; everything runs on ${emulator.url})`);
+  console.log(`Task: ${path.relative(process.cwd(), script) || script}`);
+  console.log(`Inputs: projectId=${SAMPLE_PROJECT_ID}, newestBy=created, failIfNoBackup=true, fileLocationIsSecret=true; ${emulator.backups.length} backups in the emulated asset library`);
+
+  const run = await runTask({
+    script,
+    caFile: emulator.caFile,
+    inputs: {
+      connectionType: 'databaseMovement', lcsConnection: ENDPOINT_ID, projectId: String(SAMPLE_PROJECT_ID),
+      newestBy: 'created', failIfNoBackup: 'true', fileLocationIsSecret: 'true',
+    },
+    endpoints: {
+      [ENDPOINT_ID]: { url: emulator.authority, apiurl: emulator.apiUrl, username: EMULATOR_USERNAME, password: EMULATOR_PASSWORD, clientid: EMULATOR_CLIENT_ID },
+    },
+  });
+
+  try {
+    return report(emulator, run);
+  } finally {
+    // The temp dir may hold the summary and anything else the task wrote; nothing to keep after printing.
+    rmSync(run.tempDir, { recursive: true, force: true });
+  }
+}
+
+function report(emulator: Emulator, run: TaskRun): number {
+  heading('Pipeline log (as the agent shows it)');
+  console.log(renderAgentLog(run));
+  heading(`Output variables (step name "${STEP_NAME}")`);
+  printVariables(run);
+  heading(`HTTP requests the emulator received: ${emulator.requests.length}`);
+  for (const request of emulator.requests) console.log(describeRequest(request));
+  printSummaryTab(run);
+
+  const reason = failureReason(run);
+  heading(reason ? 'Result: FAILED' : `Result: ${run.result?.result ?? ''}`);
+  if (reason) console.log(`The demo failed: ${reason}`);
+  console.log("Next: README.md sections 'Use it in a pipeline', 'Try it against your LCS project', 'Troubleshooting'");
+  return reason ? 1 : 0;
+}
+
+async function main(): Promise<number> {
+  const script = taskScript();
+  if (!existsSync(script)) {
+    console.error(`The bundled task is missing: ${script}\nBuild it first: npm run build (npm run demo does that for you).`);
+    return 1;
+  }
+  const emulator = await startEmulator();
+  try {
+    return await demo(emulator, script);
+  } finally {
+    await emulator.close();
+  }
+}
+
+if (require.main === module) {
+  main().then((code) => { process.exitCode = code; }, (error: unknown) => {
+    console.error(`The demo itself failed: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exitCode = 1;
+  });
+}

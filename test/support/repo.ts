@@ -1,0 +1,14 @@
+/** Finding the repository from compiled code, which runs from build/... rather than from the sources. */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * The nearest directory at or above `startDir` that holds package.json. Walking up (instead of a
+ * fixed `../..`) keeps working whether the file runs from sources, build/ or a bundle.
+ */
+export function findRepoRoot(startDir: string = __dirname): string {
+  for (let dir = path.resolve(startDir); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`No package.json found at or above ${startDir}`);
+  }
+}

@@ -1,0 +1,388 @@
+/**
+ * The emulator, the CONNECT proxy and the agent harness are test infrastructure: if they lie,
+ * every end-to-end test lies. These checks pin their behaviour with plain node:https requests.
+ */
+import { strict as assert } from 'node:assert';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as tls from 'node:tls';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, caFile, entraError, generateBackups, htmlPage, lcsFailure,
+  sampleBackups, startEmulator, type Emulator,
+} from '../emulator/emulator';
+import { startConnectProxy } from '../emulator/proxy';
+import { agentEnvironment, interpretStdout, maskedValues, parseVsoCommands, renderAgentLog, runTask, type TaskRun } from '../support/agent';
+
+const ca = readFileSync(caFile);
+const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
+interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
+
+function send(url: string, options: https.RequestOptions & { body?: string } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { ca, agent: false, ...options }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+      res.on('aborted', () => reject(new Error('response aborted')));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+function tokenForm(overrides: Record<string, string> = {}, apiUrl: string): string {
+  return new URLSearchParams({
+    client_id: EMULATOR_CLIENT_ID, username: EMULATOR_USERNAME, password: EMULATOR_PASSWORD,
+    scope: `${apiUrl}//.default openid profile offline_access`, grant_type: 'password', client_info: '1', ...overrides,
+  }).toString();
+}
+
+function postToken(emu: Emulator, overrides: Record<string, string> = {}): Promise<Reply> {
+  return send(`${emu.authority}/oauth2/v2.0/token`, {
+    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8' }, body: tokenForm(overrides, emu.apiUrl),
+  });
+}
+
+async function accessToken(emu: Emulator): Promise<string> {
+  return (JSON.parse((await postToken(emu)).body) as { access_token: string }).access_token;
+}
+
+function listBackups(emu: Emulator, headers: Record<string, string>): Promise<Reply> {
+  return send(`${emu.apiUrl}/databasemovement/v1/databases/project/1234567`, { headers });
+}
+
+function decodeJwtPart(part: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+describe('LCS emulator', function () {
+  let emu: Emulator;
+  before(async () => { emu = await startEmulator({ now: new Date('2026-11-28T09:00:00Z') }); });
+  after(async () => { await emu.close(); });
+  beforeEach(() => emu.reset());
+
+  describe('token endpoint', () => {
+    it('issues an Entra-shaped token for the right credentials and records the request', async () => {
+      const reply = await postToken(emu);
+      assert.equal(reply.status, 200);
+      assert.match(String(reply.headers['content-type']), /^application\/json/);
+      const body = JSON.parse(reply.body) as Record<string, unknown>;
+      assert.equal(body.token_type, 'Bearer');
+      assert.equal(body.expires_in, 3599);
+      assert.deepEqual(emu.issuedTokens, [body.access_token]);
+      const [, claimsPart, signature] = String(body.id_token).split('.');
+      assert.equal(signature, '');
+      const claims = decodeJwtPart(claimsPart);
+      assert.equal(claims.aud, EMULATOR_CLIENT_ID);
+      assert.equal(claims.preferred_username, EMULATOR_USERNAME);
+      assert.match(String(claims.iss), new RegExp(`^${emu.url}/${GUID}/v2\\.0$`));
+      assert.deepEqual(Object.keys(decodeJwtPart(String(body.client_info))), ['uid', 'utid']);
+
+      assert.equal(emu.requests.length, 1);
+      const [recorded] = emu.requests;
+      assert.equal(recorded.method, 'POST');
+      assert.equal(recorded.path, '/organizations/oauth2/v2.0/token');
+      assert.equal(recorded.host, new URL(emu.url).host);
+      assert.match(recorded.body, /grant_type=password/);
+    });
+
+    it('accepts the three documented scope spellings', async () => {
+      for (const scope of [`${emu.apiUrl}//.default`, `${emu.apiUrl}/.default`, `${emu.apiUrl}/user_impersonation offline_access`]) {
+        assert.equal((await postToken(emu, { scope })).status, 200, scope);
+      }
+    });
+
+    const refusals: [string, Record<string, string>, number, string][] = [
+      ['a wrong password', { password: 'nope' }, 50126, 'invalid_grant'],
+      ['an unknown client id', { client_id: '00000000-0000-0000-0000-000000000000' }, 700016, 'unauthorized_client'],
+      ['an unknown user', { username: 'someone@contoso.example' }, 50034, 'invalid_grant'],
+      ['another resource', { scope: 'https://lcsapi.eu.lcs.dynamics.com//.default openid' }, 500011, 'invalid_resource'],
+      ['another grant type', { grant_type: 'client_credentials' }, 70003, 'unsupported_grant_type'],
+    ];
+    for (const [what, overrides, code, error] of refusals) {
+      it(`refuses ${what} with AADSTS${code}`, async () => {
+        const reply = await postToken(emu, overrides);
+        assert.equal(reply.status, 400);
+        const body = JSON.parse(reply.body) as { error: string; error_codes: number[] };
+        assert.equal(body.error, error);
+        assert.deepEqual(body.error_codes, [code]);
+        assert.equal(emu.issuedTokens.length, 0);
+      });
+    }
+
+    const codes: [number, number, string][] = [
+      [50076, 400, 'invalid_grant'], [50079, 400, 'invalid_grant'], [50126, 400, 'invalid_grant'], [7000218, 401, 'invalid_client'],
+      [65001, 400, 'invalid_grant'], [500011, 400, 'invalid_resource'], [700016, 400, 'unauthorized_client'],
+      [50034, 400, 'invalid_grant'], [53003, 400, 'invalid_grant'], [123456, 400, 'invalid_request'],
+    ];
+    for (const [code, status, error] of codes) {
+      it(`serves entraError(${code}) in Entra's shape`, async () => {
+        emu.tokenSteps.push(entraError(code));
+        const reply = await postToken(emu);
+        assert.equal(reply.status, status);
+        const body = JSON.parse(reply.body) as Record<string, unknown>;
+        assert.equal(body.error, error);
+        assert.deepEqual(body.error_codes, [code]);
+        assert.match(String(body.error_description),
+          new RegExp(`^AADSTS${code}: .+\\r\\nTrace ID: ${GUID}\\r\\nCorrelation ID: ${GUID}\\r\\nTimestamp: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`));
+        assert.equal(body.trace_id, String(body.error_description).match(/Trace ID: (\S+)/)?.[1]);
+        assert.match(String(body.correlation_id), new RegExp(`^${GUID}$`));
+        assert.match(String(body.error_uri), new RegExp(`code=${code}$`));
+      });
+    }
+  });
+
+  describe('list endpoint', () => {
+    it('answers 401 with an empty body and WWW-Authenticate without a bearer token', async () => {
+      for (const headers of [{}, { Authorization: 'Bearer not-issued' }] as Record<string, string>[]) {
+        const reply = await listBackups(emu, { 'x-ms-version': '2017-09-15', ...headers });
+        assert.equal(reply.status, 401);
+        assert.equal(reply.headers['www-authenticate'], 'Bearer');
+        assert.equal(reply.body, '');
+      }
+    });
+
+    it('answers 400 without x-ms-version', async () => {
+      const reply = await listBackups(emu, { Authorization: `Bearer ${await accessToken(emu)}` });
+      assert.equal(reply.status, 400);
+      assert.match(reply.body, /x-ms-version/);
+    });
+
+    it('serves the backups in the LCS envelope', async () => {
+      const reply = await listBackups(emu, { Authorization: `Bearer ${await accessToken(emu)}`, 'x-ms-version': '2017-09-15' });
+      assert.equal(reply.status, 200);
+      assert.equal(reply.headers['content-type'], 'application/json; charset=utf-8');
+      const body = JSON.parse(reply.body) as Record<string, unknown>;
+      assert.deepEqual(body.DatabaseAssets, emu.backups);
+      assert.equal(body.IsSuccess, true);
+      assert.equal(body.ErrorMessage, null);
+      assert.equal(body.VersionEOL, '9999-12-31T23:59:59.9999999');
+      assert.match(String(body.OperationActivityId), new RegExp(`^${GUID}$`));
+      assert.deepEqual(emu.requests.map((r) => r.method), ['POST', 'GET']);
+      assert.equal(emu.requests[1].headers['x-ms-version'], '2017-09-15');
+    });
+
+    it('answers 404 for unknown paths', async () => {
+      assert.equal((await send(`${emu.url}/databasemovement/v2/whatever`)).status, 404);
+    });
+  });
+
+  describe('queued steps', () => {
+    it('plays a 429 with Retry-After, then falls back to the default answer', async () => {
+      const token = await accessToken(emu);
+      emu.lcsSteps.push({ status: 429, headers: { 'Retry-After': '2' }, body: { Message: 'Too many requests' } });
+      const headers = { Authorization: `Bearer ${token}`, 'x-ms-version': '2017-09-15' };
+      const first = await listBackups(emu, headers);
+      assert.equal(first.status, 429);
+      assert.equal(first.headers['retry-after'], '2');
+      assert.equal((await listBackups(emu, headers)).status, 200);
+      assert.equal(emu.lcsSteps.length, 0);
+    });
+
+    it('serves lcsFailure as 200 with IsSuccess false and htmlPage as text/html', async () => {
+      emu.lcsSteps.push(lcsFailure('Project 1234567 not found', '11111111-2222-4333-8444-555555555555'), htmlPage(502));
+      const failure = JSON.parse((await listBackups(emu, {})).body) as Record<string, unknown>;
+      assert.equal(failure.IsSuccess, false);
+      assert.equal(failure.ErrorMessage, 'Project 1234567 not found');
+      assert.equal(failure.OperationActivityId, '11111111-2222-4333-8444-555555555555');
+      const page = await listBackups(emu, {});
+      assert.equal(page.status, 502);
+      assert.equal(page.headers['content-type'], 'text/html');
+      assert.match(page.body, /^<!DOCTYPE html/);
+    });
+
+    it('waits delayMs before answering', async () => {
+      emu.tokenSteps.push({ delayMs: 150, status: 503 });
+      const started = Date.now();
+      assert.equal((await postToken(emu)).status, 503);
+      assert.ok(Date.now() - started >= 140);
+    });
+
+    it('cuts a body short so the client fails', async () => {
+      emu.lcsSteps.push({ cut: true, body: { DatabaseAssets: generateBackups(50), IsSuccess: true } });
+      await assert.rejects(listBackups(emu, {}));
+      assert.equal(emu.requests.length, 1);
+    });
+
+    it('records a hanging request, and close() releases it', async () => {
+      const own = await startEmulator();
+      own.lcsSteps.push({ hang: true });
+      const pending = listBackups(own, {});
+      const outcome = pending.then(() => 'answered', () => 'failed');
+      while (own.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+      const started = Date.now();
+      await own.close();
+      assert.ok(Date.now() - started < 1000);
+      assert.equal(await outcome, 'failed');
+    });
+
+    it('reset() clears requests and queues and restores the backups', async () => {
+      emu.tokenSteps.push(entraError(50126));
+      emu.lcsSteps.push(htmlPage());
+      emu.backups = [];
+      await send(`${emu.url}/nowhere`);
+      emu.reset();
+      assert.deepEqual([emu.requests.length, emu.tokenSteps.length, emu.lcsSteps.length], [0, 0, 0]);
+      assert.deepEqual(emu.backups, sampleBackups(new Date('2026-11-28T09:00:00Z')));
+    });
+  });
+
+  describe('sample data', () => {
+    it('looks like LCS: distinct SAS URLs, offset-less timestamps, newest about a day old', () => {
+      const now = new Date('2026-11-28T09:00:00Z');
+      const backups = sampleBackups(now);
+      assert.equal(new Set(backups.map((b) => b.FileLocation)).size, backups.length);
+      for (const b of backups) {
+        assert.match(String(b.FileLocation), /\?sv=2015-12-11&sr=b&sig=[^&]*%2F[^&]*&se=2026-11-29T05%3A00%3A00Z&sp=r$/);
+        assert.match(String(b.CreatedDateTime), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.(\d{3}|\d{7})$/);
+      }
+      assert.ok(backups.some((b) => /\.\d{7}$/.test(String(b.CreatedDateTime))));
+      const newest = Math.max(...backups.map((b) => Date.parse(`${b.CreatedDateTime}Z`)));
+      const ageHours = (now.getTime() - newest) / 3_600_000;
+      assert.ok(ageHours > 23 && ageHours < 26, String(ageHours));
+    });
+
+    it('generates large lists deterministically', () => {
+      const now = new Date('2026-11-28T09:00:00Z');
+      const a = generateBackups(1000, now);
+      assert.deepEqual(a, generateBackups(1000, now));
+      assert.equal(new Set(a.map((b) => b.Id)).size, 1000);
+      assert.equal(new Set(a.map((b) => b.FileLocation)).size, 1000);
+    });
+  });
+});
+
+describe('CONNECT proxy', () => {
+  let emu: Emulator;
+  before(async () => { emu = await startEmulator(); });
+  after(async () => { await emu.close(); });
+
+  function connect(proxyUrl: string, target: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; socket: import('node:net').Socket }> {
+    return new Promise((resolve, reject) => {
+      const proxy = new URL(proxyUrl);
+      const req = http.request({ host: proxy.hostname, port: proxy.port, method: 'CONNECT', path: target, headers, agent: false });
+      req.on('connect', (res: http.IncomingMessage, socket) => resolve({ status: res.statusCode ?? 0, headers: res.headers, socket }));
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('tunnels to the emulator and records the CONNECT', async () => {
+    const proxy = await startConnectProxy();
+    try {
+      const target = new URL(emu.url).host;
+      const tunnel = await connect(proxy.url, target);
+      assert.equal(tunnel.status, 200);
+      const secure = tls.connect({ socket: tunnel.socket, ca, servername: 'localhost' });
+      const reply = await send(`${emu.url}/nowhere`, { createConnection: () => secure });
+      assert.equal(reply.status, 404);
+      assert.deepEqual(proxy.connects, [{ target, status: 200 }]);
+      secure.destroy();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('requires Basic proxy credentials when configured (407), refuses remote targets (403) and plain requests (405)', async () => {
+    const proxy = await startConnectProxy({ username: 'agent', password: 'proxy-secret' });
+    try {
+      const target = new URL(emu.url).host;
+      const refused = await connect(proxy.url, target);
+      assert.equal(refused.status, 407);
+      assert.match(String(refused.headers['proxy-authenticate']), /^Basic /);
+      const authorization = `Basic ${Buffer.from('agent:proxy-secret').toString('base64')}`;
+      const allowed = await connect(proxy.url, target, { 'Proxy-Authorization': authorization });
+      assert.equal(allowed.status, 200);
+      allowed.socket.destroy();
+      assert.equal((await connect(proxy.url, 'example.com:443', { 'Proxy-Authorization': authorization })).status, 403);
+      assert.deepEqual(proxy.connects.map((c) => [c.status, c.authorization]), [[407, undefined], [200, authorization], [403, authorization]]);
+      const plain = await new Promise<number>((resolve, reject) => {
+        http.get(`${proxy.url}/`, { agent: false }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+      });
+      assert.equal(plain, 405);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('agent harness', () => {
+  it('parses ##vso commands and unescapes them like task-lib', () => {
+    const stdout = [
+      'plain text',
+      '##vso[task.setvariable variable=Odd%3BName%5D;isOutput=true;issecret=false;]50%AZP25 done%0Anext; line]',
+      'prefix ##vso[task.debug]x%AZP253By',
+      '##vso[task.complete result=Failed;]boom',
+    ].join('\r\n');
+    const commands = parseVsoCommands(stdout);
+    assert.equal(commands.length, 3);
+    assert.deepEqual(commands[0].properties, { variable: 'Odd;Name]', isOutput: 'true', issecret: 'false' });
+    assert.equal(commands[0].message, '50% done\nnext; line]');
+    assert.equal(commands[1].command, 'task.debug');
+    assert.equal(commands[1].message, 'x%3By');
+    const run = interpretStdout(stdout);
+    assert.deepEqual(run.variables['Odd;Name]'], { value: '50% done\nnext; line]', isSecret: false, isOutput: true });
+    assert.deepEqual(run.result, { result: 'Failed', message: 'boom' });
+    assert.deepEqual(run.plainLines, ['plain text']);
+  });
+
+  it('renders the log like the agent: masks secrets from registration on, hides commands', () => {
+    const stdout = [
+      'early https://blob/x?sig=abc',
+      '##vso[task.setvariable variable=FileLocation;isOutput=true;issecret=true;]https://blob/x?sig=abc',
+      'late https://blob/x?sig=abc and pw hunter2',
+      '##vso[task.issue type=warning;]old backup',
+      '##vso[task.debug]hidden',
+      '##[error]bad',
+    ].join('\n');
+    const run: TaskRun = {
+      ...interpretStdout(stdout), exitCode: 0, timedOut: false, durationMs: 1, stdout, stderr: '', output: [],
+      agentSecrets: ['hunter2'], tempDir: '', workDir: '',
+    };
+    assert.equal(renderAgentLog(run), 'early https://blob/x?sig=abc\nlate *** and pw ***\nWARNING: old backup\nERROR: bad');
+    assert.deepEqual(maskedValues(run).sort(), ['https://blob/x?sig=abc', 'hunter2']);
+  });
+
+  it('gives the child a clean agent environment and collects its output', async function () {
+    process.env.LCS_HARNESS_LEAK_CHECK = 'must-not-leak';
+    const script = path.join(os.tmpdir(), `lcs-harness-${process.pid}.js`);
+    writeFileSync(script, [
+      "const keys = Object.keys(process.env).filter((k) => /^(INPUT_|ENDPOINT_|LCS_)/.test(k)).sort();",
+      "console.log('keys ' + keys.join(','));",
+      "console.log('##vso[task.setsecret]' + process.env.ENDPOINT_AUTH_PARAMETER_Conn_PASSWORD);",
+      "console.log('auth ' + process.env.ENDPOINT_AUTH_Conn);",
+      "console.error('to stderr');",
+      "console.log('##vso[task.complete result=Succeeded;]done');",
+    ].join('\n'));
+    let run: TaskRun | undefined;
+    try {
+      const opts = {
+        script, inputs: { projectId: '42', 'odd name': 'x' }, caFile,
+        endpoints: { Conn: { url: 'https://login.example/organizations', username: 'u', password: 'p@ss', clientid: 'c', apiurl: 'https://api.example' } },
+      };
+      const env = agentEnvironment(opts, '/tmp/x');
+      assert.equal(env.INPUT_ODD_NAME, 'x');
+      assert.equal(env.ENDPOINT_DATA_Conn, '{"apiurl":"https://api.example"}');
+      assert.equal(env.NODE_EXTRA_CA_CERTS, caFile);
+      assert.equal(env.SYSTEM_DEBUG, undefined);
+      run = await runTask(opts);
+      assert.equal(run.exitCode, 0);
+      assert.equal(run.lines[0], 'keys ENDPOINT_AUTH_Conn,ENDPOINT_AUTH_PARAMETER_Conn_CLIENTID,ENDPOINT_AUTH_PARAMETER_Conn_PASSWORD,' +
+        'ENDPOINT_AUTH_PARAMETER_Conn_USERNAME,ENDPOINT_AUTH_SCHEME_Conn,ENDPOINT_DATA_Conn,ENDPOINT_DATA_Conn_APIURL,ENDPOINT_URL_Conn,INPUT_ODD_NAME,INPUT_PROJECTID');
+      assert.deepEqual(JSON.parse(run.lines[2].slice('auth '.length)), { parameters: { username: 'u', password: 'p@ss', clientid: 'c' }, scheme: 'UsernamePassword' });
+      assert.deepEqual(run.secrets, ['p@ss']);
+      assert.deepEqual(run.result, { result: 'Succeeded', message: 'done' });
+      assert.equal(run.stderr, 'to stderr\n');
+      assert.doesNotMatch(renderAgentLog(run), /p@ss/);
+    } finally {
+      delete process.env.LCS_HARNESS_LEAK_CHECK;
+      rmSync(script, { force: true });
+      if (run) rmSync(run.tempDir, { recursive: true, force: true });
+    }
+  });
+});
