@@ -88,20 +88,21 @@ export class HttpClient {
       const now = Date.now();
       const verdict = judge(outcome, now);
       const left = budget.retryTimeLeft(now);
-      if (!verdict.retryable || left <= 0) {
-        if (result.kind === 'response') {
-          return { status: result.status, headers: result.headers, body: result.body, attempts: attempt };
-        }
-        throw this.failure(request, host, result, attempt, timeoutMs);
-      }
-      if (verdict.retryAfterMs !== undefined && verdict.retryAfterMs > left) {
+      if (verdict.retryable && verdict.retryAfterMs !== undefined && verdict.retryAfterMs > left) {
         const until = new Date(now + verdict.retryAfterMs).toISOString().replace(/\.\d+Z$/, 'Z');
         throw new TransportError(
           `${request.service} (${host}) is throttling requests (${verdict.reason}) and will accept them again at ${until}, in ${seconds(verdict.retryAfterMs)}; that is beyond what is left of the retry budget (${seconds(left)}).`,
           `Run the pipeline again after ${until}, or raise retryBudgetSeconds above ${Math.ceil(verdict.retryAfterMs / 1000)}.`,
         );
       }
-      const wait = Math.min(verdict.retryAfterMs ?? backoffMs(attempt, this.random), left);
+      if (!verdict.retryable || left <= 0) {
+        if (result.kind === 'response') {
+          return { status: result.status, headers: result.headers, body: result.body, attempts: attempt };
+        }
+        throw this.failure(request, host, result, attempt, timeoutMs);
+      }
+      // Retry-After is a minimum; a zero or past value must not turn into a tight loop.
+      const wait = Math.min(Math.max(verdict.retryAfterMs ?? 0, backoffMs(attempt, this.random)), left);
       log(
         `${request.service} attempt ${attempt} failed: ${verdict.reason}${verdict.retryAfterMs !== undefined ? ' (Retry-After)' : ''}. Retrying in ${seconds(wait)} (retry budget left: ${seconds(left)}).`,
       );

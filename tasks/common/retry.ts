@@ -73,8 +73,13 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   if (/^\d+$/.test(text)) {
     return Number(text) * 1000;
   }
+  // Only the HTTP-date form (IMF-fixdate, e.g. "Sun, 29 Nov 2026 06:00:00 GMT"): Date.parse
+  // alone would read almost any text as some date.
+  if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) {
+    return undefined;
+  }
   const at = Date.parse(text);
-  if (Number.isNaN(at) || !/[a-z]/i.test(text)) {
+  if (Number.isNaN(at)) {
     return undefined;
   }
   return Math.max(0, at - nowMs);

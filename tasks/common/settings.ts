@@ -76,27 +76,27 @@ export function parseProjectId(raw: string): number {
  * An absolute https:// URL without credentials, query or fragment, returned without its
  * trailing slash. A token must never travel over plain HTTP.
  */
-export function parseHttpsUrl(raw: string | undefined, field: string, example: string): string {
+export function parseHttpsUrl(raw: string | undefined, field: string, example: string, owner = 'service connection'): string {
   const value = (raw ?? '').trim();
   const fix = `Set the service connection's ${field} to an https:// URL such as ${example}.`;
   if (!value) {
-    throw new InputError(`The service connection has no ${field}.`, fix);
+    throw new InputError(`The ${owner} has no ${field}.`, fix);
   }
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new InputError(`The service connection's ${field} '${value.slice(0, 100)}' is not an absolute URL.`, fix);
+    throw new InputError(`The ${field} of the ${owner}, '${value.slice(0, 100)}', is not an absolute URL.`, fix);
   }
   if (url.protocol !== 'https:') {
     throw new InputError(
-      `The service connection's ${field} must use https:// (got ${url.protocol}//${url.host}); credentials and tokens are never sent over plain HTTP.`,
+      `The ${field} of the ${owner} must use https:// (got ${url.protocol}//${url.host}); credentials and tokens are never sent over plain HTTP.`,
       fix,
     );
   }
   if (url.username || url.password || url.search || url.hash) {
     throw new InputError(
-      `The service connection's ${field} must not contain a user name, password, query or fragment.`,
+      `The ${field} of the ${owner} must not contain a user name, password, query or fragment.`,
       fix,
     );
   }
@@ -175,14 +175,15 @@ export function readConnection(source: InputSource, kind: ConnectionKind): LcsCo
       'Edit the connection and enter a username, password and application (client) id.',
     );
   }
-  const authority = parseHttpsUrl(raw.url, 'authentication endpoint (URL)', 'https://login.microsoftonline.com/organizations');
+  const owner = `service connection in '${input}'`;
+  const authority = parseHttpsUrl(raw.url, 'authentication endpoint (URL)', 'https://login.microsoftonline.com/organizations', owner);
   if (new URL(authority).pathname === '/') {
     throw new InputError(
-      `The service connection's authentication endpoint '${authority}' has no tenant in its path.`,
+      `The authentication endpoint of the ${owner}, '${authority}', has no tenant in its path.`,
       'Use https://login.microsoftonline.com/organizations, or .../<your tenant id or domain>.',
     );
   }
-  const apiUrl = parseHttpsUrl(raw.apiUrl, 'Lifecycle Services API endpoint (apiurl)', 'https://lcsapi.lcs.dynamics.com');
+  const apiUrl = parseHttpsUrl(raw.apiUrl, 'Lifecycle Services API endpoint (apiurl)', 'https://lcsapi.lcs.dynamics.com', owner);
   const username = (raw.username ?? '').trim();
   if (!username) {
     throw new InputError(
@@ -201,7 +202,7 @@ export function readConnection(source: InputSource, kind: ConnectionKind): LcsCo
   if (!GUID.test(clientId)) {
     throw new InputError(
       clientId
-        ? `The service connection's application (client) id '${clientId.slice(0, 60)}' is not a GUID.`
+        ? `The application (client) id of the ${owner}, '${clientId.slice(0, 60)}', is not a GUID.`
         : `The service connection in '${input}' has no application (client) id.`,
       'Copy the "Application (client) ID" of your app registration, e.g. 12345678-90ab-cdef-1234-567890abcdef.',
     );
