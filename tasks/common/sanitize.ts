@@ -32,5 +32,12 @@ export function neutralize(value: unknown, maxLength = 400): string {
  * escaped so a backup name cannot break the table, add links or images, or inject HTML.
  */
 export function escapeMarkdown(value: unknown, maxLength = 200): string {
-  return neutralize(value, maxLength).replace(/[\\`*_{}[\]()<>#+\-.!|~&"'=:]/g, (c) => `\\${c}`);
+  return (
+    neutralize(value, maxLength)
+      // Emphasis, code, links, images, HTML, tables, entities; `:` and `@` stop GFM's
+      // autolinks of URLs and e-mail addresses.
+      .replace(/[\\`*_{}[\]()<>#+!|~&:@]/g, (c) => `\\${c}`)
+      // ...and an escaped dot stops the `www.` autolink.
+      .replace(/www\./gi, (m) => `${m.slice(0, 3)}\\.`)
+  );
 }

@@ -219,9 +219,9 @@ describe('report', () => {
     it('shows the project, counts, filters, the chosen backup and the outputs how-to', () => {
       const c = criteria({ namePatterns: ['Backup*'], fileNamePatterns: ['*.bacpac'] });
       const md = summaryMarkdown(context([...many(3), backup('other', NOW, { Name: 'PROD' })], {}, c));
-      assert.match(md, /\*\*Project\*\* 1234567 on lcsapi\\\.lcs\\\.dynamics\\\.com: 4 backups listed, 3 matched/);
+      assert.match(md, /\*\*Project\*\* 1234567 on lcsapi\.lcs\.dynamics\.com: 4 backups listed, 3 matched/);
       assert.match(md.replace(/\\/g, ''), /\(name matches Backup\*; file name matches \*\.bacpac\)/);
-      assert.match(md, /\*\*Chosen:\*\* Backup b00 \(b00\\\.bacpac\), the newest by CreatedDateTime\./);
+      assert.match(md, /\*\*Chosen:\*\* Backup b00 \(b00\.bacpac\), the newest by CreatedDateTime\./);
       assert.match(md, /\*\*Read the outputs\*\*/);
       assert.match(md, /\$\(lcs\.BackupId\)/);
       assert.match(md, /dependencies\.<job>\.outputs\['lcs\.BackupId'\]/);

@@ -104,6 +104,12 @@ describe('sanitize', () => {
       assert.equal(escapeMarkdown('UAT backup 2026 01'), 'UAT backup 2026 01');
     });
 
+    it('stops GFM autolinks: URLs, www. hosts and e-mail addresses', () => {
+      assert.equal(escapeMarkdown('see https://evil.example/x'), 'see https\\://evil.example/x');
+      assert.equal(escapeMarkdown('WWW.evil.example'), 'WWW\\.evil.example');
+      assert.equal(escapeMarkdown('me@evil.example'), 'me\\@evil.example');
+    });
+
     it('escapes pipes so a cell cannot be split', () => {
       const out = escapeMarkdown('a | b || c');
       assert.equal(unescapedPipes(out), 0);
