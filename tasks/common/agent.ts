@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { InputError } from './errors';
 import { InputSource } from './settings';
-import { NetworkSettings, proxyDisplayUrl } from './network';
+import { NetworkSettings, proxyDisplayUrl, proxyUrlWithCredentials } from './network';
 import { neutralize } from './sanitize';
 
 /**
@@ -72,7 +72,12 @@ export function agentNetworkSettings(): NetworkSettings {
           'Fix the agent\'s .proxybypass file.',
         );
       }
-      return config ? { formattedUrl: config.proxyFormattedUrl, displayUrl: proxyDisplayUrl(config.proxyUrl) } : undefined;
+      return config
+        ? {
+            formattedUrl: proxyUrlWithCredentials(config.proxyUrl, config.proxyUsername, config.proxyPassword),
+            displayUrl: proxyDisplayUrl(config.proxyUrl),
+          }
+        : undefined;
     },
     cert: cert
       ? { caFile: cert.caFile, certFile: cert.certFile, keyFile: cert.keyFile, passphrase: cert.passphrase }

@@ -155,6 +155,8 @@ function flattenHeaders(headers: unknown): Record<string, string> {
 /** The real transport: axios over node:https, one attempt, the whole exchange under one timer. */
 export function axiosTransport(options: AxiosTransportOptions): Transport {
   return async (request, timeoutMs) => {
+    // Outside the try: a broken proxy setting is the user's to fix, not a network failure to retry.
+    const agent = options.agentFor(request.url);
     const controller = new AbortController();
     let timedOut = false;
     // axios' own `timeout` is an idle timer on the socket; a body that trickles would never
@@ -164,7 +166,6 @@ export function axiosTransport(options: AxiosTransportOptions): Transport {
       controller.abort();
     }, timeoutMs);
     try {
-      const agent = options.agentFor(request.url);
       const response = await axios.request<string>({
         method: request.method,
         url: request.url,

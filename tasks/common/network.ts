@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import { Agent as HttpsAgent, AgentOptions } from 'node:https';
 import * as tls from 'node:tls';
-import type { Agent } from 'node:http';
+import type { Agent, ClientRequest } from 'node:http';
+import type { Socket } from 'node:net';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { InputError } from './errors';
 
@@ -64,6 +65,25 @@ export function tlsOptions(settings: NetworkSettings): AgentOptions {
   return options;
 }
 
+type ConnectOptions = Parameters<HttpsProxyAgent<string>['connect']>[1];
+
+/**
+ * A CONNECT tunnel whose TLS session to the target also trusts the agent's CA: https-proxy-agent
+ * applies its constructor options only to the connection to the proxy itself.
+ */
+class TunnelAgent extends HttpsProxyAgent<string> {
+  constructor(
+    proxyUrl: string,
+    private readonly targetTls: AgentOptions,
+  ) {
+    super(proxyUrl, { ...targetTls, keepAlive: false });
+  }
+
+  override connect(req: ClientRequest, opts: ConnectOptions): Promise<Socket> {
+    return super.connect(req, { ...opts, ...this.targetTls } as ConnectOptions);
+  }
+}
+
 /**
  * Returns a function that picks the agent for a URL: a CONNECT tunnel through the agent's
  * proxy, or a direct agent. Agents are made once per proxy and reused.
@@ -79,11 +99,33 @@ export function agentFactory(settings: NetworkSettings): (url: string) => Agent 
     }
     let agent = tunnels.get(proxy.formattedUrl);
     if (!agent) {
-      agent = new HttpsProxyAgent(proxy.formattedUrl, { ...tlsOpts, keepAlive: false });
+      agent = new TunnelAgent(proxy.formattedUrl, tlsOpts);
       tunnels.set(proxy.formattedUrl, agent);
     }
     return agent;
   };
+}
+
+/**
+ * The proxy URL with its credentials percent-encoded. task-lib's proxyFormattedUrl pastes them
+ * in raw, so a password with `@`, `:`, `#`, `/` or `%` (or a DOMAIN\\user name) would change the
+ * proxy host or break the URL.
+ */
+export function proxyUrlWithCredentials(proxyUrl: string, username?: string, password?: string): string {
+  let url: URL;
+  try {
+    url = new URL(proxyUrl);
+  } catch {
+    throw new InputError(
+      `The agent's proxy URL (Agent.ProxyUrl) '${proxyDisplayUrl(proxyUrl)}' is not a valid URL.`,
+      'Fix the agent\'s proxy setting (config.cmd --proxyurl, or the .proxy file).',
+    );
+  }
+  if (username) {
+    url.username = encodeURIComponent(username);
+    url.password = encodeURIComponent(password ?? '');
+  }
+  return url.toString();
 }
 
 /** The proxy URL without user name and password. */

@@ -1,0 +1,74 @@
+/**
+ * Bad inputs and connection fields fail at once, with a message naming the input or field, and
+ * before any request: nothing reaches the emulator.
+ */
+import { strict as assert } from 'node:assert';
+import type { E2eOptions } from './helpers';
+import { assertInvariants, assertMentions, runLcsTask, singleError, useEmulator } from './helpers';
+
+interface Case {
+  title: string;
+  options: (emu: { url: string; apiUrl: string; authority: string }) => E2eOptions;
+  mentions: (string | RegExp)[];
+}
+
+const CASES: Case[] = [
+  ...['abc', '-5', '12.5', '0', '1e3'].map((projectId): Case => ({
+    title: `projectId '${projectId}'`,
+    options: () => ({ inputs: { projectId } }),
+    mentions: ["'projectId'", `'${projectId}'`, 'positive whole number'],
+  })),
+  { title: 'projectId empty', options: () => ({ inputs: { projectId: '' } }), mentions: ["'projectId'"] },
+  { title: 'projectId missing', options: () => ({ inputs: { projectId: undefined } }), mentions: ["'projectId'"] },
+  {
+    title: 'apiurl over plain http',
+    options: (emu) => ({ endpoint: { apiurl: emu.apiUrl.replace('https://', 'http://') } }),
+    mentions: ['(apiurl)', 'https://', /plain HTTP/i],
+  },
+  {
+    title: 'authentication endpoint over plain http',
+    options: (emu) => ({ endpoint: { url: emu.authority.replace('https://', 'http://') } }),
+    mentions: ['authentication endpoint (URL)', 'https://'],
+  },
+  {
+    title: 'client id that is not a GUID',
+    options: () => ({ endpoint: { clientid: 'my-app-registration' } }),
+    mentions: ['application (client) id', "'my-app-registration'", 'GUID'],
+  },
+  { title: 'missing client id', options: () => ({ endpoint: { clientid: undefined } }), mentions: ['application (client) id', 'lcsConnection'] },
+  { title: 'missing password', options: () => ({ endpoint: { password: undefined } }), mentions: ['password', 'lcsConnection'] },
+  { title: 'missing username', options: () => ({ endpoint: { username: undefined } }), mentions: ['username', 'lcsConnection'] },
+  { title: 'no connection chosen', options: () => ({ inputs: { lcsConnection: undefined } }), mentions: ["'lcsConnection'"] },
+  {
+    title: 'requestTimeoutSeconds that is not a number',
+    options: () => ({ inputs: { requestTimeoutSeconds: 'ten' } }),
+    mentions: ["'requestTimeoutSeconds'", "'ten'"],
+  },
+  { title: 'newestBy unknown', options: () => ({ inputs: { newestBy: 'size' } }), mentions: ["'newestBy'", 'created', 'modified'] },
+];
+
+describe('e2e: input validation (no request is made)', function () {
+  const ctx = useEmulator();
+
+  // Independent processes that make no request: run them side by side, then check each.
+  for (const batch of [CASES.slice(0, 8), CASES.slice(8)]) {
+    it(`rejects ${batch.map((c) => c.title).join('; ')}`, async function () {
+      this.timeout(60_000);
+      const emu = ctx.emu;
+      const runs = await Promise.all(batch.map((c) => runLcsTask(emu, c.options(emu))));
+      batch.forEach((c, i) => {
+        const run = runs[i];
+        assertInvariants(run, emu);
+        const message = singleError(run);
+        try {
+          assertMentions(message, ...c.mentions);
+        } catch (error) {
+          throw new Error(`${c.title}: ${(error as Error).message}`, { cause: error });
+        }
+        assert.equal(Object.keys(run.variables).length, 0, `${c.title}: variables set`);
+        assert.ok(run.durationMs < 10_000, `${c.title}: took ${Math.round(run.durationMs)} ms`);
+      });
+      assert.equal(emu.requests.length, 0, `requests were made: ${emu.requests.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+    });
+  }
+});
