@@ -1,0 +1,417 @@
+/**
+ * `npm run bench`: how close the task stays to the physical floor (Node's start, one token
+ * request, one list request), measured on loopback against the local Entra ID + LCS emulator.
+ *
+ * Prints a table and writes bench-results.json (repo root, gitignored). It asserts nothing about
+ * time: the targets are printed next to the numbers as ok / MISS.
+ *
+ *   npm run bench                          15 measured runs per variant after 3 warm-ups
+ *   npm run bench -- --runs 30             more runs
+ *   npm run bench -- --quick               5 runs (smoke)
+ *   npm run bench -- --json out.json       write the results elsewhere
+ *
+ * Every process is spawned with the environment the agent harness builds (agentEnvironment), so
+ * the task sees exactly what it sees under `runTask` / `npm run demo`. Wall time is process start
+ * (just before spawn) to exit (the child's `close`), by process.hrtime.bigint().
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import { randomUUID } from 'node:crypto';
+import {
+  EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID, VERSION_EOL_NONE, generateBackups, sampleBackups,
+  startEmulator, type Emulator, type RawBackup,
+} from '../test/emulator/emulator';
+import { agentEnvironment, type RunOptions } from '../test/support/agent';
+import { findRepoRoot } from '../test/support/repo';
+
+// ---------------------------------------------------------------- options
+
+interface Options { runs: number; warmups: number; largeRuns: number; rssRuns: number; json: string; quick: boolean }
+
+const USAGE = 'usage: node build/scripts/bench.js [--runs N] [--quick] [--json PATH]';
+
+function parseArgs(argv: string[], root: string): Options {
+  let runs: number | undefined;
+  let quick = false;
+  let json = path.join(root, 'bench-results.json');
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (flag === '--runs') {
+      runs = Number(value());
+      if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer\n${USAGE}`);
+    } else if (flag === '--quick') {
+      quick = true;
+    } else if (flag === '--json') {
+      json = path.resolve(value());
+    } else if (flag === '--help' || flag === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else {
+      throw new Error(`unknown argument "${argv[i]}"\n${USAGE}`);
+    }
+  }
+  const n = runs ?? (quick ? 5 : 15);
+  return {
+    runs: n,
+    quick,
+    json,
+    warmups: quick ? 1 : 3,
+    largeRuns: quick ? 3 : Math.max(7, Math.ceil(n / 2)),
+    rssRuns: quick ? 3 : 7,
+  };
+}
+
+// ---------------------------------------------------------------- statistics
+
+interface Stats { n: number; median: number; min: number; max: number; p90: number; mean: number }
+
+function stats(samples: number[]): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  const n = s.length;
+  const median = n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  // Nearest-rank p90.
+  const p90 = s[Math.min(n - 1, Math.ceil(0.9 * n) - 1)];
+  return { n, median, min: s[0], max: s[n - 1], p90, mean: s.reduce((a, b) => a + b, 0) / n };
+}
+
+function median(samples: number[]): number {
+  return stats(samples).median;
+}
+
+// ---------------------------------------------------------------- running a process
+
+interface Variant {
+  key: string;
+  label: string;
+  script: string;
+  /** What a successful run prints; checked on every run so a broken variant cannot look fast. */
+  succeeded: (stdout: string) => boolean;
+}
+
+interface Sample { ms: number; requests: number; stdoutBytes: number; stdout: string; stderr: string }
+
+interface Harness { emulator: Emulator; env: Record<string, string>; cwd: string }
+
+const TASK_SUCCEEDED = /##vso\[task\.complete[^\]]*result=Succeeded/;
+
+function spawnTimed(script: string, nodeArgs: string[], harness: Harness): Promise<{ ms: number; code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, [...nodeArgs, script], { cwd: harness.cwd, env: harness.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('error', (error) => { clearTimeout(timer); reject(error); });
+    child.once('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      clearTimeout(timer);
+      resolve({ ms, code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
+}
+
+async function runOnce(variant: Variant, harness: Harness, backups?: RawBackup[], nodeArgs: string[] = []): Promise<Sample> {
+  harness.emulator.reset();
+  if (backups) harness.emulator.backups = backups;
+  const run = await spawnTimed(variant.script, nodeArgs, harness);
+  if (run.code !== 0 || !variant.succeeded(run.stdout)) {
+    const tail = (run.stderr || run.stdout).trim().split('\n').slice(-15).join('\n');
+    throw new Error(`${variant.label} did not succeed (exit ${run.code}):\n${tail}`);
+  }
+  return { ms: run.ms, requests: harness.emulator.requests.length, stdoutBytes: Buffer.byteLength(run.stdout), stdout: run.stdout, stderr: run.stderr };
+}
+
+/** Round-robin over the variants (a, b, c, a, b, c, ...) so drift (thermal, other load) hits all alike. */
+async function interleaved<T extends { key: string }>(items: T[], rounds: number, one: (item: T) => Promise<Sample>): Promise<Map<string, Sample[]>> {
+  const results = new Map<string, Sample[]>(items.map((item) => [item.key, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const item of items) results.get(item.key)!.push(await one(item));
+  }
+  return results;
+}
+
+function progress(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
+}
+
+function progressDone(): void {
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+}
+
+// ---------------------------------------------------------------- formatting
+
+const f1 = (n: number): string => n.toFixed(1);
+const f2 = (n: number): string => n.toFixed(2);
+const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
+
+function table(head: string[], rows: string[][], alignLeft = 1): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i < alignLeft ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function heading(title: string): void {
+  console.log(`\n── ${title} ${'─'.repeat(Math.max(0, 72 - title.length))}`);
+}
+
+// ---------------------------------------------------------------- the benchmark
+
+const RSS_TAG = '##bench[maxrss]';
+
+/** Peak RSS in bytes from the preload's tagged stderr line (NaN when the run had no preload). */
+function maxRss(sample: Sample): number {
+  const line = sample.stderr.split('\n').find((l) => l.startsWith(RSS_TAG));
+  return line ? Number(line.slice(RSS_TAG.length)) * 1024 : NaN;
+}
+const PRELOAD = `'use strict';
+// Written by scripts/bench.ts: reports the process's peak resident set size when it exits.
+process.on('exit', () => {
+  process.stderr.write('${RSS_TAG}' + process.resourceUsage().maxRSS + '\\n');
+});
+`;
+
+interface Target { what: string; target: string; value: string; ok: boolean | undefined }
+
+async function main(): Promise<number> {
+  const root = findRepoRoot(__dirname);
+  const opts = parseArgs(process.argv.slice(2), root);
+  const bundled = path.join(root, 'tasks', 'LcsDatabaseBackupsV1', 'dist', 'index.js');
+  const unbundled = path.join(root, 'build', 'tasks', 'LcsDatabaseBackupsV1', 'index.js');
+  const floor = path.join(root, 'scripts', 'bench-floor.js');
+  for (const file of [bundled, unbundled, floor]) {
+    if (!existsSync(file)) {
+      console.error(`Missing ${path.relative(root, file)}: run npm run build first (npm run bench does that for you).`);
+      return 1;
+    }
+  }
+
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'lcs-bench-'));
+  const preload = path.join(scratch, 'rss-preload.js');
+  writeFileSync(preload, PRELOAD);
+  const empty = path.join(scratch, 'empty.js');
+  writeFileSync(empty, '');
+  const tempDir = path.join(scratch, 'agent');
+  mkdirSync(path.join(tempDir, 's'), { recursive: true });
+
+  const emulator = await startEmulator();
+  try {
+    const endpointId = 'LcsBench';
+    const runOptions: RunOptions = {
+      script: bundled,
+      caFile: emulator.caFile,
+      inputs: {
+        connectionType: 'databaseMovement', lcsConnection: endpointId, projectId: String(SAMPLE_PROJECT_ID),
+        newestBy: 'created', failIfNoBackup: 'true', fileLocationIsSecret: 'true',
+      },
+      endpoints: {
+        [endpointId]: { url: emulator.authority, apiurl: emulator.apiUrl, username: EMULATOR_USERNAME, password: EMULATOR_PASSWORD, clientid: EMULATOR_CLIENT_ID },
+      },
+    };
+    const env = agentEnvironment(runOptions, tempDir);
+    const harness: Harness = { emulator, env, cwd: env.SYSTEM_DEFAULTWORKINGDIRECTORY };
+
+    const setVariables = (stdout: string): boolean => (stdout.match(/##vso\[task\.setvariable /g) ?? []).length >= 2;
+    const variants: Variant[] = [
+      { key: 'task', label: 'bundled task (tasks/LcsDatabaseBackupsV1/dist/index.js)', script: bundled, succeeded: (s) => TASK_SUCCEEDED.test(s) },
+      { key: 'floor', label: 'floor (scripts/bench-floor.js: node:https, 2 requests)', script: floor, succeeded: setVariables },
+      { key: 'unbundled', label: 'unbundled build (build/tasks/.../index.js + node_modules)', script: unbundled, succeeded: (s) => TASK_SUCCEEDED.test(s) },
+      { key: 'node', label: 'node, empty script (context: Node\'s own start)', script: empty, succeeded: () => true },
+    ];
+    const byKey = (key: string): Variant => variants.find((v) => v.key === key)!;
+
+    console.log('LCS database backups: benchmark against the local emulator (loopback HTTPS)');
+    console.log(`node ${process.version} on ${os.platform()} ${os.arch()}, ${os.cpus().length} x ${os.cpus()[0]?.model.trim() ?? 'cpu'}`);
+    console.log(`${opts.runs} measured runs per variant after ${opts.warmups} warm-up runs, interleaved; large lists ${opts.largeRuns} runs; peak RSS ${opts.rssRuns} runs`);
+
+    // ---- wall time, happy path (the emulator's default 5 sample backups)
+    let done = 0;
+    const total = (opts.warmups + opts.runs) * variants.length;
+    const tick = async (v: Variant): Promise<Sample> => {
+      progress(`wall time: run ${++done}/${total} (${v.key})`);
+      return runOnce(v, harness);
+    };
+    await interleaved(variants, opts.warmups, tick);
+    const wall = await interleaved(variants, opts.runs, tick);
+    progressDone();
+    const wallStats = Object.fromEntries(variants.map((v) => [v.key, stats(wall.get(v.key)!.map((s) => s.ms))])) as Record<string, Stats>;
+    const requestsPerRun = Object.fromEntries(variants.map((v) => [v.key, [...new Set(wall.get(v.key)!.map((s) => s.requests))]]));
+
+    // ---- peak RSS (preload reports process.resourceUsage().maxRSS, in KiB, on exit)
+    const rssVariants = [byKey('task'), byKey('floor'), byKey('unbundled'), byKey('node')];
+    const rss = new Map<string, number[]>(rssVariants.map((v) => [v.key, []]));
+    for (let i = 0; i < opts.rssRuns; i++) {
+      for (const v of rssVariants) {
+        progress(`peak RSS: run ${i + 1}/${opts.rssRuns} (${v.key})`);
+        const sample = await runOnce(v, harness, undefined, ['--require', preload]);
+        const bytes = maxRss(sample);
+        if (Number.isNaN(bytes)) throw new Error(`${v.label}: the RSS preload printed nothing`);
+        rss.get(v.key)!.push(bytes);
+      }
+    }
+    progressDone();
+    const rssMedian = Object.fromEntries([...rss].map(([k, v]) => [k, median(v)])) as Record<string, number>;
+
+    // ---- sizes
+    const bundles = readdirSync(path.join(root, 'tasks'))
+      .map((task) => path.join(root, 'tasks', task, 'dist', 'index.js'))
+      .filter((file) => existsSync(file))
+      .map((file) => ({ file: path.relative(root, file), bytes: statSync(file).size, deflatedBytes: deflateRawSync(readFileSync(file), { level: 9 }).length }));
+    const distDir = path.join(root, 'dist');
+    const vsixFiles = existsSync(distDir) ? readdirSync(distDir).filter((n) => n.endsWith('.vsix')) : [];
+    const vsix = vsixFiles
+      .map((n) => ({ file: path.join('dist', n), bytes: statSync(path.join(distDir, n)).size, mtimeMs: statSync(path.join(distDir, n)).mtimeMs }))
+      .sort((a, b) => b.mtimeMs - a.mtimeMs)[0];
+
+    // ---- large lists: 1 vs 1,000 vs 20,000 backups, task and floor
+    const now = new Date();
+    const sizes = [
+      { key: '1', count: 1, backups: [sampleBackups(now)[0]] },
+      { key: '1000', count: 1000, backups: generateBackups(1000, now) },
+      { key: '20000', count: 20000, backups: generateBackups(20000, now) },
+    ];
+    const largeItems = sizes.flatMap((size) => (['task', 'floor'] as const).map((k) => ({ key: `${k}:${size.key}`, variant: byKey(k), size })));
+    done = 0;
+    const largeTotal = (1 + opts.largeRuns) * largeItems.length;
+    const largeTick = async (item: (typeof largeItems)[number]): Promise<Sample> => {
+      progress(`large lists: run ${++done}/${largeTotal} (${item.key})`);
+      return runOnce(item.variant, harness, item.size.backups, ['--require', preload]);
+    };
+    await interleaved(largeItems, 1, largeTick);
+    const large = await interleaved(largeItems, opts.largeRuns, largeTick);
+    progressDone();
+
+    // The emulator's own cost per list request: JSON.stringify of the envelope + Buffer (what encodeBody does).
+    const serialize = sizes.map((size) => {
+      const envelope = { DatabaseAssets: size.backups, IsSuccess: true, OperationActivityId: randomUUID(), ErrorMessage: null, VersionEOL: VERSION_EOL_NONE };
+      const times: number[] = [];
+      let bytes = 0;
+      for (let i = 0; i < 7; i++) {
+        const t0 = process.hrtime.bigint();
+        bytes = Buffer.from(JSON.stringify(envelope), 'utf8').length;
+        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+      return { count: size.count, bodyBytes: bytes, serializeMs: median(times) };
+    });
+
+    const largeStats = sizes.map((size) => {
+      const task = large.get(`task:${size.key}`)!;
+      const fl = large.get(`floor:${size.key}`)!;
+      const lastTask = task[task.length - 1];
+      return {
+        count: size.count,
+        task: stats(task.map((s) => s.ms)),
+        floor: stats(fl.map((s) => s.ms)),
+        requests: [...new Set([...task, ...fl].map((s) => s.requests))],
+        taskStdoutBytes: lastTask.stdoutBytes,
+        taskSetSecretLines: (lastTask.stdout.match(/##vso\[task\.setsecret\]/g) ?? []).length,
+        taskPeakRss: median(task.map(maxRss)),
+        serialize: serialize.find((s) => s.count === size.count)!,
+      };
+    });
+    const base = largeStats[0];
+    const added = (i: number, k: 'task' | 'floor'): number => largeStats[i][k].median - base[k].median;
+
+    // ---------------------------------------------------------------- report
+    heading(`Wall time, happy path (process start → exit, ms; ${opts.runs} runs each)`);
+    console.log(table(
+      ['variant', 'median', 'min', 'p90', 'max', 'req/run'],
+      variants.map((v) => {
+        const s = wallStats[v.key];
+        return [v.label, f1(s.median), f1(s.min), f1(s.p90), f1(s.max), requestsPerRun[v.key].join('/')];
+      }),
+    ));
+    const ratioTaskFloor = wallStats.task.median / wallStats.floor.median;
+    const ratioUnbundled = wallStats.unbundled.median / wallStats.task.median;
+    console.log(`\ntask / floor        = ${f2(ratioTaskFloor)}  (${f1(wallStats.task.median - wallStats.floor.median)} ms above the floor)`);
+    console.log(`unbundled / bundled = ${f2(ratioUnbundled)}  (bundling saves ${f1(wallStats.unbundled.median - wallStats.task.median)} ms)`);
+    console.log(`floor − empty node  = ${f1(wallStats.floor.median - wallStats.node.median)} ms (TLS + 2 requests over loopback)`);
+
+    heading(`Peak RSS (maxRSS at exit, median of ${opts.rssRuns} runs, MB = MiB)`);
+    console.log(table(['variant', 'MB', 'min', 'max'], rssVariants.map((v) => {
+      const s = stats(rss.get(v.key)!);
+      return [v.label, mb(s.median), mb(s.min), mb(s.max)];
+    })));
+
+    heading('Sizes');
+    for (const b of bundles) console.log(`${b.file}: ${b.bytes.toLocaleString('en-US')} bytes (${kb(b.bytes)} KiB; deflated ${kb(b.deflatedBytes)} KiB, roughly what it adds to the VSIX zip)`);
+    console.log(vsix ? `${vsix.file}: ${vsix.bytes.toLocaleString('en-US')} bytes (${kb(vsix.bytes)} KiB)` : 'VSIX: not built: run npm run package');
+
+    heading(`Large lists (median of ${opts.largeRuns} runs each, ms; task and floor interleaved)`);
+    console.log(table(
+      ['backups', 'body KiB', 'emulator serialize', 'task median', 'task added', 'floor median', 'floor added', 'task − floor added', 'setsecret lines', 'task RSS MB'],
+      largeStats.map((l, i) => [
+        l.count.toLocaleString('en-US'), kb(l.serialize.bodyBytes), f1(l.serialize.serializeMs),
+        f1(l.task.median), i ? `+${f1(added(i, 'task'))}` : '—',
+        f1(l.floor.median), i ? `+${f1(added(i, 'floor'))}` : '—',
+        i ? f1(added(i, 'task') - added(i, 'floor')) : '—',
+        String(l.taskSetSecretLines), mb(l.taskPeakRss),
+      ]),
+    ));
+    console.log('"emulator serialize" is the emulator\'s JSON.stringify of the envelope (in this process, once per list request);');
+    console.log('it is inside both "added" columns. "task − floor added" is what the task adds beyond receiving and parsing the list.');
+
+    const maxRequests = Math.max(...requestsPerRun.task, ...largeStats.flatMap((l) => l.requests));
+    const minRequests = Math.min(...requestsPerRun.task, ...largeStats.flatMap((l) => l.requests));
+    const added20k = added(2, 'task');
+    const targets: Target[] = [
+      { what: 'HTTP requests per happy run', target: 'exactly 2', value: minRequests === maxRequests ? String(minRequests) : `${minRequests}–${maxRequests}`, ok: minRequests === 2 && maxRequests === 2 },
+      { what: 'median wall time vs floor', target: '≤ 1.30 × floor', value: `${f2(ratioTaskFloor)} × (${f1(wallStats.task.median)} vs ${f1(wallStats.floor.median)} ms)`, ok: ratioTaskFloor <= 1.3 },
+      { what: 'peak RSS of the task', target: '≤ 80 MB', value: `${mb(rssMedian.task)} MB`, ok: rssMedian.task <= 80 * 1024 * 1024 },
+      { what: 'VSIX size', target: '≤ 300 KB (307,200 bytes)', value: vsix ? `${kb(vsix.bytes)} KiB` : 'not built: run npm run package', ok: vsix ? vsix.bytes <= 300 * 1024 : undefined },
+      { what: '20,000 backups, added wall time', target: '≤ 100 ms', value: `+${f1(added20k)} ms (emulator serialize ${f1(largeStats[2].serialize.serializeMs)} ms of it)`, ok: added20k <= 100 },
+    ];
+    heading('Targets');
+    console.log(table(['', 'measure', 'target', 'measured'], targets.map((t) => [t.ok === undefined ? '  -  ' : t.ok ? ' ok  ' : 'MISS ', t.what, t.target, t.value]), 3));
+
+    const results = {
+      generatedAt: new Date().toISOString(),
+      node: process.version,
+      platform: `${os.platform()} ${os.arch()}`,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim(),
+      options: { runs: opts.runs, warmups: opts.warmups, largeRuns: opts.largeRuns, rssRuns: opts.rssRuns, quick: opts.quick },
+      wallTimeMs: Object.fromEntries(variants.map((v) => [v.key, { label: v.label, ...wallStats[v.key], samples: wall.get(v.key)!.map((s) => s.ms) }])),
+      ratios: { taskOverFloor: ratioTaskFloor, unbundledOverBundled: ratioUnbundled },
+      requestsPerRun,
+      peakRssBytes: Object.fromEntries([...rss].map(([k, v]) => [k, { median: median(v), samples: v }])),
+      sizes: { bundles, vsix: vsix ? { file: vsix.file, bytes: vsix.bytes } : null },
+      largeLists: largeStats.map((l, i) => ({
+        backups: l.count,
+        responseBodyBytes: l.serialize.bodyBytes,
+        emulatorSerializeMs: l.serialize.serializeMs,
+        task: { ...l.task, addedMs: i ? added(i, 'task') : 0, samples: large.get(`task:${sizes[i].key}`)!.map((s) => s.ms) },
+        floor: { ...l.floor, addedMs: i ? added(i, 'floor') : 0, samples: large.get(`floor:${sizes[i].key}`)!.map((s) => s.ms) },
+        requests: l.requests,
+        taskStdoutBytes: l.taskStdoutBytes,
+        taskSetSecretLines: l.taskSetSecretLines,
+        taskPeakRssBytes: l.taskPeakRss,
+      })),
+      targets,
+    };
+    writeFileSync(opts.json, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`\nWrote ${path.relative(process.cwd(), opts.json) || opts.json}`);
+    return 0;
+  } finally {
+    await emulator.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  main().then((code) => { process.exitCode = code; }, (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  });
+}
