@@ -89,9 +89,7 @@ export async function findNewestBackup(): Promise<void> {
   const list = await listDatabaseBackups(http, connection.apiUrl, settings.projectId, token.token);
   if (settings.fileLocationIsSecret) {
     // Every download URL is a credential; mask them all before anything could print one.
-    for (const location of new Set(list.assets.map((a) => a.fileLocation).filter(Boolean))) {
-      agent.setSecret(location);
-    }
+    agent.setSecrets(new Set(list.assets.map((a) => a.fileLocation)));
   }
   agent.debug(`LCS OperationActivityId: ${list.operationActivityId ?? '(none)'}`);
   if (list.versionEol) {

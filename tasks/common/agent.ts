@@ -4,7 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import * as tl from 'azure-pipelines-task-lib/task';
+import { TaskCommand } from 'azure-pipelines-task-lib/taskcommand';
 import { InputError } from './errors';
 import { InputSource } from './settings';
 import { NetworkSettings, proxyDisplayUrl, proxyUrlWithCredentials } from './network';
@@ -100,6 +102,23 @@ export function debug(line: string): void {
 }
 
 export const setSecret = tl.setSecret;
+
+/**
+ * Registers many secrets with one write: the same `##vso[task.setsecret]` lines tl.setSecret
+ * prints, formatted by task-lib's TaskCommand, without one write per value (a project with
+ * thousands of backups has thousands of download URLs).
+ */
+export function setSecrets(values: Iterable<string>): void {
+  const lines: string[] = [];
+  for (const value of values) {
+    if (value) {
+      lines.push(new TaskCommand('task.setsecret', {}, value).toString());
+    }
+  }
+  if (lines.length) {
+    process.stdout.write(lines.join(os.EOL) + os.EOL);
+  }
+}
 
 /**
  * Publishes an output variable (`isOutput=true`), readable as `$(<step name>.<name>)`.

@@ -176,6 +176,8 @@ export function axiosTransport(options: AxiosTransportOptions): Transport {
         validateStatus: () => true,
         maxRedirects: 0,
         proxy: false,
+        // Node's http(s) modules, never fetch: the bundle does not load axios' fetch adapter.
+        adapter: 'http',
         httpAgent: agent,
         httpsAgent: agent,
         signal: controller.signal,
