@@ -124,7 +124,10 @@ describe('backups', () => {
 
     it('accepts 29 February in a leap year only', () => {
       assert.ok(parseLcsTimestamp('2028-02-29T00:00:00'));
+      assert.ok(parseLcsTimestamp('2000-02-29T00:00:00'), 'divisible by 400');
       assert.equal(parseLcsTimestamp('2026-02-29T00:00:00'), undefined);
+      assert.equal(parseLcsTimestamp('1900-02-29T00:00:00'), undefined, 'divisible by 100, not 400');
+      assert.equal(parseLcsTimestamp('2100-02-29T00:00:00'), undefined);
     });
 
     const invalid: [string, unknown][] = [
