@@ -53,7 +53,8 @@ const trimUnused = {
       b.onLoad({ filter: patch.file }, (args) => {
         const source = readFileSync(args.path, 'utf8');
         if (!source.includes(patch.find)) {
-          return { contents: source, loader: 'js', warnings: [{ text: `axios changed: '${patch.find}' not found in ${args.path}; update AXIOS_PATCHES in scripts/bundle.mjs` }] };
+          // Fail rather than quietly ship the slow start-up again.
+          return { errors: [{ text: `axios changed: '${patch.find}' not found in ${args.path}; update AXIOS_PATCHES in scripts/bundle.mjs (see README, Performance)` }] };
         }
         return { contents: source.replace(patch.find, patch.replace), loader: 'js' };
       });

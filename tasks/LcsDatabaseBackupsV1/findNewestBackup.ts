@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import * as agent from '../common/agent';
 import { signIn } from '../common/auth';
-import { DatabaseAsset, ageInDays, formatInstant, sasExpiry, selectNewestBackup } from '../common/backups';
+import { DatabaseAsset, ageInDays, fieldName, formatInstant, instantFor, isDownloadUrl, isoSeconds, sasExpiry, selectNewestBackup } from '../common/backups';
 import { SelectionError } from '../common/errors';
 import { HttpClient, axiosTransport } from '../common/http';
 import { listDatabaseBackups } from '../common/lcsApi';
@@ -33,10 +33,6 @@ export const OUTPUTS = [
   'BackupCount',
 ] as const;
 type OutputName = (typeof OUTPUTS)[number];
-
-function isoSeconds(date: Date): string {
-  return date.toISOString().replace(/\.000Z$/, 'Z');
-}
 
 function logConnection(settings: TaskSettings, proxy: string | undefined): void {
   const c = settings.connection;
@@ -80,6 +76,7 @@ export async function findNewestBackup(): Promise<void> {
     budget: new RetryBudget(settings.retryBudgetMs, settings.requestTimeoutMs),
     transport: axiosTransport({ agentFor: agentFactory(network) }),
     log: agent.info,
+    debug: agent.debug,
   });
 
   const token = await signIn(connection, http, agent.debug);
@@ -88,8 +85,9 @@ export async function findNewestBackup(): Promise<void> {
 
   const list = await listDatabaseBackups(http, connection.apiUrl, settings.projectId, token.token);
   if (settings.fileLocationIsSecret) {
-    // Every download URL is a credential; mask them all before anything could print one.
-    agent.setSecrets(new Set(list.assets.map((a) => a.fileLocation)));
+    // Every download URL is a credential; mask them all before anything could print one. A
+    // placeholder such as "N/A" is not, and masking it would hide that text all over the log.
+    agent.setSecrets(new Set(list.assets.map((a) => a.fileLocation).filter(isDownloadUrl)));
   }
   agent.debug(`LCS OperationActivityId: ${list.operationActivityId ?? '(none)'}`);
   if (list.versionEol) {
@@ -101,7 +99,7 @@ export async function findNewestBackup(): Promise<void> {
   const now = Date.now();
   const selection = selectNewestBackup(list.assets, criteria);
   agent.info(
-    `Backups:     ${selection.listedCount} listed, ${selection.candidates.length} matched (${describeFilters(criteria)}), newest by ${criteria.newestBy === 'created' ? 'CreatedDateTime' : 'ModifiedDateTime'}.`,
+    `Backups:     ${selection.listedCount} listed, ${selection.candidates.length} matched (${describeFilters(criteria)}), newest by ${fieldName(criteria.newestBy)}.`,
   );
   warnAboutSkipped(selection.skipped);
   if (selection.candidates.length) {
@@ -123,7 +121,12 @@ export async function findNewestBackup(): Promise<void> {
     fileLocationIsSecret: settings.fileLocationIsSecret,
     fileLocationExpiresOn: expiresOn,
   });
-  agent.attachSummary('LCS database backups', `lcs-database-backups-${randomUUID()}.md`, summary);
+  try {
+    agent.attachSummary('LCS database backups', `lcs-database-backups-${randomUUID()}.md`, summary);
+  } catch (error) {
+    // The summary is a convenience; the outputs are what later steps need.
+    agent.warn(`Could not write the summary tab: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
+  }
 
   if (!chosen) {
     const what = `No database backup in LCS project ${settings.projectId} matched (${selection.listedCount} listed; ${describeFilters(criteria)}${selection.skipped.length ? `; ${selection.skipped.length} skipped` : ''}).`;
@@ -138,7 +141,7 @@ export async function findNewestBackup(): Promise<void> {
   }
 
   agent.info(chosenLine(selection, criteria, now));
-  const decidingInstant = criteria.newestBy === 'created' ? chosen.created! : chosen.modified!;
+  const decidingInstant = instantFor(chosen, criteria.newestBy)!;
   const age = ageInDays(decidingInstant, now);
   if (settings.maxAgeDays !== undefined && age > settings.maxAgeDays) {
     throw new SelectionError(

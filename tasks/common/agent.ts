@@ -63,6 +63,11 @@ export function agentNetworkSettings(): NetworkSettings {
     tl.setSecret(certPassword);
   }
   const cert = tl.getHttpCertConfiguration();
+  const proxyUrl = tl.getVariable('Agent.ProxyUrl');
+  if (proxyUrl) {
+    // Checked here because task-lib's own parse of it would fail with an unrelated message.
+    proxyUrlWithCredentials(proxyUrl);
+  }
   return {
     proxyFor: (url) => {
       let config: tl.ProxyConfiguration | null;
@@ -130,16 +135,15 @@ export function setOutput(name: string, value: string, isSecret = false): void {
 }
 
 /** Writes Markdown to the agent's temp directory and attaches it as a summary tab. */
-export function attachSummary(title: string, fileName: string, markdown: string): string | undefined {
+export function attachSummary(title: string, fileName: string, markdown: string): void {
   const dir = tl.getVariable('Agent.TempDirectory');
   if (!dir) {
     tl.debug('Agent.TempDirectory is not set: no summary tab.');
-    return undefined;
+    return;
   }
   const file = path.join(dir, fileName);
   fs.writeFileSync(file, markdown, 'utf8');
   tl.addAttachment('Distributedtask.Core.Summary', title, file);
-  return file;
 }
 
 export function succeed(message: string): void {

@@ -118,7 +118,6 @@ class MsalNetwork implements INetworkModule {
 export interface AccessToken {
   token: string;
   expiresOn?: Date;
-  account?: string;
 }
 
 /** Acquires an access token for the LCS API. Throws a TaskFailure with advice on any failure. */
@@ -172,6 +171,5 @@ export async function signIn(request: SignInRequest, http: HttpClient, debug: (l
   return {
     token: result.accessToken,
     expiresOn: result.expiresOn ?? undefined,
-    account: result.account?.username,
   };
 }

@@ -73,7 +73,9 @@ export function parseLcsTimestamp(raw: unknown): LcsInstant | undefined {
   const hour = Number(m[4]);
   const minute = Number(m[5]);
   const second = Number(m[6]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
+  // Years before 1900 are placeholders such as .NET's DateTime.MinValue (0001-01-01), not dates;
+  // Date.UTC would also read years 0-99 as 1900-1999.
+  if (year < 1900 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
     return undefined;
   }
   const ticks = m[7] ? Number(m[7]) * 10 ** (7 - m[7].length) : 0;
@@ -115,6 +117,11 @@ export function formatInstant(instant: LcsInstant): string {
     return iso;
   }
   return `${iso.slice(0, -1)}${String(instant.subMsTicks).padStart(4, '0').replace(/0+$/, '')}Z`;
+}
+
+/** ISO 8601 in UTC to the second, e.g. `2026-11-29T06:00:00Z`: for messages and expiry times. */
+export function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Negative when a is earlier than b. */
@@ -162,12 +169,30 @@ export function toDatabaseAsset(raw: unknown): DatabaseAsset {
   };
 }
 
-function decidingInstant(asset: DatabaseAsset, by: NewestBy): LcsInstant | undefined {
+/** The timestamp that decides "newest" under a rule. */
+export function instantFor(asset: DatabaseAsset, by: NewestBy): LcsInstant | undefined {
   return by === 'created' ? asset.created : asset.modified;
 }
 
-function otherInstant(asset: DatabaseAsset, by: NewestBy): LcsInstant | undefined {
-  return by === 'created' ? asset.modified : asset.created;
+/** The LCS field behind a rule, for messages. */
+export function fieldName(by: NewestBy): 'CreatedDateTime' | 'ModifiedDateTime' {
+  return by === 'created' ? 'CreatedDateTime' : 'ModifiedDateTime';
+}
+
+function otherRule(by: NewestBy): NewestBy {
+  return by === 'created' ? 'modified' : 'created';
+}
+
+// An id goes into output variables and later steps' scripts and URLs: LCS ids are GUIDs.
+const SAFE_ID = /^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/;
+
+/** Whether a FileLocation is a download URL at all (not a placeholder such as "N/A"). */
+export function isDownloadUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -176,12 +201,12 @@ function otherInstant(asset: DatabaseAsset, by: NewestBy): LcsInstant | undefine
  */
 export function compareNewestFirst(by: NewestBy): (a: DatabaseAsset, b: DatabaseAsset) => number {
   return (a, b) => {
-    const decided = compareInstants(decidingInstant(b, by)!, decidingInstant(a, by)!);
+    const decided = compareInstants(instantFor(b, by)!, instantFor(a, by)!);
     if (decided !== 0) {
       return decided;
     }
-    const ao = otherInstant(a, by);
-    const bo = otherInstant(b, by);
+    const ao = instantFor(a, otherRule(by));
+    const bo = instantFor(b, otherRule(by));
     if (ao && bo) {
       const other = compareInstants(bo, ao);
       if (other !== 0) {
@@ -200,7 +225,7 @@ export function compareNewestFirst(by: NewestBy): (a: DatabaseAsset, b: Database
 export function selectNewestBackup(assets: DatabaseAsset[], criteria: SelectionCriteria): Selection {
   const nameMatches = compileWildcards(criteria.namePatterns);
   const fileNameMatches = compileWildcards(criteria.fileNamePatterns);
-  const field = criteria.newestBy === 'created' ? 'CreatedDateTime' : 'ModifiedDateTime';
+  const field = fieldName(criteria.newestBy);
   const candidates: DatabaseAsset[] = [];
   const skipped: SkippedAsset[] = [];
   for (const asset of assets) {
@@ -209,9 +234,13 @@ export function selectNewestBackup(assets: DatabaseAsset[], criteria: SelectionC
     }
     if (!asset.id) {
       skipped.push({ asset, reason: 'it has no Id' });
+    } else if (!SAFE_ID.test(asset.id)) {
+      skipped.push({ asset, reason: 'its Id is not a GUID' });
     } else if (!asset.fileLocation) {
       skipped.push({ asset, reason: 'it has no FileLocation (download URL)' });
-    } else if (!decidingInstant(asset, criteria.newestBy)) {
+    } else if (!isDownloadUrl(asset.fileLocation)) {
+      skipped.push({ asset, reason: 'its FileLocation is not an https:// download URL' });
+    } else if (!instantFor(asset, criteria.newestBy)) {
       const raw = criteria.newestBy === 'created' ? asset.createdRaw : asset.modifiedRaw;
       skipped.push({
         asset,

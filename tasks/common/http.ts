@@ -1,11 +1,12 @@
 /**
- * The one HTTP layer of the task, used by the LCS client and (through msalNetwork.ts) by MSAL:
+ * The one HTTP layer of the task, used by the LCS client and (through MsalNetwork in auth.ts) by MSAL:
  * timeouts, proxy, certificates and retries are written once, here.
  */
 import type { Agent } from 'node:http';
 import axios, { AxiosError } from 'axios';
+import { isoSeconds } from './backups';
 import { TransportError } from './errors';
-import { AttemptOutcome, RetryBudget, backoffMs, describeFailureCode, isCertificateError, judge } from './retry';
+import { AttemptOutcome, BODY_TOO_LARGE, RetryBudget, backoffMs, describeFailureCode, isCertificateError, judge } from './retry';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -37,6 +38,8 @@ export interface HttpClientOptions {
   transport: Transport;
   /** One line per retry, for the log. */
   log: (line: string) => void;
+  /** Details for maintainers (system.debug). */
+  debug?: (line: string) => void;
   random?: () => number;
 }
 
@@ -60,10 +63,6 @@ export class HttpClient {
     this.random = options.random ?? Math.random;
   }
 
-  get budget(): RetryBudget {
-    return this.options.budget;
-  }
-
   /**
    * Returns the first answer that is not worth retrying, or the last retryable one when the
    * budget is spent. Throws TransportError when no answer came at all, or when the server asks
@@ -74,13 +73,17 @@ export class HttpClient {
     const host = hostOf(request.url);
     for (let attempt = 1; ; attempt++) {
       const timeoutMs = budget.attemptTimeout();
-      if (timeoutMs <= 0) {
+      // A sliver of time left before the hard deadline is no attempt worth making.
+      if (timeoutMs < Math.min(1000, budget.timeoutMs)) {
         throw new TransportError(
           `Gave up on ${request.service} (${host}): the retry budget (${seconds(budget.budgetMs)}) and the request timeout (${seconds(budget.timeoutMs)}) are spent.`,
           'Try again later, or raise retryBudgetSeconds / requestTimeoutSeconds.',
         );
       }
       const result = await transport(request, timeoutMs);
+      if (result.kind === 'failure') {
+        this.options.debug?.(`${request.service} attempt ${attempt}: ${result.code || 'no code'} ${result.message}`);
+      }
       const outcome: AttemptOutcome =
         result.kind === 'response'
           ? { kind: 'response', status: result.status, headers: result.headers }
@@ -89,9 +92,10 @@ export class HttpClient {
       const verdict = judge(outcome, now);
       const left = budget.retryTimeLeft(now);
       if (verdict.retryable && verdict.retryAfterMs !== undefined && verdict.retryAfterMs > left) {
-        const until = new Date(now + verdict.retryAfterMs).toISOString().replace(/\.\d+Z$/, 'Z');
+        const until = isoSeconds(new Date(now + verdict.retryAfterMs));
+        const asks = outcome.kind === 'response' && outcome.status === 429 ? 'is throttling requests' : 'is unavailable';
         throw new TransportError(
-          `${request.service} (${host}) is throttling requests (${verdict.reason}) and will accept them again at ${until}, in ${seconds(verdict.retryAfterMs)}; that is beyond what is left of the retry budget (${seconds(left)}).`,
+          `${request.service} (${host}) ${asks} (${verdict.reason}) and will accept requests again at ${until}, in ${seconds(verdict.retryAfterMs)}; that is beyond what is left of the retry budget (${seconds(left)}).`,
           `Run the pipeline again after ${until}, or raise retryBudgetSeconds above ${Math.ceil(verdict.retryAfterMs / 1000)}.`,
         );
       }
@@ -192,8 +196,10 @@ export function axiosTransport(options: AxiosTransportOptions): Transport {
       };
     } catch (error) {
       const e = error as AxiosError & { cause?: { code?: string } };
-      const code = e.cause?.code ?? e.code ?? '';
-      return { kind: 'failure', code: timedOut ? 'ETIMEDOUT' : code, timedOut, message: String(e.message ?? '') };
+      const message = String(e.message ?? '');
+      // axios reports an oversized body like a broken one; it is not worth retrying.
+      const code = /maxContentLength/.test(message) ? BODY_TOO_LARGE : (e.cause?.code ?? e.code ?? '');
+      return { kind: 'failure', code: timedOut ? 'ETIMEDOUT' : code, timedOut, message };
     } finally {
       clearTimeout(timer);
     }

@@ -2,7 +2,7 @@
  * What a person reads: the log's backup table, the chosen-backup line and the pipeline
  * summary tab. Pure string building; untrusted text goes through neutralize/escapeMarkdown.
  */
-import { DatabaseAsset, LcsInstant, NewestBy, Selection, SelectionCriteria, ageInDays } from './backups';
+import { DatabaseAsset, LcsInstant, NewestBy, Selection, SelectionCriteria, ageInDays, fieldName, instantFor, isoSeconds } from './backups';
 import { escapeMarkdown, neutralize } from './sanitize';
 
 export const TABLE_ROWS = 20;
@@ -19,7 +19,7 @@ export function formatAge(instant: LcsInstant | undefined, now: number): string 
   }
   const days = ageInDays(instant, now);
   if (days < 0) {
-    return 'in the future';
+    return 'dated in the future';
   }
   const minutes = days * 1440;
   if (minutes < 60) {
@@ -35,14 +35,6 @@ function fit(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 }
 
-function deciding(by: NewestBy): string {
-  return by === 'created' ? 'CreatedDateTime' : 'ModifiedDateTime';
-}
-
-function instantOf(asset: DatabaseAsset, by: NewestBy): LcsInstant | undefined {
-  return by === 'created' ? asset.created : asset.modified;
-}
-
 /** The log's table of the newest matching backups, newest first, at most 20 rows. */
 export function backupTable(candidates: DatabaseAsset[], now: number, by: NewestBy): string[] {
   const rows = candidates.slice(0, TABLE_ROWS);
@@ -53,7 +45,7 @@ export function backupTable(candidates: DatabaseAsset[], now: number, by: Newest
   rows.forEach((asset, index) => {
     const marker = index === 0 ? '>' : ' ';
     lines.push(
-      ` ${marker} ${fit(neutralize(asset.name), nameWidth)}  ${fit(neutralize(asset.fileName), fileWidth)}  ${fit(shortTime(asset.created), 19)}  ${fit(shortTime(asset.modified), 19)}  ${formatAge(instantOf(asset, by), now)}`,
+      ` ${marker} ${fit(neutralize(asset.name), nameWidth)}  ${fit(neutralize(asset.fileName), fileWidth)}  ${fit(shortTime(asset.created), 19)}  ${fit(shortTime(asset.modified), 19)}  ${formatAge(instantFor(asset, by), now)}`,
     );
   });
   if (candidates.length > rows.length) {
@@ -77,9 +69,10 @@ export function describeFilters(criteria: SelectionCriteria): string {
 /** One line: which backup was chosen and by which rule. */
 export function chosenLine(selection: Selection, criteria: SelectionCriteria, now: number): string {
   const chosen = selection.chosen!;
-  const instant = instantOf(chosen, criteria.newestBy)!;
-  const of = selection.candidates.length === 1 ? 'the only matching backup' : `the newest by ${deciding(criteria.newestBy)} of ${selection.candidates.length} matching backups`;
-  return `Chosen: '${neutralize(chosen.name)}' (${neutralize(chosen.fileName)}), id ${neutralize(chosen.id, 60)}, ${criteria.newestBy} ${shortTime(instant)} UTC (${formatAge(instant, now)} ago): ${of}.`;
+  const instant = instantFor(chosen, criteria.newestBy)!;
+  const of = selection.candidates.length === 1 ? 'the only matching backup' : `the newest by ${fieldName(criteria.newestBy)} of ${selection.candidates.length} matching backups`;
+  const age = ageInDays(instant, now) < 0 ? 'dated in the future: check the agent\'s clock' : `${formatAge(instant, now)} ago`;
+  return `Chosen: '${neutralize(chosen.name)}' (${neutralize(chosen.fileName)}), id ${neutralize(chosen.id, 60)}, ${criteria.newestBy} ${shortTime(instant)} UTC (${age}): ${of}.`;
 }
 
 export interface SummaryContext {
@@ -99,7 +92,7 @@ export function summaryMarkdown(ctx: SummaryContext): string {
   const chosen = selection.chosen;
   lines.push(`**Project** ${ctx.projectId} on ${escapeMarkdown(ctx.apiHost)}: ${selection.listedCount} backups listed, ${selection.candidates.length} matched (${escapeMarkdown(describeFilters(criteria))}).`, '');
   if (chosen) {
-    lines.push(`**Chosen:** ${escapeMarkdown(chosen.name)} (${escapeMarkdown(chosen.fileName)}), the newest by ${deciding(criteria.newestBy)}.`, '');
+    lines.push(`**Chosen:** ${escapeMarkdown(chosen.name)} (${escapeMarkdown(chosen.fileName)}), the newest by ${fieldName(criteria.newestBy)}.`, '');
   } else {
     lines.push('**No backup matched the filters.**', '');
   }
@@ -107,7 +100,7 @@ export function summaryMarkdown(ctx: SummaryContext): string {
     lines.push('| | Name | File name | Created (UTC) | Modified (UTC) | Age |', '|---|---|---|---|---|---|');
     selection.candidates.slice(0, TABLE_ROWS).forEach((a, i) => {
       lines.push(
-        `| ${i === 0 ? '✅ chosen' : ''} | ${escapeMarkdown(a.name)} | ${escapeMarkdown(a.fileName)} | ${shortTime(a.created)} | ${shortTime(a.modified)} | ${formatAge(instantOf(a, criteria.newestBy), now)} |`,
+        `| ${i === 0 ? '✅ chosen' : ''} | ${escapeMarkdown(a.name)} | ${escapeMarkdown(a.fileName)} | ${shortTime(a.created)} | ${shortTime(a.modified)} | ${formatAge(instantFor(a, criteria.newestBy), now)} |`,
       );
     });
     if (selection.candidates.length > TABLE_ROWS) {
@@ -116,10 +109,10 @@ export function summaryMarkdown(ctx: SummaryContext): string {
     lines.push('');
   }
   if (selection.skipped.length) {
-    lines.push(`${selection.skipped.length} matching backups were skipped (no usable id, download URL or ${deciding(criteria.newestBy)}); see the log.`, '');
+    lines.push(`${selection.skipped.length} matching backups were skipped (no usable id, download URL or ${fieldName(criteria.newestBy)}); see the log.`, '');
   }
   if (ctx.fileLocationExpiresOn) {
-    lines.push(`The download URL (FileLocation) expires on ${ctx.fileLocationExpiresOn.toISOString().replace(/\.000Z$/, 'Z')}.`, '');
+    lines.push(`The download URL (FileLocation) expires on ${isoSeconds(ctx.fileLocationExpiresOn)}.`, '');
   }
   lines.push(
     '**Read the outputs** (give the step a `name:`, e.g. `lcs`; in a classic release, the reference name under *Output variables*):',

@@ -37,6 +37,9 @@ export function isCertificateError(code: string): boolean {
   return CERTIFICATE_CODES.has(code);
 }
 
+/** Our code for an answer larger than the transport accepts. */
+export const BODY_TOO_LARGE = 'EBODYTOOLARGE';
+
 const FAILURE_REASONS: Record<string, string> = {
   ECONNRESET: 'connection reset',
   ECONNREFUSED: 'connection refused',
@@ -48,6 +51,7 @@ const FAILURE_REASONS: Record<string, string> = {
   ENETUNREACH: 'network unreachable',
   EHOSTUNREACH: 'host unreachable',
   ERR_BAD_RESPONSE: 'answer cut short',
+  [BODY_TOO_LARGE]: 'answer too large',
 };
 
 /** A few words for a failure code. */
@@ -95,7 +99,7 @@ export function judge(outcome: AttemptOutcome, nowMs: number): Verdict {
     return { retryable: true, reason, retryAfterMs: parseRetryAfter(outcome.headers['retry-after'], nowMs) };
   }
   return {
-    retryable: outcome.timedOut || !isCertificateError(outcome.code),
+    retryable: outcome.timedOut || !(isCertificateError(outcome.code) || outcome.code === BODY_TOO_LARGE),
     reason: describeFailureCode(outcome.code, outcome.timedOut),
   };
 }

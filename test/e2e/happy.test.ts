@@ -93,11 +93,18 @@ describe('e2e: happy path', function () {
     for (const backup of emu.backups) assert.ok(!run.secrets.includes(backup.FileLocation!), 'FileLocation registered as secret although fileLocationIsSecret is false');
   });
 
-  it('system.debug true: the debug output leaks no secret either', async () => {
+  it('debug output appears only with system.debug, and leaks no secret either way', async () => {
     const emu = ctx.emu;
-    const run = await runLcsTask(emu, { env: { SYSTEM_DEBUG: 'true' } });
-    assertInvariants(run, emu);
-    assertPublishedNewest(run, emu);
-    assert.ok(run.debug.length > 0, 'no debug output with system.debug true');
+    // What the agent sets when it asks tasks to drop debug output unless system.debug is true.
+    const quietAgent = { DISTRIBUTEDTASK_TASKS_NODE_SKIPDEBUGLOGSWHENDEBUGMODEOFF: 'true' };
+    const quiet = await runLcsTask(emu, { env: quietAgent });
+    assertInvariants(quiet, emu);
+    assertPublishedNewest(quiet, emu);
+    assert.ok(!quiet.debug.some((d) => /OperationActivityId/.test(d)), 'the task wrote debug output without system.debug');
+    emu.reset();
+    const verbose = await runLcsTask(emu, { env: { ...quietAgent, SYSTEM_DEBUG: 'true' } });
+    assertInvariants(verbose, emu);
+    assertPublishedNewest(verbose, emu);
+    assert.ok(verbose.debug.some((d) => /LCS OperationActivityId: [0-9a-f-]{36}/.test(d)), JSON.stringify(verbose.debug.slice(-5)));
   });
 });

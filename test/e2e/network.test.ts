@@ -3,6 +3,7 @@
  * token and the list request, and its CA bundle setting next to NODE_EXTRA_CA_CERTS.
  */
 import { strict as assert } from 'node:assert';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { startConnectProxy, type ConnectProxy } from '../emulator/proxy';
 import { parseVsoLine, type TaskRun } from '../support/agent';
 import {
@@ -91,6 +92,38 @@ describe('e2e: proxy and certificates', function () {
     assert.equal(emu.requests.length, 0, 'a request got past the proxy');
     assert.equal(proxy.connects.length, 1, `407 must not be retried: ${JSON.stringify(proxy.connects)}`);
     assert.equal(proxy.connects[0].status, 407);
+  });
+
+  it('a proxy that accepts connections and never answers: the task still ends within budget + timeout', async () => {
+    const emu = ctx.emu;
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const run = await runLcsTask(emu, {
+        env: { AGENT_PROXYURL: `http://127.0.0.1:${port}` },
+        inputs: { requestTimeoutSeconds: '1', retryBudgetSeconds: '2' },
+        timeoutMs: 15_000,
+      });
+      assertInvariants(run, emu);
+      assertResult(run, 'Failed');
+      assertMentions(singleError(run), 'Microsoft Entra ID', /no complete answer within/);
+      assert.ok(run.durationMs < (2 + 1 + 3) * 1000, `took ${run.durationMs} ms`);
+      assert.equal(emu.requests.length, 0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it('a proxy URL that is not a URL: one message about the agent\'s proxy setting, no request', async () => {
+    const emu = ctx.emu;
+    const run = await runLcsTask(emu, { env: { AGENT_PROXYURL: 'not a url' } });
+    assertInvariants(run, emu);
+    assertResult(run, 'Failed');
+    assertMentions(singleError(run), 'Agent.ProxyUrl', /not a valid URL/);
+    assert.equal(emu.requests.length, 0);
   });
 
   it('AGENT_PROXYBYPASSLIST matching the host: no CONNECT, still Succeeded', async () => {

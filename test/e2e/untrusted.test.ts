@@ -74,6 +74,24 @@ describe('e2e: untrusted text from LCS', function () {
     assert.ok(run.plainLines.some((l) => l.includes('Injected]owned')), 'the hostile name is not shown at all');
   });
 
+  it('an Id that is not a GUID and a FileLocation that is not a URL are skipped, and the placeholder is not masked', async () => {
+    const emu = ctx.emu;
+    const base = emu.backups[0];
+    emu.backups.push(
+      hostile(base, 1, { Id: 'x ##vso[task.setvariable variable=Injected]owned', Name: 'Hostile id' }, 1 * MINUTE_MS),
+      hostile(base, 2, { FileLocation: 'N/A', Name: 'Still exporting' }, 2 * MINUTE_MS),
+    );
+    const run = await runLcsTask(emu);
+    assertInvariants(run, emu);
+    assertResult(run, 'Succeeded');
+    assertNoInjectedCommands(run);
+    assert.ok(!/##vso\[/i.test(outputValue(run, 'BackupId')));
+    assert.match(outputValue(run, 'BackupId'), /^[0-9a-f-]{36}$/i);
+    assert.ok(run.warnings.some((w) => /Hostile id/.test(w) && /Id is not a GUID/.test(w)), JSON.stringify(run.warnings));
+    assert.ok(run.warnings.some((w) => /Still exporting/.test(w) && /not an https:\/\/ download URL/.test(w)), JSON.stringify(run.warnings));
+    assert.ok(!run.secrets.includes('N/A'), 'a placeholder must not become a secret: the agent would mask "N/A" everywhere');
+  });
+
   it('IsSuccess false with an ErrorMessage carrying agent commands: the failure message is neutralized', async () => {
     const emu = ctx.emu;
     const activity = '3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c';

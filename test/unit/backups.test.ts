@@ -467,6 +467,30 @@ describe('backups', () => {
       assert.match(s.skipped[3].reason, /no FileLocation/);
     });
 
+    it('skips entries whose Id is not a GUID or whose FileLocation is not an https URL', () => {
+      const assets = [
+        asset({ Id: 'x ##vso[task.setvariable variable=Injected]owned', CreatedDateTime: '2030-01-01T00:00:00' }),
+        asset({ Id: 'a/b?c', CreatedDateTime: '2030-01-01T00:00:00' }),
+        asset({ Id: 'placeholder', FileLocation: 'N/A', CreatedDateTime: '2030-01-01T00:00:00' }),
+        asset({ Id: 'plain-http', FileLocation: 'http://example.blob.core.windows.net/c/b?sig=x', CreatedDateTime: '2030-01-01T00:00:00' }),
+        asset({ Id: '7C9E6679-7425-40DE-944B-E07FC1F90AE7', CreatedDateTime: '2020-01-01T00:00:00' }),
+      ];
+      const s = selectNewestBackup(assets, criteria());
+      assert.equal(s.chosen?.id, '7C9E6679-7425-40DE-944B-E07FC1F90AE7');
+      assert.deepEqual(s.skipped.map((k) => k.reason), [
+        'its Id is not a GUID',
+        'its Id is not a GUID',
+        'its FileLocation is not an https:// download URL',
+        'its FileLocation is not an https:// download URL',
+      ]);
+    });
+
+    it('treats a year before 1900 (.NET DateTime.MinValue) as no date', () => {
+      assert.equal(parseLcsTimestamp('0001-01-01T00:00:00'), undefined);
+      assert.equal(parseLcsTimestamp('0099-06-01T00:00:00'), undefined);
+      assert.ok(parseLcsTimestamp('1900-01-01T00:00:00'));
+    });
+
     it('has no choice when every matching entry is skipped', () => {
       const s = selectNewestBackup([asset({ CreatedDateTime: 'x' }), asset({ Id: '' })], criteria());
       assert.equal(s.chosen, undefined);

@@ -274,7 +274,7 @@ describe('HttpClient (fake transport, fake timers)', () => {
     const outcome = track(http.send(REQUEST));
     await clock.tickAsync(0);
     assert.ok(outcome.error instanceof TransportError, String(outcome.error));
-    assert.match((outcome.error as TransportError).userMessage, /accept them again at 2026-01-15T03:10:00Z/);
+    assert.match((outcome.error as TransportError).userMessage, /accept requests again at 2026-01-15T03:10:00Z/);
     assert.match((outcome.error as TransportError).userMessage, /retryBudgetSeconds/);
     assert.equal(calls.length, 1);
   });

@@ -80,8 +80,8 @@ describe('report', () => {
       });
     }
 
-    it("says 'in the future' for a timestamp after now", () => {
-      assert.equal(formatAge(at(NOW + MINUTE), NOW), 'in the future');
+    it("says 'dated in the future' for a timestamp after now", () => {
+      assert.equal(formatAge(at(NOW + MINUTE), NOW), 'dated in the future');
     });
 
     it("prints '-' without a timestamp", () => {
@@ -194,9 +194,9 @@ describe('report', () => {
       assert.match(chosenLine(selectNewestBackup(many(1), c), c, NOW), /the only matching backup/);
     });
 
-    it('neutralizes the name, file name and id', () => {
+    it('neutralizes the name and file name (an id that is not a GUID is never chosen)', () => {
       const c = criteria();
-      const hostile = backup('##vso[task.setvariable variable=X]1', NOW - DAY, { Name: '##VSO[task.complete]\nx', FileName: '##[error]' });
+      const hostile = backup('7c9e6679-7425-40de-944b-e07fc1f90ae7', NOW - DAY, { Name: '##VSO[task.complete]\nx', FileName: '##[error]' });
       const line = chosenLine(selectNewestBackup([hostile], c), c, NOW);
       assert.doesNotMatch(line, /##vso\[/i);
       assert.doesNotMatch(line, /##\[/);
