@@ -21,10 +21,11 @@ import * as path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import {
-  EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID, VERSION_EOL_NONE, generateBackups, sampleBackups,
+  VERSION_EOL_NONE, generateBackups, sampleBackups,
   startEmulator, type Emulator, type RawBackup,
 } from '../test/emulator/emulator';
-import { agentEnvironment, type RunOptions } from '../test/support/agent';
+import { agentEnvironment } from '../test/support/agent';
+import { emulatorRunOptions } from '../test/support/emulatorRun';
 import { findRepoRoot } from '../test/support/repo';
 
 // ---------------------------------------------------------------- options
@@ -208,17 +209,7 @@ async function main(): Promise<number> {
   const emulator = await startEmulator();
   try {
     const endpointId = 'LcsBench';
-    const runOptions: RunOptions = {
-      script: bundled,
-      caFile: emulator.caFile,
-      inputs: {
-        connectionType: 'databaseMovement', lcsConnection: endpointId, projectId: String(SAMPLE_PROJECT_ID),
-        newestBy: 'created', failIfNoBackup: 'true', fileLocationIsSecret: 'true',
-      },
-      endpoints: {
-        [endpointId]: { url: emulator.authority, apiurl: emulator.apiUrl, username: EMULATOR_USERNAME, password: EMULATOR_PASSWORD, clientid: EMULATOR_CLIENT_ID },
-      },
-    };
+    const runOptions = emulatorRunOptions(emulator, bundled, endpointId);
     const env = agentEnvironment(runOptions, tempDir);
     const harness: Harness = { emulator, env, cwd: env.SYSTEM_DEFAULTWORKINGDIRECTORY };
 

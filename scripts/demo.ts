@@ -6,10 +6,11 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID, startEmulator, type Emulator, type RecordedRequest,
+  SAMPLE_PROJECT_ID, startEmulator, type Emulator, type RecordedRequest,
 } from '../test/emulator/emulator';
 import { findRepoRoot } from '../test/support/repo';
 import { renderAgentLog, runTask, type TaskRun } from '../test/support/agent';
+import { emulatorRunOptions } from '../test/support/emulatorRun';
 
 const STEP_NAME = 'lcs';
 const ENDPOINT_ID = 'LcsDemo';
@@ -67,17 +68,7 @@ async function demo(emulator: Emulator, script: string): Promise<number> {
   console.log(`Task: ${path.relative(process.cwd(), script) || script}`);
   console.log(`Inputs: projectId=${SAMPLE_PROJECT_ID}, newestBy=created, failIfNoBackup=true, fileLocationIsSecret=true; ${emulator.backups.length} backups in the emulated asset library`);
 
-  const run = await runTask({
-    script,
-    caFile: emulator.caFile,
-    inputs: {
-      connectionType: 'databaseMovement', lcsConnection: ENDPOINT_ID, projectId: String(SAMPLE_PROJECT_ID),
-      newestBy: 'created', failIfNoBackup: 'true', fileLocationIsSecret: 'true',
-    },
-    endpoints: {
-      [ENDPOINT_ID]: { url: emulator.authority, apiurl: emulator.apiUrl, username: EMULATOR_USERNAME, password: EMULATOR_PASSWORD, clientid: EMULATOR_CLIENT_ID },
-    },
-  });
+  const run = await runTask(emulatorRunOptions(emulator, script, ENDPOINT_ID));
 
   try {
     return report(emulator, run);
