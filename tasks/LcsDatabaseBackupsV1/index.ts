@@ -1,4 +1,5 @@
+import { pipelineHost } from '../common/pipelineHost';
 import { runTask } from '../common/runner';
 import { findNewestBackup } from './findNewestBackup';
 
-void runTask(findNewestBackup);
+void runTask(findNewestBackup, pipelineHost);

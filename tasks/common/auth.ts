@@ -6,6 +6,7 @@ import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@az
 import { LogLevel, PublicClientApplication } from '@azure/msal-node';
 import { SignInError, TaskFailure, TransportError } from './errors';
 import { HttpClient } from './http';
+import { RetryBudget } from './retry';
 import { describeSignInFailure, parseEntraErrorBody } from './signInErrors';
 import { neutralize } from './sanitize';
 
@@ -54,7 +55,10 @@ function parseJson(text: string): unknown {
 class MsalNetwork implements INetworkModule {
   lastFailure?: TaskFailure;
 
-  constructor(private readonly http: HttpClient) {}
+  constructor(
+    private readonly http: HttpClient,
+    private readonly budget?: RetryBudget,
+  ) {}
 
   sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
     return this.send<T>('GET', url, options);
@@ -72,7 +76,7 @@ class MsalNetwork implements INetworkModule {
         headers: options?.headers ?? {},
         body: options?.body,
         service: 'Microsoft Entra ID',
-      });
+      }, this.budget);
       const body = parseJson(response.body);
       if (response.status >= 400) {
         const entra = parseEntraErrorBody(body, response.status);
@@ -121,8 +125,8 @@ export interface AccessToken {
 }
 
 /** Acquires an access token for the LCS API. Throws a TaskFailure with advice on any failure. */
-export async function signIn(request: SignInRequest, http: HttpClient, debug: (line: string) => void): Promise<AccessToken> {
-  const network = new MsalNetwork(http);
+export async function signIn(request: SignInRequest, http: HttpClient, debug: (line: string) => void, budget?: RetryBudget): Promise<AccessToken> {
+  const network = new MsalNetwork(http, budget);
   const host = new URL(request.authority).host;
   const app = new PublicClientApplication({
     auth: {

@@ -1,11 +1,12 @@
 /**
- * The one HTTP layer of the task, used by the LCS client and (through MsalNetwork in auth.ts) by MSAL:
- * timeouts, proxy, certificates and retries are written once, here.
+ * The one HTTP layer of the tasks, used by the LCS client and (through MsalNetwork in auth.ts) by
+ * MSAL: per-attempt timeouts and retries inside a budget are written once, here. The proxy
+ * tunnel and certificates come from network.ts, as the http.Agent for each URL.
  */
-import type { Agent } from 'node:http';
+import type { Agent as HttpAgent } from 'node:http';
 import axios, { AxiosError } from 'axios';
-import { isoSeconds } from './backups';
 import { TransportError } from './errors';
+import { isoSeconds } from './time';
 import { AttemptOutcome, BODY_TOO_LARGE, RetryBudget, backoffMs, describeFailureCode, isCertificateError, judge } from './retry';
 
 export interface HttpRequest {
@@ -34,6 +35,7 @@ export type TransportResult =
 export type Transport = (request: HttpRequest, timeoutMs: number) => Promise<TransportResult>;
 
 export interface HttpClientOptions {
+  /** The default budget: requests share it unless send() is given another. */
   budget: RetryBudget;
   transport: Transport;
   /** One line per retry, for the log. */
@@ -68,8 +70,8 @@ export class HttpClient {
    * budget is spent. Throws TransportError when no answer came at all, or when the server asks
    * for a wait longer than the budget has left.
    */
-  async send(request: HttpRequest): Promise<HttpResponse> {
-    const { budget, transport, log } = this.options;
+  async send(request: HttpRequest, budget: RetryBudget = this.options.budget): Promise<HttpResponse> {
+    const { transport, log } = this.options;
     const host = hostOf(request.url);
     for (let attempt = 1; ; attempt++) {
       const timeoutMs = budget.attemptTimeout();
@@ -137,8 +139,8 @@ export class HttpClient {
 }
 
 export interface AxiosTransportOptions {
-  /** The agent for a URL: proxy tunnel and/or CA bundle; undefined for Node's default. */
-  agentFor: (url: string) => Agent | undefined;
+  /** Node's http.Agent for a URL: proxy tunnel and/or CA bundle; undefined for Node's default. */
+  httpAgentFor: (url: string) => HttpAgent | undefined;
   /** Upper bound on a response body, so a runaway answer cannot exhaust memory. */
   maxBodyBytes?: number;
 }
@@ -160,7 +162,7 @@ function flattenHeaders(headers: unknown): Record<string, string> {
 export function axiosTransport(options: AxiosTransportOptions): Transport {
   return async (request, timeoutMs) => {
     // Outside the try: a broken proxy setting is the user's to fix, not a network failure to retry.
-    const agent = options.agentFor(request.url);
+    const httpAgent = options.httpAgentFor(request.url);
     const controller = new AbortController();
     let timedOut = false;
     // axios' own `timeout` is an idle timer on the socket; a body that trickles would never
@@ -182,8 +184,8 @@ export function axiosTransport(options: AxiosTransportOptions): Transport {
         proxy: false,
         // Node's http(s) modules, never fetch: the bundle does not load axios' fetch adapter.
         adapter: 'http',
-        httpAgent: agent,
-        httpsAgent: agent,
+        httpAgent,
+        httpsAgent: httpAgent,
         signal: controller.signal,
         maxContentLength: options.maxBodyBytes ?? 256 * 1024 * 1024,
         maxBodyLength: 1024 * 1024,

@@ -1,11 +1,12 @@
 /**
- * The agent's network settings (proxy, CA bundle, client certificate) turned into node:https
- * agents for the HTTP layer. The agent's settings arrive through azure-pipelines-task-lib.
+ * The pipeline agent's network settings (proxy, CA bundle, client certificate) turned into
+ * Node's http.Agent objects (connection pools) for the HTTP layer. The settings themselves are
+ * read by the host (pipelineHost.ts); this file only builds connections from them.
  */
 import * as fs from 'node:fs';
 import { Agent as HttpsAgent, AgentOptions } from 'node:https';
 import * as tls from 'node:tls';
-import type { Agent, ClientRequest } from 'node:http';
+import type { Agent as HttpAgent, ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { InputError } from './errors';
@@ -85,24 +86,24 @@ class TunnelAgent extends HttpsProxyAgent<string> {
 }
 
 /**
- * Returns a function that picks the agent for a URL: a CONNECT tunnel through the agent's
- * proxy, or a direct agent. Agents are made once per proxy and reused.
+ * Returns a function that picks Node's http.Agent for a URL: a CONNECT tunnel through the
+ * configured proxy, or a direct one. Each is made once per proxy and reused.
  */
-export function agentFactory(settings: NetworkSettings): (url: string) => Agent | undefined {
+export function httpAgentFactory(settings: NetworkSettings): (url: string) => HttpAgent | undefined {
   const tlsOpts = tlsOptions(settings);
   const direct = Object.keys(tlsOpts).length > 0 ? new HttpsAgent({ ...tlsOpts, keepAlive: false }) : undefined;
-  const tunnels = new Map<string, Agent>();
+  const tunnels = new Map<string, HttpAgent>();
   return (url) => {
     const proxy = settings.proxyFor(url);
     if (!proxy) {
       return direct;
     }
-    let agent = tunnels.get(proxy.formattedUrl);
-    if (!agent) {
-      agent = new TunnelAgent(proxy.formattedUrl, tlsOpts);
-      tunnels.set(proxy.formattedUrl, agent);
+    let tunnel = tunnels.get(proxy.formattedUrl);
+    if (!tunnel) {
+      tunnel = new TunnelAgent(proxy.formattedUrl, tlsOpts);
+      tunnels.set(proxy.formattedUrl, tunnel);
     }
-    return agent;
+    return tunnel;
   };
 }
 

@@ -4,22 +4,28 @@
  * the log (the stack goes to debug output).
  */
 import { TaskFailure } from './errors';
-import { debug, fail } from './agent';
+import { TaskFunction, TaskHost } from './host';
 
-export async function runTask(task: () => Promise<void>): Promise<void> {
+/** Runs the task under a host and sets its result; never throws. Tests call this in-process. */
+export async function executeTask(task: TaskFunction, host: TaskHost): Promise<void> {
   try {
-    await task();
+    await task(host);
   } catch (error) {
     if (error instanceof TaskFailure) {
-      fail(error.userMessage);
+      host.fail(error.userMessage);
     } else {
       const e = error as Error;
-      debug(`Unexpected error: ${e?.stack ?? String(error)}`);
-      fail(
+      host.debug(`Unexpected error: ${e?.stack ?? String(error)}`);
+      host.fail(
         `Unexpected error: ${e?.message ?? String(error)}. This is a bug in the task: please report it with the log of a run with system.debug set to true.`,
       );
     }
   }
+}
+
+/** A task's entry point (index.ts): runs it under the pipeline agent's host, then exits. */
+export async function runTask(task: TaskFunction, host: TaskHost): Promise<void> {
+  await executeTask(task, host);
   // The result is set. A socket that a timed-out attempt left behind (a proxy that accepted
   // the connection and never answered CONNECT, say) must not keep the step running until the
   // job times out: exit once stdout has been flushed.

@@ -1,11 +1,12 @@
 /**
  * One MockTestRunner scenario, configured by the test through L0_CASE (JSON). It runs the
- * compiled task with the real azure-pipelines-task-lib and replaces only the two network
- * modules, so the task's wiring (inputs, outputs, secrets, messages) is what is tested.
+ * compiled task with the real azure-pipelines-task-lib and replaces only the sign-in and the
+ * HTTP client that common/session.ts requires, so the task's wiring (inputs, session, LCS
+ * envelope, outputs, secrets, messages) is what is tested.
  */
 import * as path from 'node:path';
 import { TaskMockRunner } from 'azure-pipelines-task-lib/mock-run';
-import { parseDatabaseListResponse } from '../../tasks/common/lcsApi';
+import type { HttpRequest, HttpResponse } from '../../tasks/common/http';
 import { SignInError } from '../../tasks/common/errors';
 
 export interface L0Case {
@@ -37,7 +38,8 @@ if (testCase.endpoint && testCase.endpointId) {
   });
 }
 
-tmr.registerMock('../common/auth', {
+// Required by tasks/common/session.ts under these names.
+tmr.registerMock('./auth', {
   signIn: async () => {
     console.log('L0: signIn called');
     if (testCase.signInFailure) {
@@ -46,10 +48,13 @@ tmr.registerMock('../common/auth', {
     return { token: testCase.token, expiresOn: new Date(Date.now() + 3600_000) };
   },
 });
-tmr.registerMock('../common/lcsApi', {
-  listDatabaseBackups: async (_http: unknown, _apiUrl: string, _projectId: number, token: string) => {
-    console.log(`L0: list called, token matches: ${token === testCase.token}`);
-    return parseDatabaseListResponse(JSON.stringify(testCase.envelope), 'application/json');
+tmr.registerMock('./http', {
+  axiosTransport: () => undefined,
+  HttpClient: class {
+    async send(request: HttpRequest): Promise<HttpResponse> {
+      console.log(`L0: ${request.method} ${new URL(request.url).pathname}, token matches: ${request.headers.Authorization === `Bearer ${testCase.token}`}`);
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(testCase.envelope), attempts: 1 };
+    }
   },
 });
 

@@ -90,7 +90,7 @@ describe('L0: LcsDatabaseBackups task wiring (MockTestRunner)', function () {
     assert.match(outputOf(tr, 'BackupCreatedDateTime')!.value, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     assert.equal(outputOf(tr, 'BackupCount')?.value, '2');
     assert.equal(outputOf(tr, 'FileLocationExpiresOn')?.value, '2099-01-01T00:00:00Z');
-    assert.ok(tr.stdout.includes('L0: list called, token matches: true'));
+    assert.ok(tr.stdout.includes('L0: GET /databasemovement/v1/databases/project/1234567, token matches: true'), tr.stdout);
   });
 
   it('registers the password, the token and every FileLocation as secrets and prints none of them elsewhere', async () => {

@@ -10,7 +10,6 @@ import {
 } from './helpers';
 
 const STATUS_ADVICE: Record<number, (string | RegExp)[]> = {
-  401: ['HTTP 401', /rejected the access token/, /geography/],
   403: ['HTTP 403', `project ${PROJECT_ID}`, /Add the service account to the LCS project/],
   404: ['HTTP 404', `project ${PROJECT_ID}`, /Check the project id/],
 };
@@ -36,6 +35,29 @@ describe('e2e: LCS API answers', function () {
       assert.equal(Object.keys(run.variables).length, 0);
     });
   }
+
+  it('HTTP 401 twice: one renewed token, one more try, then one error with the advice', async () => {
+    const emu = ctx.emu;
+    const denied = { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } };
+    emu.lcsSteps.push(denied, denied, {});
+    const run = await runLcsTask(emu);
+    assertInvariants(run, emu);
+    assertMentions(singleError(run), 'HTTP 401', /rejected the access token/, /geography/);
+    assert.equal(listRequests(emu).length, 2, 'exactly one more try after a fresh token');
+    assert.equal(tokenRequests(emu).length, 2);
+    assert.equal(Object.keys(run.variables).length, 0);
+  });
+
+  it('HTTP 401 once (a revoked token): the task signs in again and succeeds', async () => {
+    const emu = ctx.emu;
+    emu.lcsSteps.push({ status: 401, headers: { 'WWW-Authenticate': 'Bearer' } });
+    const run = await runLcsTask(emu);
+    assertInvariants(run, emu);
+    assertResult(run, 'Succeeded');
+    assert.equal(listRequests(emu).length, 2);
+    assert.equal(tokenRequests(emu).length, 2);
+    assert.ok(run.lines.some((l) => /^Renewed the access token/.test(l)), run.stdout);
+  });
 
   it('IsSuccess false: the ErrorMessage and the OperationActivityId in one error', async () => {
     const emu = ctx.emu;

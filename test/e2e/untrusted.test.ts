@@ -87,7 +87,7 @@ describe('e2e: untrusted text from LCS', function () {
     assertNoInjectedCommands(run);
     assert.ok(!/##vso\[/i.test(outputValue(run, 'BackupId')));
     assert.match(outputValue(run, 'BackupId'), /^[0-9a-f-]{36}$/i);
-    assert.ok(run.warnings.some((w) => /Hostile id/.test(w) && /Id is not a GUID/.test(w)), JSON.stringify(run.warnings));
+    assert.ok(run.warnings.some((w) => /Hostile id/.test(w) && /Id is not a safe token/.test(w)), JSON.stringify(run.warnings));
     assert.ok(run.warnings.some((w) => /Still exporting/.test(w) && /not an https:\/\/ download URL/.test(w)), JSON.stringify(run.warnings));
     assert.ok(!run.secrets.includes('N/A'), 'a placeholder must not become a secret: the agent would mask "N/A" everywhere');
   });

@@ -1,17 +1,7 @@
 import { strict as assert } from 'node:assert';
-import {
-  DatabaseAsset,
-  LcsInstant,
-  SelectionCriteria,
-  compareInstants,
-  compileWildcards,
-  formatInstant,
-  parseLcsTimestamp,
-  parsePatterns,
-  sasExpiry,
-  selectNewestBackup,
-  toDatabaseAsset,
-} from '../../tasks/common/backups';
+import { DatabaseAsset, sasExpiry, toDatabaseAsset } from '../../tasks/common/databaseAssets';
+import { LcsInstant, compareInstants, formatInstant, parseLcsTimestamp } from '../../tasks/common/time';
+import { SelectionCriteria, compileWildcards, parsePatterns, selectNewestBackup } from '../../tasks/LcsDatabaseBackupsV1/selection';
 
 function instant(raw: string): LcsInstant {
   const parsed = parseLcsTimestamp(raw);
@@ -478,8 +468,8 @@ describe('backups', () => {
       const s = selectNewestBackup(assets, criteria());
       assert.equal(s.chosen?.id, '7C9E6679-7425-40DE-944B-E07FC1F90AE7');
       assert.deepEqual(s.skipped.map((k) => k.reason), [
-        'its Id is not a GUID',
-        'its Id is not a GUID',
+        'its Id is not a safe token (letters, digits and dashes, as in a GUID)',
+        'its Id is not a safe token (letters, digits and dashes, as in a GUID)',
         'its FileLocation is not an https:// download URL',
         'its FileLocation is not an https:// download URL',
       ]);

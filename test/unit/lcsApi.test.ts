@@ -1,6 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { LcsApiError } from '../../tasks/common/errors';
-import { LCS_API_VERSION, describeLcsStatus, listPath, parseDatabaseListResponse } from '../../tasks/common/lcsApi';
+import { LIST_BACKUPS, listPath, parseDatabaseListResponse } from '../../tasks/common/databaseAssets';
+import { LCS_API_VERSION, describeLcsStatus as describeStatus } from '../../tasks/common/lcsClient';
+import type { HttpResponse } from '../../tasks/common/http';
+
+const describeLcsStatus = (response: Pick<HttpResponse, 'status' | 'attempts'>, projectId: number, apiUrl: string) =>
+  describeStatus(response, projectId, apiUrl, LIST_BACKUPS);
 
 // The example envelope of "Database movement API - List database backups" (shared/seeds).
 const EXAMPLE = `{

@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { DatabaseAsset, LcsInstant, SelectionCriteria, parseLcsTimestamp, selectNewestBackup, toDatabaseAsset } from '../../tasks/common/backups';
-import { SummaryContext, TABLE_ROWS, backupTable, chosenLine, describeFilters, formatAge, shortTime, summaryMarkdown } from '../../tasks/common/report';
+import { DatabaseAsset, toDatabaseAsset } from '../../tasks/common/databaseAssets';
+import { LcsInstant, parseLcsTimestamp } from '../../tasks/common/time';
+import { SelectionCriteria, selectNewestBackup } from '../../tasks/LcsDatabaseBackupsV1/selection';
+import { SummaryContext, TABLE_ROWS, backupTable, chosenLine, describeFilters, formatAge, shortTime, summaryMarkdown } from '../../tasks/LcsDatabaseBackupsV1/report';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const MINUTE = 60_000;

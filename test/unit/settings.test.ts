@@ -1,18 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { InputError } from '../../tasks/common/errors';
-import {
-  CONNECTION_INPUTS,
-  InputSource,
-  RawEndpoint,
-  TaskSettings,
-  parseBoolean,
-  parseHttpsUrl,
-  parseMaxAgeDays,
-  parseProjectId,
-  parseSeconds,
-  readConnection,
-  readSettings,
-} from '../../tasks/common/settings';
+import { InputSource, RawEndpoint, parseBoolean, parseHttpsUrl, parseProjectId, parseSeconds } from '../../tasks/common/inputs';
+import { CONNECTION_INPUTS, readConnection } from '../../tasks/common/connection';
+import { TaskSettings, parseMaxAgeDays, readSettings } from '../../tasks/LcsDatabaseBackupsV1/settings';
 
 const CLIENT_ID = '12345678-90ab-cdef-1234-567890abcdef';
 

@@ -2,10 +2,15 @@
  * What a person reads: the log's backup table, the chosen-backup line and the pipeline
  * summary tab. Pure string building; untrusted text goes through neutralize/escapeMarkdown.
  */
-import { DatabaseAsset, LcsInstant, NewestBy, Selection, SelectionCriteria, ageInDays, fieldName, instantFor, isoSeconds } from './backups';
-import { escapeMarkdown, neutralize } from './sanitize';
+import { DatabaseAsset } from '../common/databaseAssets';
+import { TaskHost } from '../common/host';
+import { escapeMarkdown, neutralize } from '../common/sanitize';
+import { LcsInstant, ageInDays, isoSeconds } from '../common/time';
+import { NewestBy, Selection, SelectionCriteria, SkippedAsset, fieldName, instantFor } from './selection';
 
 export const TABLE_ROWS = 20;
+/** How many skipped backups get a warning line each before the rest are summed up. */
+export const SKIP_WARNINGS = 5;
 
 /** `2026-11-28 03:12:45`, or `-` when missing. */
 export function shortTime(instant: LcsInstant | undefined): string {
@@ -128,4 +133,29 @@ export function summaryMarkdown(ctx: SummaryContext): string {
       : '`FileLocation` is published as a plain variable (fileLocationIsSecret: false).',
   );
   return `${lines.join('\n')}\n`;
+}
+
+function warnAboutSkipped(host: TaskHost, skipped: SkippedAsset[]): void {
+  for (const { asset, reason } of skipped.slice(0, SKIP_WARNINGS)) {
+    host.warn(`Skipped backup '${neutralize(asset.name, 120)}' (id ${neutralize(asset.id || '?', 60)}): ${reason}.`);
+  }
+  if (skipped.length > SKIP_WARNINGS) {
+    host.warn(`Skipped ${skipped.length - SKIP_WARNINGS} more matching backups for the same kinds of reasons (debug output lists them).`);
+    for (const { asset, reason } of skipped.slice(SKIP_WARNINGS)) {
+      host.debug(`Skipped '${neutralize(asset.name, 120)}' (id ${neutralize(asset.id || '?', 60)}): ${reason}.`);
+    }
+  }
+}
+
+/** The log's account of a selection: counts and filters, skipped backups, the table. */
+export function logSelection(host: TaskHost, selection: Selection, criteria: SelectionCriteria, now: number): void {
+  host.info(
+    `Backups:     ${selection.listedCount} listed, ${selection.candidates.length} matched (${describeFilters(criteria)}), newest by ${fieldName(criteria.newestBy)}.`,
+  );
+  warnAboutSkipped(host, selection.skipped);
+  if (selection.candidates.length) {
+    host.info('');
+    backupTable(selection.candidates, now, criteria.newestBy).forEach((line) => host.info(line));
+    host.info('');
+  }
 }

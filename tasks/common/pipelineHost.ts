@@ -1,6 +1,6 @@
 /**
- * Everything that touches azure-pipelines-task-lib lives here, so the rest of the code is
- * tested without the agent.
+ * The TaskHost of a real pipeline run: everything that touches azure-pipelines-task-lib (and so
+ * the Azure Pipelines agent) lives here, so the rest of the code is tested without the agent.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { TaskCommand } from 'azure-pipelines-task-lib/taskcommand';
 import { InputError } from './errors';
-import { InputSource } from './settings';
+import { TaskHost } from './host';
+import { InputSource } from './inputs';
 import { NetworkSettings, proxyDisplayUrl, proxyUrlWithCredentials } from './network';
 import { neutralize } from './sanitize';
 
@@ -37,7 +38,7 @@ function endpointAuthorization(id: string): { scheme?: string; parameters: Recor
 }
 
 /** Inputs and service connections as the agent hands them over. */
-export const agentInputs: InputSource = {
+const agentInputs: InputSource = {
   getInput: (name) => tl.getInput(name, false),
   getEndpoint: (id) => {
     const auth = endpointAuthorization(id);
@@ -53,7 +54,7 @@ export const agentInputs: InputSource = {
 };
 
 /** The agent's proxy and certificate settings. */
-export function agentNetworkSettings(): NetworkSettings {
+function agentNetworkSettings(): NetworkSettings {
   const proxyPassword = tl.getVariable('Agent.ProxyPassword');
   if (proxyPassword) {
     tl.setSecret(proxyPassword);
@@ -94,26 +95,24 @@ export function agentNetworkSettings(): NetworkSettings {
 }
 
 /** A line for the log. Every caller passes text it built; remote parts are neutralized again here. */
-export function info(line: string): void {
+function info(line: string): void {
   console.log(neutralize(line, 4000));
 }
 
-export function warn(line: string): void {
+function warn(line: string): void {
   tl.warning(neutralize(line, 4000));
 }
 
-export function debug(line: string): void {
+function debug(line: string): void {
   tl.debug(neutralize(line, 4000));
 }
-
-export const setSecret = tl.setSecret;
 
 /**
  * Registers many secrets with one write: the same `##vso[task.setsecret]` lines tl.setSecret
  * prints, formatted by task-lib's TaskCommand, without one write per value (a project with
  * thousands of backups has thousands of download URLs).
  */
-export function setSecrets(values: Iterable<string>): void {
+function setSecrets(values: Iterable<string>): void {
   const lines: string[] = [];
   for (const value of values) {
     if (value) {
@@ -130,12 +129,12 @@ export function setSecrets(values: Iterable<string>): void {
  * Written as the command itself: tl.setVariable also echoes non-secret values to debug
  * output, and FileLocation must not appear there even when it is not published as a secret.
  */
-export function setOutput(name: string, value: string, isSecret = false): void {
+function setOutput(name: string, value: string, isSecret = false): void {
   tl.command('task.setvariable', { variable: name, isOutput: 'true', issecret: String(isSecret) }, value);
 }
 
 /** Writes Markdown to the agent's temp directory and attaches it as a summary tab. */
-export function attachSummary(title: string, fileName: string, markdown: string): void {
+function attachSummary(title: string, fileName: string, markdown: string): void {
   const dir = tl.getVariable('Agent.TempDirectory');
   if (!dir) {
     tl.debug('Agent.TempDirectory is not set: no summary tab.');
@@ -146,14 +145,48 @@ export function attachSummary(title: string, fileName: string, markdown: string)
   tl.addAttachment('Distributedtask.Core.Summary', title, file);
 }
 
-export function succeed(message: string): void {
+function succeed(message: string): void {
   tl.setResult(tl.TaskResult.Succeeded, message);
 }
 
-export function succeedWithIssues(message: string): void {
+function succeedWithIssues(message: string): void {
   tl.setResult(tl.TaskResult.SucceededWithIssues, message);
 }
 
-export function fail(message: string): void {
+function fail(message: string): void {
   tl.setResult(tl.TaskResult.Failed, neutralize(message, 4000));
 }
+
+/** Calls the handler once on the first SIGINT or SIGTERM the agent sends to cancel the step. */
+function onCancel(handler: (signal: string) => void): () => void {
+  let called = false;
+  const listener = (signal: NodeJS.Signals): void => {
+    if (!called) {
+      called = true;
+      handler(signal);
+    }
+  };
+  process.on('SIGINT', listener);
+  process.on('SIGTERM', listener);
+  return () => {
+    process.off('SIGINT', listener);
+    process.off('SIGTERM', listener);
+  };
+}
+
+/** The host of a pipeline run. */
+export const pipelineHost: TaskHost = {
+  inputs: agentInputs,
+  networkSettings: agentNetworkSettings,
+  info,
+  warn,
+  debug,
+  setSecret: (value) => tl.setSecret(value),
+  setSecrets,
+  setOutput,
+  attachSummary,
+  succeed,
+  succeedWithIssues,
+  fail,
+  onCancel,
+};

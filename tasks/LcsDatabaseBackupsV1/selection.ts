@@ -1,0 +1,118 @@
+/**
+ * The functional core of LcsDatabaseBackups@1: filtering the listed backups and choosing the
+ * newest. No task-lib, no I/O; everything here is a plain function of its inputs.
+ */
+import { DatabaseAsset, unusableReason } from '../common/databaseAssets';
+import { compareInstants, LcsInstant } from '../common/time';
+
+export type NewestBy = 'created' | 'modified';
+
+export interface SelectionCriteria {
+  namePatterns: string[];
+  fileNamePatterns: string[];
+  newestBy: NewestBy;
+}
+
+export interface SkippedAsset {
+  asset: DatabaseAsset;
+  reason: string;
+}
+
+export interface Selection {
+  /** Everything LCS listed. */
+  listedCount: number;
+  /** Backups that matched the filters and can be ranked, newest first. */
+  candidates: DatabaseAsset[];
+  /** Backups that matched the filters but cannot be ranked or used. */
+  skipped: SkippedAsset[];
+  /** The newest candidate, if any. */
+  chosen?: DatabaseAsset;
+}
+
+/** Splits a multi-line filter input into patterns: one per line, blank lines ignored. */
+export function parsePatterns(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+}
+
+/** Compiles wildcard patterns (`*` any text, `?` one character), case-insensitive, any may match. */
+export function compileWildcards(patterns: string[]): ((text: string) => boolean) | undefined {
+  if (patterns.length === 0) {
+    return undefined;
+  }
+  const source = patterns
+    .map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.'))
+    .join('|');
+  const regex = new RegExp(`^(?:${source})$`, 'is');
+  return (text) => regex.test(text);
+}
+
+/** The timestamp that decides "newest" under a rule. */
+export function instantFor(asset: DatabaseAsset, by: NewestBy): LcsInstant | undefined {
+  return by === 'created' ? asset.created : asset.modified;
+}
+
+/** The LCS field behind a rule, for messages. */
+export function fieldName(by: NewestBy): 'CreatedDateTime' | 'ModifiedDateTime' {
+  return by === 'created' ? 'CreatedDateTime' : 'ModifiedDateTime';
+}
+
+function otherRule(by: NewestBy): NewestBy {
+  return by === 'created' ? 'modified' : 'created';
+}
+
+/**
+ * Newest first by the deciding timestamp; ties go to the newer other timestamp (a missing one
+ * counts as oldest), then to the lower id, so the same list always yields the same choice.
+ */
+export function compareNewestFirst(by: NewestBy): (a: DatabaseAsset, b: DatabaseAsset) => number {
+  return (a, b) => {
+    const decided = compareInstants(instantFor(b, by)!, instantFor(a, by)!);
+    if (decided !== 0) {
+      return decided;
+    }
+    const ao = instantFor(a, otherRule(by));
+    const bo = instantFor(b, otherRule(by));
+    if (ao && bo) {
+      const other = compareInstants(bo, ao);
+      if (other !== 0) {
+        return other;
+      }
+    } else if (ao || bo) {
+      return ao ? -1 : 1;
+    }
+    const ai = a.id.toLowerCase();
+    const bi = b.id.toLowerCase();
+    return ai < bi ? -1 : ai > bi ? 1 : 0;
+  };
+}
+
+/** Applies the filters, sets aside what cannot be used, and picks the newest backup. */
+export function selectNewestBackup(assets: DatabaseAsset[], criteria: SelectionCriteria): Selection {
+  const nameMatches = compileWildcards(criteria.namePatterns);
+  const fileNameMatches = compileWildcards(criteria.fileNamePatterns);
+  const field = fieldName(criteria.newestBy);
+  const candidates: DatabaseAsset[] = [];
+  const skipped: SkippedAsset[] = [];
+  for (const asset of assets) {
+    if ((nameMatches && !nameMatches(asset.name)) || (fileNameMatches && !fileNameMatches(asset.fileName))) {
+      continue;
+    }
+    const unusable = unusableReason(asset);
+    if (unusable) {
+      skipped.push({ asset, reason: unusable });
+    } else if (!instantFor(asset, criteria.newestBy)) {
+      const raw = criteria.newestBy === 'created' ? asset.createdRaw : asset.modifiedRaw;
+      skipped.push({
+        asset,
+        reason: raw === undefined || raw === null ? `its ${field} is missing` : `its ${field} is not a valid date`,
+      });
+    } else {
+      candidates.push(asset);
+    }
+  }
+  candidates.sort(compareNewestFirst(criteria.newestBy));
+  return { listedCount: assets.length, candidates, skipped, chosen: candidates[0] };
+}

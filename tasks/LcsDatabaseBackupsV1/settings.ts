@@ -1,0 +1,52 @@
+/**
+ * LcsDatabaseBackups@1's own inputs (selection, age limit, outputs), read after the connection
+ * inputs every LCS task shares. Pure apart from the InputSource it is given.
+ */
+import { InputError } from '../common/errors';
+import { InputSource, parseBoolean, parseChoice, trimmed } from '../common/inputs';
+import { LcsSettings, readTaskSettings } from '../common/connection';
+import { NewestBy, SelectionCriteria, parsePatterns } from './selection';
+
+export interface BackupSettings {
+  criteria: SelectionCriteria;
+  /** Undefined: no limit (the task only warns about backups older than 30 days). */
+  maxAgeDays?: number;
+  failIfNoBackup: boolean;
+  fileLocationIsSecret: boolean;
+}
+
+export type TaskSettings = LcsSettings & BackupSettings;
+
+export function parseMaxAgeDays(raw: string): number | undefined {
+  const value = raw.trim();
+  if (!value) {
+    return undefined;
+  }
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0)) {
+    throw new InputError(
+      `Input 'maxAgeDays' must be a number of days greater than 0, such as 7 or 1.5; got '${value.slice(0, 40)}'.`,
+      'Leave it empty for no age limit.',
+    );
+  }
+  return n;
+}
+
+function readBackupSettings(source: InputSource): BackupSettings {
+  const newestBy: NewestBy = parseChoice(trimmed(source, 'newestBy'), 'newestBy', ['created', 'modified'] as const, 'created');
+  return {
+    criteria: {
+      namePatterns: parsePatterns(source.getInput('nameFilter')),
+      fileNamePatterns: parsePatterns(source.getInput('fileNameFilter')),
+      newestBy,
+    },
+    maxAgeDays: parseMaxAgeDays(trimmed(source, 'maxAgeDays')),
+    failIfNoBackup: parseBoolean(trimmed(source, 'failIfNoBackup'), 'failIfNoBackup', true),
+    fileLocationIsSecret: parseBoolean(trimmed(source, 'fileLocationIsSecret'), 'fileLocationIsSecret', true),
+  };
+}
+
+/** Everything the task needs, validated; the first bad value throws an InputError. */
+export function readSettings(source: InputSource): TaskSettings {
+  return readTaskSettings(source, readBackupSettings);
+}

@@ -1,0 +1,156 @@
+/**
+ * The database backups of an LCS project's asset library, as every task sees them: the list
+ * request, its entries, whether an entry can be handed to a later step, and the output
+ * variables that describe one backup. Pure apart from listDatabaseBackups.
+ */
+import { LcsApiError } from './errors';
+import { LcsClient, LcsEnvelope, parseEnvelope } from './lcsClient';
+import { LcsInstant, formatInstant, isoSeconds, parseLcsTimestamp } from './time';
+import { neutralize } from './sanitize';
+
+/** One entry of `DatabaseAssets`, with its timestamps parsed. Text fields are untrusted. */
+export interface DatabaseAsset {
+  id: string;
+  name: string;
+  fileName: string;
+  description: string;
+  fileLocation: string;
+  createdRaw: unknown;
+  modifiedRaw: unknown;
+  created?: LcsInstant;
+  modified?: LcsInstant;
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** Turns one raw `DatabaseAssets` entry into a DatabaseAsset, tolerating missing fields. */
+export function toDatabaseAsset(raw: unknown): DatabaseAsset {
+  const r = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  return {
+    id: text(r.Id).trim(),
+    name: text(r.Name),
+    fileName: text(r.FileName),
+    description: text(r.FileDescription),
+    fileLocation: text(r.FileLocation),
+    createdRaw: r.CreatedDateTime,
+    modifiedRaw: r.ModifiedDateTime,
+    created: parseLcsTimestamp(r.CreatedDateTime),
+    modified: parseLcsTimestamp(r.ModifiedDateTime),
+  };
+}
+
+/**
+ * An id goes into output variables and later steps' scripts and URLs. LCS ids are GUIDs; the
+ * check accepts any short token of letters, digits and dashes (what a GUID is made of), which
+ * is what makes it safe to pass on, without rejecting an id format LCS might adopt.
+ */
+const SAFE_ID = /^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/;
+
+/** Whether a FileLocation is a download URL at all (not a placeholder such as "N/A"). */
+export function isDownloadUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** Why a backup cannot be handed to a later step, or undefined when it can. */
+export function unusableReason(asset: DatabaseAsset): string | undefined {
+  if (!asset.id) {
+    return 'it has no Id';
+  }
+  if (!SAFE_ID.test(asset.id)) {
+    return 'its Id is not a safe token (letters, digits and dashes, as in a GUID)';
+  }
+  if (!asset.fileLocation) {
+    return 'it has no FileLocation (download URL)';
+  }
+  if (!isDownloadUrl(asset.fileLocation)) {
+    return 'its FileLocation is not an https:// download URL';
+  }
+  return undefined;
+}
+
+/**
+ * The expiry (`se=`) of an Azure Storage SAS URL, or undefined when it has none or it cannot be
+ * read. Never throws: the URL is a credential and must not end up in an error message.
+ */
+export function sasExpiry(fileLocation: string): Date | undefined {
+  let se: string | null;
+  try {
+    se = new URL(fileLocation).searchParams.get('se');
+  } catch {
+    return undefined;
+  }
+  if (!se) {
+    return undefined;
+  }
+  const instant = parseLcsTimestamp(se) ?? (/^\d{4}-\d{2}-\d{2}$/.test(se) ? parseLcsTimestamp(`${se}T00:00:00Z`) : undefined);
+  return instant ? new Date(instant.epochMs) : undefined;
+}
+
+/** The output variables that describe one backup, shared by every task that publishes one. */
+export const BACKUP_OUTPUTS = [
+  'BackupId',
+  'FileLocation',
+  'FileLocationExpiresOn',
+  'BackupName',
+  'BackupFileName',
+  'BackupCreatedDateTime',
+] as const;
+export type BackupOutputName = (typeof BACKUP_OUTPUTS)[number];
+
+/** The values of BACKUP_OUTPUTS for a backup, or all empty without one. */
+export function backupOutputValues(asset: DatabaseAsset | undefined): Record<BackupOutputName, string> {
+  if (!asset) {
+    return { BackupId: '', FileLocation: '', FileLocationExpiresOn: '', BackupName: '', BackupFileName: '', BackupCreatedDateTime: '' };
+  }
+  const expiresOn = sasExpiry(asset.fileLocation);
+  return {
+    BackupId: asset.id,
+    FileLocation: asset.fileLocation,
+    FileLocationExpiresOn: expiresOn ? isoSeconds(expiresOn) : '',
+    // Later steps often echo these; a name must not turn into an agent command there either.
+    BackupName: neutralize(asset.name, 4000),
+    BackupFileName: neutralize(asset.fileName, 4000),
+    BackupCreatedDateTime: asset.created ? formatInstant(asset.created) : '',
+  };
+}
+
+export function listPath(projectId: number): string {
+  return `/databasemovement/v1/databases/project/${projectId}`;
+}
+
+export interface DatabaseList {
+  assets: DatabaseAsset[];
+}
+
+/** Reads the list operation's part of an envelope: `DatabaseAssets`. */
+export function parseDatabaseList(envelope: LcsEnvelope): DatabaseList {
+  const list = envelope.body.DatabaseAssets;
+  if (list !== null && list !== undefined && !Array.isArray(list)) {
+    throw new LcsApiError('LCS answered IsSuccess: true, but DatabaseAssets is not a list.', 'Run again; if it persists, report it with the debug log.', 200);
+  }
+  return { assets: (list ?? []).map(toDatabaseAsset) };
+}
+
+export const LIST_BACKUPS = {
+  name: 'list',
+  couldNot: 'list the database backups',
+  ifRefused: 'Check the project id and that the account can open the project\'s Asset library in LCS.',
+} as const;
+
+/** GET the project's database backups. */
+export async function listDatabaseBackups(client: LcsClient, projectId: number): Promise<DatabaseList> {
+  const envelope = await client.call(LIST_BACKUPS, 'GET', listPath(projectId));
+  return parseDatabaseList(envelope);
+}
+
+/** Reads a whole 200 answer of the list request (envelope and list). */
+export function parseDatabaseListResponse(body: string, contentType: string | undefined): DatabaseList & Omit<LcsEnvelope, 'body'> {
+  const envelope = parseEnvelope(body, contentType, LIST_BACKUPS);
+  return { ...parseDatabaseList(envelope), operationActivityId: envelope.operationActivityId, versionEol: envelope.versionEol };
+}

@@ -1,0 +1,122 @@
+/**
+ * Task inputs as the agent hands them over, and the parsers every task uses to validate them
+ * before it makes a single request. Pure apart from the InputSource it is given.
+ */
+import { InputError } from './errors';
+
+/** What the agent hands over for one service connection. */
+export interface RawEndpoint {
+  url?: string;
+  apiUrl?: string;
+  scheme?: string;
+  username?: string;
+  password?: string;
+  clientId?: string;
+}
+
+/** The task's view of its inputs; the real one wraps azure-pipelines-task-lib. */
+export interface InputSource {
+  getInput(name: string): string | undefined;
+  getEndpoint(id: string): RawEndpoint;
+}
+
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function trimmed(source: InputSource, name: string): string {
+  return (source.getInput(name) ?? '').trim();
+}
+
+/** A positive whole number written in plain digits: rejects `abc`, `-5`, `12.5`, `0`, `1e3`. */
+export function parseProjectId(raw: string): number {
+  const value = raw.trim();
+  if (!/^[0-9]+$/.test(value) || /^0+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new InputError(
+      `Input 'projectId' must be the LCS project's id, a positive whole number such as 1234567; got '${value.slice(0, 40)}'.`,
+      'Copy the number from the project\'s URL in LCS (https://lcs.dynamics.com/V2/ProjectOverview/<id>).',
+    );
+  }
+  return Number(value);
+}
+
+/**
+ * An absolute https:// URL without credentials, query or fragment, returned without its
+ * trailing slash. A token must never travel over plain HTTP.
+ */
+export function parseHttpsUrl(raw: string | undefined, field: string, example: string, owner = 'service connection'): string {
+  const value = (raw ?? '').trim();
+  const fix = `Set the service connection's ${field} to an https:// URL such as ${example}.`;
+  if (!value) {
+    throw new InputError(`The ${owner} has no ${field}.`, fix);
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(`The ${field} of the ${owner}, '${value.slice(0, 100)}', is not an absolute URL.`, fix);
+  }
+  if (url.protocol !== 'https:') {
+    throw new InputError(
+      `The ${field} of the ${owner} must use https:// (got ${url.protocol}//${url.host}); credentials and tokens are never sent over plain HTTP.`,
+      fix,
+    );
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new InputError(
+      `The ${field} of the ${owner} must not contain a user name, password, query or fragment.`,
+      fix,
+    );
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
+/** A number of seconds > 0 (or >= 0 when zero is allowed), decimals allowed. */
+export function parseSeconds(raw: string, input: string, defaultValue: number, allowZero: boolean): number {
+  const value = raw.trim();
+  if (!value) {
+    return defaultValue;
+  }
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(n) || (!allowZero && n === 0) || n > 86_400) {
+    throw new InputError(
+      `Input '${input}' must be a number of seconds ${allowZero ? '(0 or more)' : 'greater than 0'} and at most 86400; got '${value.slice(0, 40)}'.`,
+      `Use a plain number such as ${defaultValue}, or leave it empty for the default (${defaultValue}).`,
+    );
+  }
+  return n;
+}
+
+export function parseBoolean(raw: string, input: string, defaultValue: boolean): boolean {
+  const value = raw.trim().toLowerCase();
+  if (!value) {
+    return defaultValue;
+  }
+  if (value === 'true' || value === 'false') {
+    return value === 'true';
+  }
+  throw new InputError(`Input '${input}' must be true or false; got '${raw.trim().slice(0, 40)}'.`);
+}
+
+export function parseChoice<T extends string>(raw: string, input: string, allowed: readonly T[], defaultValue: T): T {
+  const value = raw.trim();
+  if (!value) {
+    return defaultValue;
+  }
+  const match = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
+  if (!match) {
+    throw new InputError(`Input '${input}' must be one of ${allowed.join(', ')}; got '${value.slice(0, 40)}'.`);
+  }
+  return match;
+}
+
+
+/** A GUID, as LCS shows environment and operation ids; returned in lower case. */
+export function parseGuid(raw: string, input: string, what: string): string {
+  const value = raw.trim();
+  if (!GUID.test(value)) {
+    throw new InputError(
+      value ? `Input '${input}' must be ${what}, a GUID such as 0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d; got '${value.slice(0, 60)}'.` : `Input '${input}' is empty: it must be ${what} (a GUID).`,
+      'Copy it from LCS.',
+    );
+  }
+  return value.toLowerCase();
+}

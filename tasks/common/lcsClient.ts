@@ -1,0 +1,213 @@
+/**
+ * The LCS Database Movement API client shared by every task: the request headers, the JSON
+ * envelope every operation answers with (IsSuccess, ErrorMessage, OperationActivityId,
+ * VersionEOL), the advice for HTTP errors, and a fresh token once after a 401. Parsing is pure
+ * (parseEnvelope, describeLcsStatus); LcsClient adds the HTTP call.
+ */
+import { LcsApiError } from './errors';
+import { HttpClient, HttpResponse } from './http';
+import { RetryBudget } from './retry';
+import { isoSeconds, parseLcsTimestamp } from './time';
+import { neutralize } from './sanitize';
+
+export const LCS_API_VERSION = '2017-09-15';
+
+/** One kind of LCS request, for messages: "LCS answered HTTP 400 to the <name> request". */
+export interface LcsOperation {
+  /** Short name: "list", "start export", "fetch status". */
+  name: string;
+  /** What failed, after "LCS could not": "list the database backups". */
+  couldNot: string;
+  /** Advice when LCS answers `IsSuccess: false`. */
+  ifRefused: string;
+  /** Advice for HTTP 404, when the operation knows better than "check the project id". */
+  ifNotFound?: string;
+}
+
+/** A 200 answer with `IsSuccess: true`. */
+export interface LcsEnvelope {
+  /** The whole JSON object, for the operation's own fields. Untrusted. */
+  body: Record<string, unknown>;
+  operationActivityId?: string;
+  /** When this API version retires; undefined while LCS says 9999-12-31 (no date set). */
+  versionEol?: Date;
+}
+
+/** ` (OperationActivityId x; Microsoft support asks for it)`, or '' without an id. */
+export function activitySuffix(id: unknown): string {
+  return typeof id === 'string' && id ? ` (OperationActivityId ${neutralize(id, 60)}; Microsoft support asks for it)` : '';
+}
+
+function parseJsonObject(body: string, contentType: string | undefined): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.replace(/^\uFEFF/, ''));
+  } catch {
+    const kind = neutralize(contentType || 'no content type', 80);
+    throw new LcsApiError(
+      `LCS answered HTTP 200 with ${body.length} bytes of ${kind} that is not JSON.`,
+      'A proxy or firewall may have answered instead of LCS: check that the agent reaches the Lifecycle Services API endpoint directly, and that the endpoint is right.',
+      200,
+    );
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || typeof (parsed as Record<string, unknown>).IsSuccess !== 'boolean') {
+    throw new LcsApiError(
+      'LCS answered with JSON that is not the Database Movement API\'s response (no IsSuccess).',
+      'Check that the service connection\'s Lifecycle Services API endpoint is the LCS API (e.g. https://lcsapi.lcs.dynamics.com), not the LCS portal.',
+      200,
+    );
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Reads a 200 answer. Throws LcsApiError for `IsSuccess: false` or a body that is not the envelope. */
+export function parseEnvelope(body: string, contentType: string | undefined, operation: LcsOperation): LcsEnvelope {
+  const envelope = parseJsonObject(body, contentType);
+  if (envelope.IsSuccess === false) {
+    const message = neutralize(envelope.ErrorMessage || 'no error message', 500);
+    throw new LcsApiError(`LCS could not ${operation.couldNot}: ${message}${activitySuffix(envelope.OperationActivityId)}.`, operation.ifRefused, 200);
+  }
+  const eol = parseLcsTimestamp(envelope.VersionEOL);
+  return {
+    body: envelope,
+    operationActivityId: typeof envelope.OperationActivityId === 'string' ? envelope.OperationActivityId : undefined,
+    versionEol: eol && new Date(eol.epochMs).getUTCFullYear() < 9999 ? new Date(eol.epochMs) : undefined,
+  };
+}
+
+/** The advice for an HTTP error status from the LCS API. */
+export function describeLcsStatus(
+  response: Pick<HttpResponse, 'status' | 'attempts'>,
+  projectId: number,
+  apiUrl: string,
+  operation: Pick<LcsOperation, 'name' | 'ifNotFound'>,
+): LcsApiError {
+  const { status, attempts } = response;
+  const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+  switch (status) {
+    case 401:
+      return new LcsApiError(
+        `LCS rejected the access token (HTTP 401).`,
+        `The token's audience must be the same LCS geography as the API endpoint (${apiUrl}): check the service connection's Lifecycle Services API endpoint against your project's region (e.g. https://lcsapi.eu.lcs.dynamics.com for Europe). An expired token or a clock far off on the agent also causes this.`,
+        status,
+      );
+    case 403:
+      return new LcsApiError(
+        `LCS refused access to project ${projectId} (HTTP 403).`,
+        'Add the service account to the LCS project (Project users) with a role that can see the Asset library, and sign in to LCS with it once to accept the terms.',
+        status,
+      );
+    case 404:
+      return new LcsApiError(
+        `LCS does not know project ${projectId} at ${apiUrl} (HTTP 404).`,
+        operation.ifNotFound ?? 'Check the project id (the number in the project\'s LCS URL) and that the Lifecycle Services API endpoint is your project\'s geography.',
+        status,
+      );
+    case 407:
+      return new LcsApiError(
+        'The proxy refused the connection to LCS (HTTP 407 Proxy Authentication Required).',
+        'Check the agent\'s proxy user name and password.',
+        status,
+      );
+    case 429:
+      return new LcsApiError(
+        `LCS is throttling requests (HTTP 429)${tries}.`,
+        'Wait a few minutes and run again, or raise retryBudgetSeconds so the task waits for LCS.',
+        status,
+      );
+    default:
+      return describeOtherStatus(status, tries, operation.name);
+  }
+}
+
+function describeOtherStatus(status: number, tries: string, operationName: string): LcsApiError {
+  if (status >= 500) {
+    return new LcsApiError(
+      `LCS is unavailable (HTTP ${status})${tries}.`,
+      'This is usually temporary: run the pipeline again later, or raise retryBudgetSeconds.',
+      status,
+    );
+  }
+  return new LcsApiError(
+    `LCS answered HTTP ${status} to the ${operationName} request.`,
+    'Check the service connection\'s Lifecycle Services API endpoint and the project id.',
+    status,
+  );
+}
+
+/** Where the access token comes from: the session keeps it fresh. */
+export interface TokenSource {
+  /** A token that is not about to expire (renewed first when it is). */
+  current(): Promise<string>;
+  /** A new token, whatever the old one's lifetime said (after a 401). */
+  renew(): Promise<string>;
+}
+
+export interface LcsClientOptions {
+  http: HttpClient;
+  apiUrl: string;
+  projectId: number;
+  tokens: TokenSource;
+  warn: (line: string) => void;
+  debug: (line: string) => void;
+}
+
+export interface LcsCallOptions {
+  /** The retry budget of this request; default: the HTTP client's. */
+  budget?: RetryBudget;
+}
+
+/** Sends LCS requests with a valid token and reads their envelope. */
+export class LcsClient {
+  private warnedEol = false;
+
+  constructor(private readonly options: LcsClientOptions) {}
+
+  get apiUrl(): string {
+    return this.options.apiUrl;
+  }
+
+  /** Sends one operation; returns its envelope or throws an LcsApiError (or TransportError). */
+  async call(operation: LcsOperation, method: 'GET' | 'POST', path: string, callOptions: LcsCallOptions = {}): Promise<LcsEnvelope> {
+    const { tokens, apiUrl, projectId } = this.options;
+    let response = await this.send(method, path, await tokens.current(), callOptions.budget);
+    if (response.status === 401) {
+      // A token can be revoked or expire early (clock skew): one fresh token, one more try.
+      this.options.debug(`LCS answered 401 to the ${operation.name} request: renewing the token once.`);
+      response = await this.send(method, path, await tokens.renew(), callOptions.budget);
+    }
+    if (response.status !== 200) {
+      throw describeLcsStatus(response, projectId, apiUrl, operation);
+    }
+    const envelope = parseEnvelope(response.body, response.headers['content-type'], operation);
+    this.options.debug(`LCS OperationActivityId: ${envelope.operationActivityId ?? '(none)'}`);
+    this.warnAboutEol(envelope.versionEol);
+    return envelope;
+  }
+
+  private send(method: 'GET' | 'POST', path: string, token: string, budget: RetryBudget | undefined): Promise<HttpResponse> {
+    return this.options.http.send(
+      {
+        method,
+        url: `${this.options.apiUrl}${path}`,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'x-ms-version': LCS_API_VERSION,
+          Accept: 'application/json',
+          'Content-Type': 'application/json',
+        },
+        service: 'LCS',
+      },
+      budget,
+    );
+  }
+
+  private warnAboutEol(versionEol: Date | undefined): void {
+    if (versionEol && !this.warnedEol) {
+      this.warnedEol = true;
+      this.options.warn(
+        `LCS says this API version (x-ms-version ${LCS_API_VERSION}) will be retired on ${isoSeconds(versionEol)}. Watch for an update of this task before then.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * What every LCS task opens first: settings → network → HTTP client → a signed-in token,
+ * registered as a secret → the connection lines in the log. The session hands back an LcsClient
+ * whose token stays fresh for waits of hours: renewed before it expires, and once after a 401.
+ */
+import { AccessToken, signIn } from './auth';
+import { CONNECTION_INPUTS, LcsSettings } from './connection';
+import { TaskHost } from './host';
+import { HttpClient, axiosTransport } from './http';
+import { LcsClient, TokenSource } from './lcsClient';
+import { httpAgentFactory } from './network';
+import { RetryBudget } from './retry';
+import { neutralize } from './sanitize';
+import { isoSeconds } from './time';
+
+export interface LcsSession {
+  client: LcsClient;
+  http: HttpClient;
+  /** A fresh retry budget for one more request (each poll of a long wait gets its own). */
+  newBudget(): RetryBudget;
+}
+
+/** Renew a token when less than this part of its lifetime is left (at most 5 minutes before). */
+const RENEW_FRACTION = 0.2;
+const RENEW_MARGIN_MAX_MS = 5 * 60_000;
+
+/** Keeps an access token: signs in, registers each token as a secret, renews near expiry. */
+export class TokenKeeper implements TokenSource {
+  private token?: AccessToken;
+  private renewAt = 0;
+
+  constructor(
+    private readonly host: TaskHost,
+    private readonly settings: LcsSettings,
+    private readonly http: HttpClient,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async current(): Promise<string> {
+    if (!this.token || this.now() >= this.renewAt) {
+      return this.renew();
+    }
+    return this.token.token;
+  }
+
+  async renew(): Promise<string> {
+    const first = !this.token;
+    // The first sign-in shares the run's budget with the first request; a renewal during a
+    // long wait gets a budget of its own.
+    const budget = first ? undefined : new RetryBudget(this.settings.retryBudgetMs, this.settings.requestTimeoutMs);
+    const token = await signIn(this.settings.connection, this.http, (line) => this.host.debug(line), budget);
+    this.host.setSecret(token.token);
+    this.token = token;
+    const acquired = this.now();
+    const lifetime = token.expiresOn ? token.expiresOn.getTime() - acquired : Infinity;
+    this.renewAt = acquired + Math.max(0, lifetime - Math.min(RENEW_MARGIN_MAX_MS, lifetime * RENEW_FRACTION));
+    const until = token.expiresOn ? ` (token valid until ${isoSeconds(token.expiresOn)})` : '';
+    if (first) {
+      this.host.info(`Signed in to Microsoft Entra ID${until}.`);
+    } else {
+      this.host.info(`Renewed the access token${until}.`);
+    }
+    return token.token;
+  }
+}
+
+function logConnection(host: TaskHost, settings: LcsSettings, proxy: string | undefined): void {
+  const c = settings.connection;
+  host.info(`Connection:  ${CONNECTION_INPUTS[c.kind].label} (input ${c.inputName})`);
+  host.info(`  LCS API:   ${new URL(c.apiUrl).host}`);
+  host.info(`  Sign-in:   ${new URL(c.authority).host}${new URL(c.authority).pathname}`);
+  host.info(`  Account:   ${neutralize(c.username, 200)}`);
+  if (proxy) {
+    host.info(`  Proxy:     ${proxy}`);
+  }
+  host.info(`Project:     ${settings.projectId}`);
+}
+
+/** Opens a signed-in session for the settings every LCS task reads (see readTaskSettings). */
+export async function openLcsSession(host: TaskHost, settings: LcsSettings): Promise<LcsSession> {
+  const { connection } = settings;
+  const network = host.networkSettings();
+  logConnection(host, settings, network.proxyFor(connection.apiUrl)?.displayUrl);
+  const http = new HttpClient({
+    budget: new RetryBudget(settings.retryBudgetMs, settings.requestTimeoutMs),
+    transport: axiosTransport({ httpAgentFor: httpAgentFactory(network) }),
+    log: (line) => host.info(line),
+    debug: (line) => host.debug(line),
+  });
+  const tokens = new TokenKeeper(host, settings, http);
+  await tokens.current();
+  const client = new LcsClient({
+    http,
+    apiUrl: connection.apiUrl,
+    projectId: settings.projectId,
+    tokens,
+    warn: (line) => host.warn(line),
+    debug: (line) => host.debug(line),
+  });
+  return { client, http, newBudget: () => new RetryBudget(settings.retryBudgetMs, settings.requestTimeoutMs) };
+}
