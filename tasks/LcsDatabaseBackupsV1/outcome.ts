@@ -3,10 +3,11 @@
  * failure, the result message. A pure function of (selection, settings, now); the task function
  * only carries it out.
  */
-import { BACKUP_OUTPUTS, backupOutputValues, sasExpiry } from '../common/databaseAssets';
+import { backupOutputValues, sasExpiry } from '../common/databaseAssets';
 import { SelectionError, TaskFailure } from '../common/errors';
 import { neutralize } from '../common/sanitize';
 import { ageInDays, isoSeconds } from '../common/time';
+import { OUTPUTS, OutputName } from './outputs';
 import { chosenLine, describeFilters, formatAge } from './report';
 import { Selection, instantFor } from './selection';
 import { TaskSettings } from './settings';
@@ -16,9 +17,6 @@ export const STALE_AFTER_DAYS = 30;
 /** Warn when the download URL expires sooner than this. */
 export const EXPIRY_WARNING_MS = 2 * 60 * 60 * 1000;
 
-/** The task's output variables, in task.json's order. */
-export const OUTPUTS = [...BACKUP_OUTPUTS, 'BackupCount'] as const;
-export type OutputName = (typeof OUTPUTS)[number];
 
 export interface Outcome {
   /** Lines for the log, before the warnings. */

@@ -1,0 +1,8 @@
+/**
+ * LcsDatabaseBackups@1's output variables, in task.json's order (outputVariables and
+ * settableVariables; a test holds the three lists equal).
+ */
+import { BACKUP_OUTPUTS } from '../common/databaseAssets';
+
+export const OUTPUTS = [...BACKUP_OUTPUTS, 'BackupCount'] as const;
+export type OutputName = (typeof OUTPUTS)[number];
