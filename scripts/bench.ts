@@ -26,7 +26,10 @@ import {
 } from '../test/emulator/emulator';
 import { agentEnvironment } from '../test/support/agent';
 import { emulatorRunOptions } from '../test/support/emulatorRun';
-import { findRepoRoot } from '../test/support/repo';
+import { findRepoRoot, taskScript } from '../test/support/repo';
+
+/** The task whose start-up and list handling the wall-time section measures. */
+const BENCH_TASK = 'LcsDatabaseBackupsV1';
 
 // ---------------------------------------------------------------- options
 
@@ -188,8 +191,8 @@ interface Target { what: string; target: string; value: string; ok: boolean | un
 async function main(): Promise<number> {
   const root = findRepoRoot(__dirname);
   const opts = parseArgs(process.argv.slice(2), root);
-  const bundled = path.join(root, 'tasks', 'LcsDatabaseBackupsV1', 'dist', 'index.js');
-  const unbundled = path.join(root, 'build', 'tasks', 'LcsDatabaseBackupsV1', 'index.js');
+  const bundled = taskScript(BENCH_TASK, root);
+  const unbundled = path.join(root, 'build', 'tasks', BENCH_TASK, 'index.js');
   const floor = path.join(root, 'scripts', 'bench-floor.js');
   for (const file of [bundled, unbundled, floor]) {
     if (!existsSync(file)) {
@@ -215,7 +218,7 @@ async function main(): Promise<number> {
 
     const setVariables = (stdout: string): boolean => (stdout.match(/##vso\[task\.setvariable /g) ?? []).length >= 2;
     const variants: Variant[] = [
-      { key: 'task', label: 'bundled task (tasks/LcsDatabaseBackupsV1/dist/index.js)', script: bundled, succeeded: (s) => TASK_SUCCEEDED.test(s) },
+      { key: 'task', label: `bundled task (tasks/${BENCH_TASK}/dist/index.js)`, script: bundled, succeeded: (s) => TASK_SUCCEEDED.test(s) },
       { key: 'floor', label: 'floor (scripts/bench-floor.js: node:https, 2 requests)', script: floor, succeeded: setVariables },
       { key: 'unbundled', label: 'unbundled build (build/tasks/.../index.js + node_modules)', script: unbundled, succeeded: (s) => TASK_SUCCEEDED.test(s) },
       { key: 'node', label: 'node, empty script (context: Node\'s own start)', script: empty, succeeded: () => true },

@@ -1,24 +1,52 @@
 /**
- * `npm run demo`: the bundled task, run exactly as the agent would run it, against a local
+ * `npm run demo`: a bundled task, run exactly as the agent would run it, against a local
  * emulator of Microsoft Entra ID and the LCS API. Shows what a pipeline log and its output
  * variables look like without an LCS account, a tenant or an agent.
+ *
+ *   npm run demo                              LcsDatabaseBackups@1
+ *   npm run demo -- --task <TaskFolder>       another task that has a scenario in DEMOS
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   SAMPLE_PROJECT_ID, startEmulator, type Emulator, type RecordedRequest,
 } from '../test/emulator/emulator';
-import { findRepoRoot } from '../test/support/repo';
+import { taskScript } from '../test/support/repo';
 import { renderAgentLog, runTask, type TaskRun } from '../test/support/agent';
-import { emulatorRunOptions } from '../test/support/emulatorRun';
+import { BACKUPS_DEMO_INPUTS, emulatorRunOptions } from '../test/support/emulatorRun';
 
 const STEP_NAME = 'lcs';
 const ENDPOINT_ID = 'LcsDemo';
 const SUMMARY_TYPE = 'distributedtask.core.summary';
 
+/** A task's demo: its own inputs, and what the emulator should hold or play for it. */
+export interface DemoScenario {
+  title: string;
+  inputs: Record<string, string>;
+  prepare?: (emulator: Emulator) => void;
+}
+
+/** One scenario per task folder; a new task adds its own here (README: Adding a task). */
+export const DEMOS: Record<string, DemoScenario> = {
+  LcsDatabaseBackupsV1: {
+    title: 'LCS database backups',
+    inputs: BACKUPS_DEMO_INPUTS,
+  },
+};
+
+const DEFAULT_TASK = 'LcsDatabaseBackupsV1';
+
+/** `--task <folder>`, or the default; undefined (after a message) for anything else. */
+function chosenTask(argv: string[]): string | undefined {
+  if (argv.length === 0) return DEFAULT_TASK;
+  if (argv.length === 2 && argv[0] === '--task' && DEMOS[argv[1]]) return argv[1];
+  console.error(`usage: npm run demo [-- --task <folder>]; folders with a demo: ${Object.keys(DEMOS).join(', ')}`);
+  return undefined;
+}
+
 /** The bundled task; LCS_TASK_SCRIPT lets a developer point the demo at another build of it. */
-function taskScript(): string {
-  return process.env.LCS_TASK_SCRIPT ?? path.join(findRepoRoot(__dirname), 'tasks', 'LcsDatabaseBackupsV1', 'dist', 'index.js');
+function scriptOf(folder: string): string {
+  return process.env.LCS_TASK_SCRIPT ?? taskScript(folder);
 }
 
 function heading(title: string): void {
@@ -62,13 +90,15 @@ export function failureReason(run: TaskRun): string | undefined {
   return `the task exited with code ${run.exitCode} without reporting a result`;
 }
 
-async function demo(emulator: Emulator, script: string): Promise<number> {
-  console.log('LCS database backups: demo against a LOCAL EMULATOR of Microsoft Entra ID and the LCS API');
+async function demo(emulator: Emulator, script: string, scenario: DemoScenario): Promise<number> {
+  scenario.prepare?.(emulator);
+  console.log(`${scenario.title}: demo against a LOCAL EMULATOR of Microsoft Entra ID and the LCS API`);
   console.log(`(no LCS account, tenant or network needed; everything runs on ${emulator.url})`);
   console.log(`Task: ${path.relative(process.cwd(), script) || script}`);
-  console.log(`Inputs: projectId=${SAMPLE_PROJECT_ID}, newestBy=created, failIfNoBackup=true, fileLocationIsSecret=true; ${emulator.backups.length} backups in the emulated asset library`);
+  const shown = Object.entries(scenario.inputs).map(([k, v]) => `${k}=${v}`).join(', ');
+  console.log(`Inputs: projectId=${SAMPLE_PROJECT_ID}, ${shown}; ${emulator.backups.length} backups in the emulated asset library`);
 
-  const run = await runTask(emulatorRunOptions(emulator, script, ENDPOINT_ID));
+  const run = await runTask(emulatorRunOptions(emulator, script, ENDPOINT_ID, scenario.inputs));
 
   try {
     return report(emulator, run);
@@ -95,14 +125,16 @@ function report(emulator: Emulator, run: TaskRun): number {
 }
 
 async function main(): Promise<number> {
-  const script = taskScript();
+  const folder = chosenTask(process.argv.slice(2));
+  if (!folder) return 2;
+  const script = scriptOf(folder);
   if (!existsSync(script)) {
     console.error(`The bundled task is missing: ${script}\nBuild it first: npm run build (npm run demo does that for you).`);
     return 1;
   }
   const emulator = await startEmulator();
   try {
-    return await demo(emulator, script);
+    return await demo(emulator, script, DEMOS[folder]);
   } finally {
     await emulator.close();
   }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Draws the extension icon (images/extension-icon.png, 128x128) and the task icon
-// (tasks/LcsDatabaseBackupsV1/icon.png, 32x32) with Node alone: no image libraries.
+// (tasks/<Task>/icon.png for every task folder, 32x32) with Node alone: no image libraries.
 //
 // The PNGs are checked in; run this only after changing the drawing:
 //   node scripts/draw-icons.mjs            writes both icons
@@ -13,7 +13,7 @@
 // painted in the tile's gradient. Output is deterministic, so re-running leaves git clean.
 
 import { deflateSync } from 'node:zlib';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -250,7 +250,10 @@ function write(path, buf) {
 
 const targets = [
   { size: 128, path: join(root, 'images', 'extension-icon.png') },
-  { size: 32, path: join(root, 'tasks', 'LcsDatabaseBackupsV1', 'icon.png') },
+  // Every task folder (tasks/<Name>V<N>/ with a task.json) gets the task icon.
+  ...readdirSync(join(root, 'tasks'))
+    .filter((name) => existsSync(join(root, 'tasks', name, 'task.json')))
+    .map((name) => ({ size: 32, path: join(root, 'tasks', name, 'icon.png') })),
 ];
 const wantPreview = process.argv.includes('--preview');
 for (const { size, path } of targets) {

@@ -105,13 +105,23 @@ for (const c of manifest.contributions ?? []) {
   need(`${folder}/task.json`, `task contribution ${c.id}`);
   need(`${folder}/icon.png`, `task contribution ${c.id}`);
 }
+const contributed = new Set(
+  (manifest.contributions ?? []).filter((c) => c.type === 'ms.vss-distributed-task.task').map((c) => String(c.properties?.name).replace(/\/+$/, '')),
+);
+const shipped = new Set((manifest.files ?? []).map((f) => f.path.replace(/\/+$/, '')));
 for (const dir of taskDirs) {
+  const folder = rel(dir);
+  // A task folder that the manifest forgets would silently not ship (README: Adding a task).
+  if (!contributed.has(folder)) missing.push(`a contribution with properties.name "${folder}" in vss-extension.json (every task folder ships)`);
+  for (const part of ['task.json', 'icon.png', 'dist']) {
+    if (!shipped.has(`${folder}/${part}`)) missing.push(`a files[] entry for ${folder}/${part} in vss-extension.json`);
+  }
   const task = readJson(join(dir, 'task.json'));
   for (const [handler, exec] of Object.entries(task.execution ?? {})) {
     need(`${rel(dir)}/${exec.target}`, `${handler} handler target; produced by npm run build`);
   }
 }
-if (missing.length > 0) fail(`missing file(s) the extension needs:\n  - ${missing.join('\n  - ')}`);
+if (missing.length > 0) fail(`missing what the extension needs:\n  - ${missing.join('\n  - ')}`);
 
 // ---- 5. tfx extension create ----
 const require = createRequire(import.meta.url);

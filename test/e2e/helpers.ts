@@ -1,18 +1,18 @@
 /**
- * Shared helpers of the black-box tests: run the BUNDLED task (tasks/LcsDatabaseBackupsV1/dist/index.js)
+ * Shared helpers of the black-box tests: run a BUNDLED task (tasks/<Task>/dist/index.js; by default
+ * LcsDatabaseBackupsV1)
  * the way the agent does, against the local emulator, and check what must hold for every run.
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import * as path from 'node:path';
 import {
   EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID, startEmulator,
   type Emulator, type RawBackup, type RecordedRequest,
 } from '../emulator/emulator';
 import { parseVsoLine, runTask, type EndpointSpec, type TaskRun } from '../support/agent';
-import { findRepoRoot } from '../support/repo';
+import { taskScript } from '../support/repo';
 
-export const TASK_SCRIPT = path.join(findRepoRoot(__dirname), 'tasks', 'LcsDatabaseBackupsV1', 'dist', 'index.js');
+export const TASK_SCRIPT = taskScript('LcsDatabaseBackupsV1');
 export const ENDPOINT_ID = 'LcsE2eConnection';
 export const PROJECT_ID = String(SAMPLE_PROJECT_ID);
 export const SUMMARY_TYPE = 'Distributedtask.Core.Summary';
@@ -20,6 +20,8 @@ export const LIST_PATH = `/databasemovement/v1/databases/project/${PROJECT_ID}`;
 export const STACK_TRACE = /\n\s+at .+:\d+:\d+/;
 
 export interface E2eOptions {
+  /** The task folder to run, e.g. 'LcsDatabaseExportV1'; default LcsDatabaseBackupsV1. */
+  task?: string;
   /** Merged over the defaults; `undefined` removes an input. */
   inputs?: Record<string, string | undefined>;
   /** Merged over the emulator's connection; `undefined` removes a field. */
@@ -34,7 +36,8 @@ const tempDirs: string[] = [];
 
 /** Runs the bundled task with the defaults of a working databaseMovement setup, plus overrides. */
 export async function runLcsTask(emu: Emulator, options: E2eOptions = {}): Promise<TaskRun> {
-  assert.ok(existsSync(TASK_SCRIPT), `The bundled task is missing (${TASK_SCRIPT}): run npm run build first.`);
+  const script = options.task ? taskScript(options.task) : TASK_SCRIPT;
+  assert.ok(existsSync(script), `The bundled task is missing (${script}): run npm run build first.`);
   const inputs: Record<string, string | undefined> = {
     connectionType: 'databaseMovement',
     lcsConnection: ENDPOINT_ID,
@@ -53,7 +56,7 @@ export async function runLcsTask(emu: Emulator, options: E2eOptions = {}): Promi
     ...options.endpoint,
   };
   const run = await runTask({
-    script: TASK_SCRIPT,
+    script,
     inputs: defined(inputs),
     endpoints: { [ENDPOINT_ID]: defined(endpoint) as unknown as EndpointSpec },
     env: options.env,

@@ -7,29 +7,9 @@ import * as path from 'node:path';
 import { validate } from './json-schema';
 import { readZip, ZipEntry } from './zip';
 
-const EXPECTED_OUTPUTS = [
-  'BackupId',
-  'FileLocation',
-  'FileLocationExpiresOn',
-  'BackupName',
-  'BackupFileName',
-  'BackupCreatedDateTime',
-  'BackupCount',
-];
-const EXPECTED_INPUTS = [
-  'connectionType',
-  'lcsConnection',
-  'finOpsToolsConnection',
-  'projectId',
-  'nameFilter',
-  'fileNameFilter',
-  'newestBy',
-  'maxAgeDays',
-  'failIfNoBackup',
-  'fileLocationIsSecret',
-  'requestTimeoutSeconds',
-  'retryBudgetSeconds',
-];
+// Every task has these (tasks/common/connection.ts reads them); the rest comes from each
+// task's own task.json in the repository, so a new task folder needs no change here.
+const CONNECTION_INPUTS = ['connectionType', 'lcsConnection', 'finOpsToolsConnection', 'projectId', 'requestTimeoutSeconds', 'retryBudgetSeconds'];
 const REQUIRED_HANDLERS = ['Node20_1', 'Node24'];
 const ALLOWED_HANDLERS = ['Node24', 'Node20_1', 'Node16', 'Node10', 'Node', 'PowerShell3', 'PowerShell'];
 const ENDPOINT_TYPES = ['connectedService:lcsdatabasemovement', 'connectedService:lcsserviceendpoint'];
@@ -173,13 +153,21 @@ describe('VSIX package', function () {
     }
   });
 
-  it('task.json: the output variables and inputs are exactly the documented ones', function () {
+  it('holds every task folder of the repository', function () {
+    const repoTasks = readdirSync(path.join(root, 'tasks')).filter((f) => existsSync(path.join(root, 'tasks', f, 'task.json')));
+    assert.deepEqual(sortedSet(tasks.map((t) => t.folder)), sortedSet(repoTasks.map((f) => `tasks/${f}`)));
+  });
+
+  it('task.json: the inputs and output variables are the repository\'s, with the connection inputs in each', function () {
     for (const { folder, json: task } of tasks) {
-      assert.deepEqual(sortedSet((task.outputVariables ?? []).map((o) => o.name)), sortedSet(EXPECTED_OUTPUTS), `${folder}: outputVariables`);
-      assert.equal((task.outputVariables ?? []).length, EXPECTED_OUTPUTS.length, `${folder}: duplicate outputVariables`);
+      const source = JSON.parse(readFileSync(path.join(root, folder, 'task.json'), 'utf8')) as TaskJson;
+      const outputs = (task.outputVariables ?? []).map((o) => o.name);
+      assert.deepEqual(outputs, (source.outputVariables ?? []).map((o) => o.name), `${folder}: outputVariables`);
+      assert.equal(new Set(outputs).size, outputs.length, `${folder}: duplicate outputVariables`);
       const inputs = (task.inputs ?? []).map((i) => i.name);
-      assert.deepEqual(sortedSet(inputs), sortedSet(EXPECTED_INPUTS), `${folder}: inputs`);
-      assert.equal(inputs.length, EXPECTED_INPUTS.length, `${folder}: duplicate input names`);
+      assert.deepEqual(inputs, (source.inputs ?? []).map((i) => i.name), `${folder}: inputs`);
+      assert.equal(new Set(inputs).size, inputs.length, `${folder}: duplicate input names`);
+      for (const name of CONNECTION_INPUTS) assert.ok(inputs.includes(name), `${folder}: no input ${name}`);
     }
   });
 

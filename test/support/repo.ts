@@ -1,5 +1,5 @@
 /** Finding the repository from compiled code, which runs from build/... rather than from the sources. */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -11,4 +11,16 @@ export function findRepoRoot(startDir: string = __dirname): string {
     if (existsSync(path.join(dir, 'package.json'))) return dir;
     if (path.dirname(dir) === dir) throw new Error(`No package.json found at or above ${startDir}`);
   }
+}
+
+/** The task folders (tasks/<Name>V<N>/ with a task.json), sorted. */
+export function taskFolders(root: string = findRepoRoot(__dirname)): string[] {
+  return readdirSync(path.join(root, 'tasks'))
+    .filter((name) => existsSync(path.join(root, 'tasks', name, 'task.json')))
+    .sort();
+}
+
+/** A task's bundle, tasks/<folder>/dist/index.js: what task.json's handlers run. */
+export function taskScript(folder: string, root: string = findRepoRoot(__dirname)): string {
+  return path.join(root, 'tasks', folder, 'dist', 'index.js');
 }

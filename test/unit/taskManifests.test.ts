@@ -4,19 +4,15 @@
  * settableVariables. A new task folder is checked without being named here.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { findRepoRoot } from '../support/repo';
+import { findRepoRoot, taskFolders } from '../support/repo';
 
 const root = findRepoRoot(__dirname);
 const tasksDir = path.join(root, 'tasks');
 
 interface TaskInput { name: string; type: string; visibleRule?: string; required?: boolean; defaultValue?: string; options?: unknown; groupName?: string }
 interface TaskJson { name: string; inputs: TaskInput[]; outputVariables?: { name: string }[]; restrictions?: { settableVariables?: { allowed: string[] } } }
-
-export function taskFolders(): string[] {
-  return readdirSync(tasksDir).filter((name) => existsSync(path.join(tasksDir, name, 'task.json'))).sort();
-}
 
 function taskJson(folder: string): TaskJson {
   return JSON.parse(readFileSync(path.join(tasksDir, folder, 'task.json'), 'utf8')) as TaskJson;
