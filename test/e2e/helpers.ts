@@ -9,7 +9,7 @@ import {
   EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID, startEmulator,
   type Emulator, type RawBackup, type RecordedRequest,
 } from '../emulator/emulator';
-import { parseVsoLine, runTask, type EndpointSpec, type TaskRun } from '../support/agent';
+import { parseVsoLine, runTask, type CancelSpec, type EndpointSpec, type TaskRun } from '../support/agent';
 import { taskScript } from '../support/repo';
 
 export const TASK_SCRIPT = taskScript('LcsDatabaseBackupsV1');
@@ -30,6 +30,8 @@ export interface E2eOptions {
   /** Default: the emulator's CA (NODE_EXTRA_CA_CERTS); null: no NODE_EXTRA_CA_CERTS at all. */
   caFile?: string | null;
   timeoutMs?: number;
+  /** Cancel the step as the agent does (SIGINT, then SIGTERM) once a stdout line matches. */
+  cancel?: CancelSpec;
 }
 
 const tempDirs: string[] = [];
@@ -62,6 +64,7 @@ export async function runLcsTask(emu: Emulator, options: E2eOptions = {}): Promi
     env: options.env,
     caFile: options.caFile === null ? undefined : (options.caFile ?? emu.caFile),
     timeoutMs: options.timeoutMs ?? 25_000,
+    cancel: options.cancel,
   });
   tempDirs.push(run.tempDir);
   return run;

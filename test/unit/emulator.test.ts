@@ -606,10 +606,38 @@ describe('agent harness', () => {
     ].join('\n');
     const run: TaskRun = {
       ...interpretStdout(stdout), exitCode: 0, timedOut: false, durationMs: 1, stdout, stderr: '', output: [],
-      agentSecrets: ['hunter2'], tempDir: '', workDir: '',
+      agentSecrets: ['hunter2'], tempDir: '', workDir: '', signalsSent: [],
     };
     assert.equal(renderAgentLog(run), 'early https://blob/x?sig=abc\nlate *** and pw ***\nWARNING: old backup\nERROR: bad');
     assert.deepEqual(maskedValues(run).sort(), ['https://blob/x?sig=abc', 'hunter2']);
+  });
+
+  it('cancels like the agent: SIGINT after the line, then SIGTERM if the child is still there', async () => {
+    const script = path.join(os.tmpdir(), `lcs-harness-cancel-${process.pid}.js`);
+    writeFileSync(script, [
+      "process.on('SIGINT', () => console.log('got SIGINT, ignoring it'));",
+      "process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(3); });",
+      "console.log('before');",
+      "setTimeout(() => console.log('operation started'), 50);",
+      "setTimeout(() => undefined, 20000);",
+    ].join('\n'));
+    const runs: TaskRun[] = [];
+    try {
+      const cancelled = await runTask({ script, inputs: {}, cancel: { afterLine: /^operation started$/, gapMs: 300 }, timeoutMs: 10_000 });
+      runs.push(cancelled);
+      assert.deepEqual(cancelled.signalsSent, ['SIGINT', 'SIGTERM']);
+      assert.deepEqual(cancelled.lines, ['before', 'operation started', 'got SIGINT, ignoring it', 'got SIGTERM']);
+      assert.equal(cancelled.exitCode, 3);
+      assert.ok(cancelled.cancelledAtMs !== undefined && cancelled.cancelledAtMs >= 50 && cancelled.cancelledAtMs < cancelled.durationMs);
+      assert.ok(cancelled.durationMs - cancelled.cancelledAtMs >= 280, 'SIGTERM follows after gapMs');
+
+      const never = await runTask({ script, inputs: {}, cancel: { afterLine: /never printed/ }, timeoutMs: 1_000 });
+      runs.push(never);
+      assert.deepEqual([never.signalsSent, never.cancelledAtMs, never.timedOut], [[], undefined, true]);
+    } finally {
+      rmSync(script, { force: true });
+      for (const run of runs) rmSync(run.tempDir, { recursive: true, force: true });
+    }
   });
 
   it('gives the child a clean agent environment and collects its output', async function () {
