@@ -48,3 +48,9 @@ export class TransportError extends TaskFailure {}
 
 /** No backup satisfied the filters or the age limit. */
 export class SelectionError extends TaskFailure {}
+
+/** A database operation (export, refresh) ended in a failure state, or LCS refused to start it. */
+export class OperationError extends TaskFailure {}
+
+/** A wait ran out of time, or the step was cancelled; the operation goes on in LCS. */
+export class WaitEndedError extends TaskFailure {}

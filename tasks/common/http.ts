@@ -16,6 +16,11 @@ export interface HttpRequest {
   body?: string;
   /** Who we are talking to, for messages: "Microsoft Entra ID", "LCS". */
   service: string;
+  /**
+   * False for a request that starts work: retried only when the server surely did not act on it
+   * (429, or no connection was made), never after a 5xx or a lost answer. Default true.
+   */
+  idempotent?: boolean;
 }
 
 export interface HttpResponse {
@@ -57,6 +62,17 @@ function seconds(ms: number): string {
   return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+// Failures that happen before a request reaches the server: repeating it cannot act twice.
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/** Whether repeating this attempt is safe: always for idempotent requests. */
+function safeToRepeat(request: HttpRequest, outcome: AttemptOutcome): boolean {
+  if (request.idempotent !== false) {
+    return true;
+  }
+  return outcome.kind === 'response' ? outcome.status === 429 : !outcome.timedOut && NOT_SENT.has(outcome.code);
+}
+
 /** Sends requests with per-attempt timeouts and retries inside the run's budget. */
 export class HttpClient {
   private readonly random: () => number;
@@ -91,7 +107,7 @@ export class HttpClient {
           ? { kind: 'response', status: result.status, headers: result.headers }
           : { kind: 'failure', code: result.code, timedOut: result.timedOut };
       const now = Date.now();
-      const verdict = judge(outcome, now);
+      const verdict = safeToRepeat(request, outcome) ? judge(outcome, now) : { retryable: false, reason: '' };
       const left = budget.retryTimeLeft(now);
       if (verdict.retryable && verdict.retryAfterMs !== undefined && verdict.retryAfterMs > left) {
         const until = isoSeconds(new Date(now + verdict.retryAfterMs));

@@ -18,10 +18,15 @@ export interface LcsOperation {
   name: string;
   /** What failed, after "LCS could not": "list the database backups". */
   couldNot: string;
-  /** Advice when LCS answers `IsSuccess: false`. */
-  ifRefused: string;
+  /** Advice when LCS answers `IsSuccess: false`, or advice made from LCS's ErrorMessage. */
+  ifRefused: string | ((errorMessage: string) => string);
   /** Advice for HTTP 404, when the operation knows better than "check the project id". */
   ifNotFound?: string;
+  /**
+   * The request starts work (a POST that counts against LCS's daily limit): it is retried only
+   * when it surely did not reach LCS or LCS said so (429), never after a 5xx or a timeout.
+   */
+  startsWork?: boolean;
 }
 
 /** A 200 answer with `IsSuccess: true`. */
@@ -65,7 +70,8 @@ export function parseEnvelope(body: string, contentType: string | undefined, ope
   const envelope = parseJsonObject(body, contentType);
   if (envelope.IsSuccess === false) {
     const message = neutralize(envelope.ErrorMessage || 'no error message', 500);
-    throw new LcsApiError(`LCS could not ${operation.couldNot}: ${message}${activitySuffix(envelope.OperationActivityId)}.`, operation.ifRefused, 200);
+    const advice = typeof operation.ifRefused === 'string' ? operation.ifRefused : operation.ifRefused(message);
+    throw new LcsApiError(`LCS could not ${operation.couldNot}: ${message}${activitySuffix(envelope.OperationActivityId)}.`, advice, 200);
   }
   const eol = parseLcsTimestamp(envelope.VersionEOL);
   return {
@@ -170,11 +176,13 @@ export class LcsClient {
   /** Sends one operation; returns its envelope or throws an LcsApiError (or TransportError). */
   async call(operation: LcsOperation, method: 'GET' | 'POST', path: string, callOptions: LcsCallOptions = {}): Promise<LcsEnvelope> {
     const { tokens, apiUrl, projectId } = this.options;
-    let response = await this.send(method, path, await tokens.current(), callOptions.budget);
+    const idempotent = !operation.startsWork;
+    let response = await this.send(method, path, await tokens.current(), callOptions.budget, idempotent);
     if (response.status === 401) {
       // A token can be revoked or expire early (clock skew): one fresh token, one more try.
+      // LCS checks the token before it does anything, so this is safe for a start too.
       this.options.debug(`LCS answered 401 to the ${operation.name} request: renewing the token once.`);
-      response = await this.send(method, path, await tokens.renew(), callOptions.budget);
+      response = await this.send(method, path, await tokens.renew(), callOptions.budget, idempotent);
     }
     if (response.status !== 200) {
       throw describeLcsStatus(response, projectId, apiUrl, operation);
@@ -185,7 +193,7 @@ export class LcsClient {
     return envelope;
   }
 
-  private send(method: 'GET' | 'POST', path: string, token: string, budget: RetryBudget | undefined): Promise<HttpResponse> {
+  private send(method: 'GET' | 'POST', path: string, token: string, budget: RetryBudget | undefined, idempotent: boolean): Promise<HttpResponse> {
     return this.options.http.send(
       {
         method,
@@ -197,6 +205,7 @@ export class LcsClient {
           'Content-Type': 'application/json',
         },
         service: 'LCS',
+        idempotent,
       },
       budget,
     );

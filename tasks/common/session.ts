@@ -16,8 +16,11 @@ import { isoSeconds } from './time';
 export interface LcsSession {
   client: LcsClient;
   http: HttpClient;
-  /** A fresh retry budget for one more request (each poll of a long wait gets its own). */
-  newBudget(): RetryBudget;
+  /**
+   * A fresh retry budget for one more request (each poll of a long wait gets its own), cut so
+   * that the request ends within `capMs` from now when given.
+   */
+  newBudget(capMs?: number): RetryBudget;
 }
 
 /** Renew a token when less than this part of its lifetime is left (at most 5 minutes before). */
@@ -97,5 +100,7 @@ export async function openLcsSession(host: TaskHost, settings: LcsSettings): Pro
     warn: (line) => host.warn(line),
     debug: (line) => host.debug(line),
   });
-  return { client, http, newBudget: () => new RetryBudget(settings.retryBudgetMs, settings.requestTimeoutMs) };
+  const newBudget = (capMs = Infinity): RetryBudget =>
+    new RetryBudget(Math.min(settings.retryBudgetMs, capMs), Math.min(settings.requestTimeoutMs, Math.max(1000, capMs)));
+  return { client, http, newBudget };
 }

@@ -1,0 +1,47 @@
+/**
+ * LcsDatabaseExport@1: export a sandbox database to a backup in the asset library, wait for it,
+ * publish the new backup. Sequencing only: the start and the wait are common/operationTask.ts',
+ * finding the new backup is exportedBackup.ts'.
+ */
+import { DatabaseAsset, backupOutputValues, listDatabaseBackups } from '../common/databaseAssets';
+import { TaskHost } from '../common/host';
+import { exportPath } from '../common/operations';
+import { startAndWait } from '../common/operationTask';
+import { neutralize } from '../common/sanitize';
+import { openLcsSession } from '../common/session';
+import { formatInstant } from '../common/time';
+import { awaitExportedBackup, sameNameIds } from './exportedBackup';
+import { OUTPUTS } from './outputs';
+import { readSettings } from './settings';
+
+function publishBackup(host: TaskHost, backup: DatabaseAsset, fileLocationIsSecret: boolean): void {
+  if (fileLocationIsSecret) {
+    host.setSecret(backup.fileLocation);
+  }
+  const values = backupOutputValues(backup);
+  for (const [name, value] of Object.entries(values)) {
+    host.setOutput(name, value, name === 'FileLocation' && fileLocationIsSecret);
+  }
+  host.info(
+    `New backup:  '${neutralize(backup.name, 120)}' (${neutralize(backup.fileName, 120)}), id ${backup.id}, created ${backup.created ? formatInstant(backup.created) : '?'}.`,
+  );
+  host.info(`Output variables: ${OUTPUTS.map((name) => (name === 'FileLocation' && fileLocationIsSecret ? `${name} (secret)` : name)).join(', ')}.`);
+}
+
+export async function exportDatabase(host: TaskHost): Promise<void> {
+  const settings = readSettings(host.inputs);
+  const session = await openLcsSession(host, settings);
+  host.info(`Export:      environment ${settings.environmentId} to a backup named '${neutralize(settings.backupName, 120)}'`);
+  // Names repeat: remember which backups had this name, so an older one is never taken.
+  const before = settings.waitForCompletion ? sameNameIds((await listDatabaseBackups(session.client, settings.projectId)).assets, settings.backupName) : new Set<string>();
+  const startedAtMs = Date.now();
+  const path = exportPath(settings.projectId, settings.environmentId, settings.backupName);
+  const { ref, final } = await startAndWait(host, session, { kind: 'export', projectId: settings.projectId, path, statusEnvironmentId: settings.environmentId }, settings);
+  if (!final) {
+    host.succeed(`Export started: OperationActivityId ${ref.activityId}`);
+    return;
+  }
+  const backup = await awaitExportedBackup(host, session, { ...settings, before, startedAtMs, activityId: ref.activityId });
+  publishBackup(host, backup, settings.fileLocationIsSecret);
+  host.succeed(`Exported to backup ${neutralize(backup.name, 120)} (${final.state})`);
+}

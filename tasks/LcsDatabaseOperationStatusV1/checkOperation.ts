@@ -1,0 +1,36 @@
+/**
+ * LcsDatabaseOperationStatus@1: wait for (or look at) an operation started elsewhere. Without
+ * waiting, one status request: publish the state, fail only on a failure state.
+ */
+import { OperationError } from '../common/errors';
+import { TaskHost } from '../common/host';
+import { OperationRef, fetchStatus } from '../common/operations';
+import { classifyState } from '../common/operationState';
+import { waitWithSession } from '../common/operationTask';
+import { neutralize } from '../common/sanitize';
+import { openLcsSession } from '../common/session';
+import { formatInstant } from '../common/time';
+import { readSettings } from './settings';
+
+export async function checkOperation(host: TaskHost): Promise<void> {
+  const settings = readSettings(host.inputs);
+  const session = await openLcsSession(host, settings);
+  // The kind is not known from the id; "operation" reads right for both.
+  const ref: OperationRef = { kind: 'operation', projectId: settings.projectId, environmentId: settings.environmentId, activityId: settings.operationActivityId };
+  host.info(`Operation:   ${ref.activityId} on environment ${ref.environmentId}`);
+  if (settings.waitForCompletion) {
+    const final = await waitWithSession(host, session, ref, settings);
+    host.succeed(`The operation ended: ${final.state}`);
+    return;
+  }
+  const answer = await fetchStatus(session.client, ref);
+  const state = neutralize(answer.state, 60);
+  host.setOutput('OperationStatus', answer.state);
+  host.setOutput('CompletionDate', answer.completionDate ? formatInstant(answer.completionDate) : '');
+  host.info(`State:       ${state}${answer.completionDate ? `, completed ${formatInstant(answer.completionDate)}` : ''} (not waiting: waitForCompletion is false).`);
+  const { verdict } = classifyState(answer.state);
+  if (verdict === 'failed') {
+    throw new OperationError(`The operation ${ref.activityId} is in state ${state}.`, 'Look at the environment\'s History in LCS for the cause; Microsoft support asks for the activity id.');
+  }
+  host.succeed(`Operation state: ${state}`);
+}

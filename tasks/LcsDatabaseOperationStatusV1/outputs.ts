@@ -1,0 +1,2 @@
+/** LcsDatabaseOperationStatus@1's output variables, in task.json's order (a test holds them equal). */
+export const OUTPUTS = ['OperationStatus', 'CompletionDate'] as const;

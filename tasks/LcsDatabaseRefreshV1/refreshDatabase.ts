@@ -1,0 +1,28 @@
+/**
+ * LcsDatabaseRefresh@1: replace a sandbox's database with a copy of another environment's, and
+ * wait. Sequencing only; the start and the wait are common/operationTask.ts'.
+ */
+import { TaskHost } from '../common/host';
+import { refreshPath } from '../common/operations';
+import { startAndWait } from '../common/operationTask';
+import { openLcsSession } from '../common/session';
+import { readSettings } from './settings';
+
+export async function refreshDatabase(host: TaskHost): Promise<void> {
+  const settings = readSettings(host.inputs);
+  const session = await openLcsSession(host, settings);
+  const { sourceEnvironmentId: source, targetEnvironmentId: target } = settings;
+  host.info(`Refresh:     the database of environment ${target} (target) is REPLACED by a copy of environment ${source}'s (source).`);
+  const { ref, final } = await startAndWait(
+    host,
+    session,
+    { kind: 'refresh', projectId: settings.projectId, path: refreshPath(settings.projectId, source, target), statusEnvironmentId: target },
+    settings,
+  );
+  if (!final) {
+    host.succeed(`Refresh started: OperationActivityId ${ref.activityId}`);
+    return;
+  }
+  host.info('Output variables: OperationActivityId, OperationStatus, CompletionDate.');
+  host.succeed(`Refreshed ${target} from ${source} (${final.state})`);
+}

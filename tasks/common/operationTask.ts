@@ -1,0 +1,50 @@
+/**
+ * The part every task that starts an LCS operation shares: start it, print and publish its
+ * activity id at once (so it survives a later failure or cancellation), then wait for it or
+ * not. Export and refresh add only what is their own.
+ */
+import { TaskHost } from './host';
+import { OperationKind, OperationRef, StatusAnswer, fetchStatus, startOperationAt } from './operations';
+import { waitForOperation } from './operationWait';
+import { LcsSession } from './session';
+import { WaitSettings } from './waitSettings';
+
+export interface StartRequest {
+  kind: OperationKind;
+  projectId: number;
+  /** The POST path (exportPath / refreshPath). */
+  path: string;
+  /** The environment whose status tells about the operation (export: exported; refresh: target). */
+  statusEnvironmentId: string;
+}
+
+/** Waits for an operation with the session's client, a fresh budget per status request. */
+export function waitWithSession(host: TaskHost, session: LcsSession, ref: OperationRef, wait: WaitSettings): Promise<StatusAnswer> {
+  return waitForOperation(
+    {
+      host,
+      poll: (budget) => fetchStatus(session.client, ref, { budget }),
+      newBudget: (capMs) => session.newBudget(capMs),
+    },
+    { ref, timeoutMs: wait.timeoutMs, pollIntervalMs: wait.pollIntervalMs },
+  );
+}
+
+/**
+ * Starts the operation and, when asked, waits until it ends. Returns the operation and its last
+ * status (undefined when not waiting); failure states and timeouts throw.
+ */
+export async function startAndWait(host: TaskHost, session: LcsSession, start: StartRequest, wait: WaitSettings): Promise<{ ref: OperationRef; final?: StatusAnswer }> {
+  const activityId = await startOperationAt(session.client, start.kind, start.path);
+  const ref: OperationRef = { kind: start.kind, projectId: start.projectId, environmentId: start.statusEnvironmentId, activityId };
+  host.setOutput('OperationActivityId', activityId);
+  host.info(`Started the ${start.kind}: OperationActivityId ${activityId} (output OperationActivityId).`);
+  if (!wait.waitForCompletion) {
+    host.setOutput('OperationStatus', '');
+    host.setOutput('CompletionDate', '');
+    host.info(`Not waiting (waitForCompletion is false). To wait later: LcsDatabaseOperationStatus@1 with environmentId ${ref.environmentId} and operationActivityId ${activityId}.`);
+    return { ref };
+  }
+  host.info(`Waiting up to ${Math.round(wait.timeoutMs / 60_000 * 10) / 10} min, one status request every ${wait.pollIntervalMs / 1000} s; a line on each state change.`);
+  return { ref, final: await waitWithSession(host, session, ref, wait) };
+}

@@ -1,0 +1,143 @@
+/**
+ * The wait for a long-running LCS operation: one status request per interval, each with its own
+ * retry budget; transient failures never end the wait by themselves; the whole wait ends at its
+ * deadline or when the agent cancels the step. The decisions are operationState.ts'; this is
+ * the thin loop around them, with the clock and sleep injectable for tests.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { LcsApiError, OperationError, TaskFailure, TransportError, WaitEndedError } from './errors';
+import { TaskHost } from './host';
+import { OperationRef, StatusAnswer } from './operations';
+import { WaitProgress, formatElapsed, heartbeat, observe, startProgress } from './operationState';
+import { RetryBudget } from './retry';
+import { neutralize } from './sanitize';
+import { formatInstant } from './time';
+
+export interface WaitDependencies {
+  host: Pick<TaskHost, 'info' | 'warn' | 'debug' | 'setOutput' | 'onCancel'>;
+  /** One status request within the budget given. */
+  poll: (budget: RetryBudget) => Promise<StatusAnswer>;
+  /** A retry budget for one request that must end by `capMs` from now. */
+  newBudget: (capMs: number) => RetryBudget;
+  now?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export interface WaitRequest {
+  ref: OperationRef;
+  timeoutMs: number;
+  pollIntervalMs: number;
+}
+
+class Cancelled extends Error {}
+
+/** How to pick the wait up again, for timeout and cancellation messages. */
+export function howToWaitAgain(ref: OperationRef): string {
+  return `To wait for it again, run LcsDatabaseOperationStatus@1 with environmentId ${ref.environmentId} and operationActivityId ${ref.activityId}.`;
+}
+
+function isTransient(error: unknown): error is TaskFailure {
+  return error instanceof TransportError || (error instanceof LcsApiError && error.status !== undefined && (error.status === 429 || error.status >= 500));
+}
+
+function failureState(ref: OperationRef, state: string): OperationError {
+  const rolledBack = /^rollbackcompleted$/i.test(state) ? ' LCS rolled the environment back to where it was before.' : '';
+  return new OperationError(
+    `The ${ref.kind} ended in state ${neutralize(state, 60)} (OperationActivityId ${ref.activityId}).${rolledBack}`,
+    'Look at the environment\'s History in LCS for the cause before you run again; Microsoft support asks for the activity id.',
+  );
+}
+
+function publishState(deps: WaitDependencies, answer: StatusAnswer): void {
+  deps.host.setOutput('OperationStatus', answer.state);
+  deps.host.setOutput('CompletionDate', answer.completionDate ? formatInstant(answer.completionDate) : '');
+}
+
+/** The cancellation of one wait: a signal for sleeps, a promise for requests in flight. */
+interface Cancellation {
+  signal: AbortSignal;
+  /** Rejects with Cancelled when the step is cancelled; never resolves. */
+  cancelled: Promise<never>;
+}
+
+function cancellation(controller: AbortController): Cancellation {
+  const cancelled = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Cancelled()), { once: true }));
+  // Nobody may be racing it when the abort comes; that is not an unhandled rejection.
+  cancelled.catch(() => undefined);
+  return { signal: controller.signal, cancelled };
+}
+
+async function pollOnce(deps: WaitDependencies, deadline: number, cancel: Cancellation): Promise<StatusAnswer | undefined> {
+  const now = deps.now ?? Date.now;
+  try {
+    // A request in flight is left behind on cancellation: the process exits once the result is set.
+    return await Promise.race([deps.poll(deps.newBudget(Math.max(0, deadline - now()))), cancel.cancelled]);
+  } catch (error) {
+    if (!isTransient(error)) {
+      throw error;
+    }
+    // One status request failing (throttled, timed out, 5xx) says nothing about the operation.
+    deps.host.warn(`A status request failed; the wait goes on: ${error.message}`);
+    return undefined;
+  }
+}
+
+function timedOut(request: WaitRequest, progress: WaitProgress): WaitEndedError {
+  return new WaitEndedError(
+    `The ${request.ref.kind} did not end within timeoutMinutes (${formatElapsed(request.timeoutMs)}); its last known state is ${neutralize(progress.state ?? 'unknown', 60)}. It goes on in LCS (OperationActivityId ${request.ref.activityId}).`,
+    `${howToWaitAgain(request.ref)} Or raise timeoutMinutes (and the job's timeoutInMinutes).`,
+  );
+}
+
+async function loop(deps: WaitDependencies, request: WaitRequest, cancel: Cancellation): Promise<StatusAnswer> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number, s: AbortSignal) => delay(ms, undefined, { signal: s }));
+  const deadline = now() + request.timeoutMs;
+  let progress = startProgress(request.ref.kind, request.ref.activityId, now());
+  for (;;) {
+    const answer = await pollOnce(deps, deadline, cancel);
+    if (answer) {
+      const seen = observe(progress, answer, now());
+      progress = seen.progress;
+      seen.lines.forEach((line) => deps.host.info(line));
+      if (seen.changed) {
+        publishState(deps, answer);
+      }
+      if (seen.verdict !== 'waiting') {
+        return seen.verdict === 'succeeded' ? answer : Promise.reject(failureState(request.ref, answer.state));
+      }
+    }
+    const beat = heartbeat(progress, now());
+    progress = beat.progress;
+    if (beat.line) {
+      deps.host.info(beat.line);
+    }
+    if (now() >= deadline) {
+      throw timedOut(request, progress);
+    }
+    await sleep(Math.min(request.pollIntervalMs, deadline - now()), cancel.signal);
+  }
+}
+
+/**
+ * Waits until the operation reaches a final state. Resolves with the last answer on success;
+ * throws OperationError for a failure state, WaitEndedError on timeout or cancellation, and
+ * the LCS error for an answer that will not change by waiting (IsSuccess: false, 403, ...).
+ */
+export async function waitForOperation(deps: WaitDependencies, request: WaitRequest): Promise<StatusAnswer> {
+  const controller = new AbortController();
+  const stopListening = deps.host.onCancel((signal) => {
+    deps.host.warn(`The step was cancelled (${signal}): the ${request.ref.kind} keeps running in LCS (OperationActivityId ${request.ref.activityId}). ${howToWaitAgain(request.ref)}`);
+    controller.abort();
+  });
+  try {
+    return await loop(deps, request, cancellation(controller));
+  } catch (error) {
+    if (error instanceof Cancelled || (controller.signal.aborted && (error as Error)?.name === 'AbortError')) {
+      throw new WaitEndedError(`Cancelled while waiting for the ${request.ref.kind} (OperationActivityId ${request.ref.activityId}); it goes on in LCS.`, howToWaitAgain(request.ref));
+    }
+    throw error;
+  } finally {
+    stopListening();
+  }
+}
