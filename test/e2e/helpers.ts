@@ -173,8 +173,42 @@ export function tokenRequests(emu: Emulator): RecordedRequest[] {
   return emu.requests.filter((r) => r.method === 'POST' && /\/oauth2\/v2\.0\/token(\?|$)/.test(r.path));
 }
 
+/** Every request to the LCS API (any operation). */
 export function listRequests(emu: Emulator): RecordedRequest[] {
   return emu.requests.filter((r) => r.path.split('?')[0].startsWith('/databasemovement/'));
+}
+
+/** The LCS requests of one operation: list backups, export or refresh start, fetch status. */
+export function lcsRequests(emu: Emulator, operation: 'databases' | 'export' | 'refresh' | 'fetchstatus'): RecordedRequest[] {
+  return emu.requests.filter((r) => r.path.split('?')[0].startsWith(`/databasemovement/v1/${operation}/`));
+}
+
+/** Environment ids of the operation tests: a production environment and two sandboxes. */
+export const ENV_PROD = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+export const ENV_UAT = '6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+export const ENV_TEST = '0c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f';
+
+/** Waits that fit a test: one status request a second, at most 30 s. */
+export const QUICK_WAIT = { pollIntervalSeconds: '1', timeoutMinutes: '0.5' };
+
+/** The plain log lines that report a state change ("<time>  <kind> <state> (after ...)"). */
+export function stateLines(run: TaskRun): string[] {
+  return run.plainLines.filter((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ {2}\S+ \S+ \(after /.test(l));
+}
+
+/** Index of the first stdout line matching, or -1; for "this was printed before that" checks. */
+export function lineIndex(run: TaskRun, pattern: RegExp): number {
+  return run.lines.findIndex((l) => pattern.test(l));
+}
+
+/** Whether every LCS request carried a token that was issued and not yet expired when it arrived. */
+export function assertFreshTokens(emu: Emulator): void {
+  for (const r of listRequests(emu)) {
+    const token = /^Bearer (.+)$/.exec(String(r.headers.authorization ?? ''))?.[1];
+    assert.ok(token && emu.issuedTokens.includes(token), `${r.method} ${r.path} without an issued token`);
+    const expiry = emu.tokenExpiry.get(token) ?? 0;
+    assert.ok(r.at < expiry, `${r.method} ${r.path} sent with a token that had expired ${r.at - expiry} ms before`);
+  }
 }
 
 /** LCS timestamps carry no offset and mean UTC; Date.parse needs at most 3 fractional digits. */

@@ -75,7 +75,7 @@ export interface Emulator {
   operations: Operation[];
   /** The states a new operation's status requests walk through (copied at its start); the last repeats. */
   operationScript: string[];
-  /** List requests after an export completes before its backup is listed (0: at once). */
+  /** Default list answers after an export completes before its backup is listed (0: at once; scripted lcsSteps do not count). */
   exportListingDelay: number;
   /** Operations that may start per environment (export: the environment, refresh: the target) per 24 hours. */
   dailyLimit: number;
