@@ -9,7 +9,7 @@ import {
   EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID, startEmulator,
   type Emulator, type RawBackup, type RecordedRequest,
 } from '../emulator/emulator';
-import { parseVsoLine, runTask, type EndpointSpec, type TaskRun } from '../support/agent';
+import { parseVsoLine, runTask, type CancelSpec, type EndpointSpec, type TaskRun } from '../support/agent';
 import { taskScript } from '../support/repo';
 
 export const TASK_SCRIPT = taskScript('LcsDatabaseBackupsV1');
@@ -30,6 +30,8 @@ export interface E2eOptions {
   /** Default: the emulator's CA (NODE_EXTRA_CA_CERTS); null: no NODE_EXTRA_CA_CERTS at all. */
   caFile?: string | null;
   timeoutMs?: number;
+  /** Cancel the step as the agent does (SIGINT, then SIGTERM) once a stdout line matches. */
+  cancel?: CancelSpec;
 }
 
 const tempDirs: string[] = [];
@@ -62,6 +64,7 @@ export async function runLcsTask(emu: Emulator, options: E2eOptions = {}): Promi
     env: options.env,
     caFile: options.caFile === null ? undefined : (options.caFile ?? emu.caFile),
     timeoutMs: options.timeoutMs ?? 25_000,
+    cancel: options.cancel,
   });
   tempDirs.push(run.tempDir);
   return run;
@@ -170,8 +173,42 @@ export function tokenRequests(emu: Emulator): RecordedRequest[] {
   return emu.requests.filter((r) => r.method === 'POST' && /\/oauth2\/v2\.0\/token(\?|$)/.test(r.path));
 }
 
+/** Every request to the LCS API (any operation). */
 export function listRequests(emu: Emulator): RecordedRequest[] {
   return emu.requests.filter((r) => r.path.split('?')[0].startsWith('/databasemovement/'));
+}
+
+/** The LCS requests of one operation: list backups, export or refresh start, fetch status. */
+export function lcsRequests(emu: Emulator, operation: 'databases' | 'export' | 'refresh' | 'fetchstatus'): RecordedRequest[] {
+  return emu.requests.filter((r) => r.path.split('?')[0].startsWith(`/databasemovement/v1/${operation}/`));
+}
+
+/** Environment ids of the operation tests: a production environment and two sandboxes. */
+export const ENV_PROD = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+export const ENV_UAT = '6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+export const ENV_TEST = '0c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f';
+
+/** Waits that fit a test: one status request a second, at most 30 s. */
+export const QUICK_WAIT = { pollIntervalSeconds: '1', timeoutMinutes: '0.5' };
+
+/** The plain log lines that report a state change ("<time>  <kind> <state> (after ...)"). */
+export function stateLines(run: TaskRun): string[] {
+  return run.plainLines.filter((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ {2}\S+ \S+ \(after /.test(l));
+}
+
+/** Index of the first stdout line matching, or -1; for "this was printed before that" checks. */
+export function lineIndex(run: TaskRun, pattern: RegExp): number {
+  return run.lines.findIndex((l) => pattern.test(l));
+}
+
+/** Whether every LCS request carried a token that was issued and not yet expired when it arrived. */
+export function assertFreshTokens(emu: Emulator): void {
+  for (const r of listRequests(emu)) {
+    const token = /^Bearer (.+)$/.exec(String(r.headers.authorization ?? ''))?.[1];
+    assert.ok(token && emu.issuedTokens.includes(token), `${r.method} ${r.path} without an issued token`);
+    const expiry = emu.tokenExpiry.get(token) ?? 0;
+    assert.ok(r.at < expiry, `${r.method} ${r.path} sent with a token that had expired ${r.at - expiry} ms before`);
+  }
 }
 
 /** LCS timestamps carry no offset and mean UTC; Date.parse needs at most 3 fractional digits. */

@@ -1,6 +1,7 @@
 /**
  * One HTTPS server on 127.0.0.1 that plays both Microsoft Entra ID (token endpoint) and the LCS
- * Database Movement API (list backups), so the real, bundled task can be run end to end offline.
+ * Database Movement API (list backups; export, refresh and their status in operations.ts), so the
+ * real, bundled tasks can be run end to end offline.
  *
  * Default behaviour follows the real services; tests script deviations by queuing `Step`s.
  */
@@ -12,7 +13,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { findRepoRoot } from '../support/repo';
-import { decideTokenRequest, openIdConfiguration } from './entra';
+import { DEFAULT_TOKEN_LIFETIME_SECONDS, decideTokenRequest, openIdConfiguration } from './entra';
+import {
+  DEFAULT_DAILY_LIMIT, DEFAULT_OPERATION_SCRIPT, operationStep, publishExportedBackups, type EnvironmentSpec, type Operation,
+} from './operations';
 import { sampleBackups, type RawBackup } from './samples';
 import { clearStepTimers, writeStep, VERSION_EOL_NONE, type Step, type StepContext } from './steps';
 
@@ -22,6 +26,11 @@ export {
 } from './entra';
 export { sampleBackups, generateBackups, SAMPLE_PROJECT_ID, type RawBackup } from './samples';
 export { lcsFailure, htmlPage, VERSION_EOL_NONE, type Step } from './steps';
+export {
+  addOperation, dailyLimitMessage, lcsMessageTime, operationRefusal, operationStartBody, operationStatusBody, REFUSALS, TERMINAL_STATES,
+  DEFAULT_OPERATION_SCRIPT, DEFAULT_DAILY_LIMIT, type Operation, type OperationKind, type EnvironmentSpec, type StatusFields,
+} from './operations';
+export { DEFAULT_TOKEN_LIFETIME_SECONDS } from './entra';
 
 /** The test-only CA and server certificate, committed in test/emulator/certs (see its README). */
 export const certsDir = path.join(findRepoRoot(__dirname), 'test', 'emulator', 'certs');
@@ -58,11 +67,29 @@ export interface Emulator {
   tokenSteps: Step[];
   /** Consumed first-in first-out, one per list request, before the default behaviour. */
   lcsSteps: Step[];
-  /** Access tokens handed out; the list endpoint accepts exactly these. */
+  /** Consumed first-in first-out, one per export or refresh start, before the default behaviour. */
+  startSteps: Step[];
+  /** Consumed first-in first-out, one per status request, before the default behaviour (and without advancing any operation). */
+  statusSteps: Step[];
+  /** Exports and refreshes accepted (or added with addOperation), in start order. */
+  operations: Operation[];
+  /** The states a new operation's status requests walk through (copied at its start); the last repeats. */
+  operationScript: string[];
+  /** Default list answers after an export completes before its backup is listed (0: at once; scripted lcsSteps do not count). */
+  exportListingDelay: number;
+  /** Operations that may start per environment (export: the environment, refresh: the target) per 24 hours. */
+  dailyLimit: number;
+  /** What LCS knows about environments, by id (case-insensitive); unknown ids are deployed sandboxes. */
+  environments: Record<string, EnvironmentSpec>;
+  /** `expires_in` of the tokens handed out from now on; the LCS endpoints refuse a token after its lifetime (401). */
+  tokenLifetimeSeconds: number;
+  /** Access tokens handed out; the LCS endpoints accept exactly these (until they expire). */
   issuedTokens: string[];
+  /** When each issued access token expires (Date.now() scale). */
+  tokenExpiry: Map<string, number>;
   /** Refresh tokens handed out (never accepted anywhere; here so tests can grep logs for them). */
   issuedRefreshTokens: string[];
-  /** Clears requests, both queues and issued tokens, drops hanging connections and restores the starting backups. */
+  /** Clears requests, every queue, operations and issued tokens, restores every setting's default and the starting backups, drops hanging connections. */
   reset(): void;
   /** Stops the server and destroys every open socket, hanging ones included, so mocha can exit. */
   close(): Promise<void>;
@@ -112,14 +139,32 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     backups: initialBackups(),
     tokenSteps: [],
     lcsSteps: [],
+    startSteps: [],
+    statusSteps: [],
+    operations: [],
+    operationScript: [...DEFAULT_OPERATION_SCRIPT],
+    exportListingDelay: 0,
+    dailyLimit: DEFAULT_DAILY_LIMIT,
+    environments: {},
+    tokenLifetimeSeconds: DEFAULT_TOKEN_LIFETIME_SECONDS,
     issuedTokens: [],
+    tokenExpiry: new Map(),
     issuedRefreshTokens: [],
     reset() {
       emulator.requests.length = 0;
       emulator.tokenSteps.length = 0;
       emulator.lcsSteps.length = 0;
+      emulator.startSteps.length = 0;
+      emulator.statusSteps.length = 0;
+      emulator.operations.length = 0;
+      emulator.operationScript = [...DEFAULT_OPERATION_SCRIPT];
+      emulator.exportListingDelay = 0;
+      emulator.dailyLimit = DEFAULT_DAILY_LIMIT;
+      emulator.environments = {};
+      emulator.tokenLifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS;
       // Tokens from an earlier test must not authenticate a later one.
       emulator.issuedTokens.length = 0;
+      emulator.tokenExpiry.clear();
       emulator.issuedRefreshTokens.length = 0;
       emulator.backups = initialBackups();
       for (const socket of stepContext.hanging) socket.destroy();
@@ -167,6 +212,9 @@ async function handle(emu: Emulator, ctx: StepContext, req: IncomingMessage, res
   const list = LIST_PATH.exec(pathname);
   if (list && req.method === 'GET') return writeStep(req, res, emu.lcsSteps.shift() ?? listDefault(emu, req, list[1]), ctx);
 
+  const operation = operationStep(emu, req, pathname, lcsRefusal);
+  if (operation) return writeStep(req, res, operation, ctx);
+
   const openid = OPENID_PATH.exec(pathname);
   if (openid && req.method === 'GET') return writeStep(req, res, { body: openIdConfiguration(emu.url, openid[1]) }, ctx);
 
@@ -175,20 +223,27 @@ async function handle(emu: Emulator, ctx: StepContext, req: IncomingMessage, res
 }
 
 function tokenDefault(emu: Emulator, body: string): Step {
-  const decision = decideTokenRequest(new URLSearchParams(body), emu.url, emu.apiUrl);
+  const decision = decideTokenRequest(new URLSearchParams(body), emu.url, emu.apiUrl, emu.tokenLifetimeSeconds);
   if (decision.tokens) {
     emu.issuedTokens.push(decision.tokens.accessToken);
+    emu.tokenExpiry.set(decision.tokens.accessToken, decision.tokens.expiresAt);
     emu.issuedRefreshTokens.push(decision.tokens.refreshToken);
   }
   return decision.step;
 }
 
-/** LCS's own checks, in order: authentication (401 with an empty body), then the API version. */
-function listDefault(emu: Emulator, req: IncomingMessage, projectId: string): Step {
+/**
+ * LCS's own checks of every request, in order: authentication (401 with an empty body; an expired
+ * token says so in WWW-Authenticate), the API version, the project id. Undefined when all pass.
+ */
+function lcsRefusal(emu: Emulator, req: IncomingMessage, projectId: string): Step | undefined {
   const authorization = req.headers.authorization ?? '';
   const match = /^Bearer (.+)$/.exec(authorization);
   if (!match || !emu.issuedTokens.includes(match[1])) {
     return { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } };
+  }
+  if (Date.now() >= (emu.tokenExpiry.get(match[1]) ?? Infinity)) {
+    return { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="The token is expired"' } };
   }
   if (req.headers['x-ms-version'] !== LCS_API_VERSION) {
     return { status: 400, body: { Message: `The x-ms-version header is missing or has an unsupported value. Supported: ${LCS_API_VERSION}.` } };
@@ -196,6 +251,13 @@ function listDefault(emu: Emulator, req: IncomingMessage, projectId: string): St
   if (!/^\d+$/.test(projectId)) {
     return { status: 400, body: { Message: 'The request is invalid.', MessageDetail: `The value '${projectId}' is not valid for projectId.` } };
   }
+  return undefined;
+}
+
+function listDefault(emu: Emulator, req: IncomingMessage, projectId: string): Step {
+  const refused = lcsRefusal(emu, req, projectId);
+  if (refused) return refused;
+  publishExportedBackups(emu);
   return {
     status: 200,
     body: { DatabaseAssets: emu.backups, IsSuccess: true, OperationActivityId: randomUUID(), ErrorMessage: null, VersionEOL: VERSION_EOL_NONE },

@@ -112,6 +112,9 @@ function unsignedJwt(claims: Record<string, unknown>): string {
   return `${base64url(JSON.stringify({ typ: 'JWT', alg: 'none' }))}.${base64url(JSON.stringify(claims))}.`;
 }
 
+/** What Entra usually puts in `expires_in` (tokens live 60-90 minutes). */
+export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3599;
+
 /** What the emulator needs to mint a token answer. */
 export interface TokenGrant {
   issuerBase: string;   // https://127.0.0.1:PORT
@@ -119,11 +122,15 @@ export interface TokenGrant {
   username: string;
   scope: string;        // the scope the client asked for (space separated)
   apiUrl: string;
+  /** `expires_in`; Entra's usual 3599 when omitted. */
+  lifetimeSeconds?: number;
 }
 
 export interface IssuedTokenSet {
   accessToken: string;
   refreshToken: string;
+  /** Date.now() + the lifetime: after this the LCS endpoints answer 401. */
+  expiresAt: number;
   step: Step;
 }
 
@@ -133,8 +140,9 @@ export interface IssuedTokenSet {
  * for in logs.
  */
 export function tokenSuccess(grant: TokenGrant): IssuedTokenSet {
-  const nowSec = Math.floor(Date.now() / 1000);
-  const lifetime = 3599;
+  const issuedAt = Date.now();
+  const nowSec = Math.floor(issuedAt / 1000);
+  const lifetime = grant.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
   const name = 'LCS Pipeline';
   const accessClaims = {
     aud: grant.apiUrl, iss: `https://sts.windows.net/${EMULATOR_TENANT_ID}/`, iat: nowSec, nbf: nowSec, exp: nowSec + lifetime,
@@ -158,7 +166,7 @@ export function tokenSuccess(grant: TokenGrant): IssuedTokenSet {
     id_token: idToken,
     client_info: base64url(JSON.stringify({ uid: EMULATOR_USER_OBJECT_ID, utid: EMULATOR_TENANT_ID })),
   };
-  return { accessToken, refreshToken, step: { status: 200, headers: entraHeaders(randomUUID()), body } };
+  return { accessToken, refreshToken, expiresAt: issuedAt + lifetime * 1000, step: { status: 200, headers: entraHeaders(randomUUID()), body } };
 }
 
 /** Scopes that grant access to the LCS API at `apiUrl` (the docs' `//.default`, `/.default`, `/user_impersonation`). */
@@ -177,7 +185,9 @@ function requestedResource(scope: string): string {
  * The emulator's default token-endpoint decision, in Entra's own order of checks: grant type,
  * application, user, password, resource.
  */
-export function decideTokenRequest(form: URLSearchParams, issuerBase: string, apiUrl: string): { step: Step; tokens?: IssuedTokenSet } {
+export function decideTokenRequest(
+  form: URLSearchParams, issuerBase: string, apiUrl: string, lifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS,
+): { step: Step; tokens?: IssuedTokenSet } {
   const grantType = form.get('grant_type') ?? '';
   const clientId = form.get('client_id') ?? '';
   const username = form.get('username') ?? '';
@@ -188,7 +198,7 @@ export function decideTokenRequest(form: URLSearchParams, issuerBase: string, ap
   if (username.toLowerCase() !== EMULATOR_USERNAME) return { step: entraError(50034, { username }) };
   if (form.get('password') !== EMULATOR_PASSWORD) return { step: entraError(50126) };
   if (!acceptsScope(scope, apiUrl)) return { step: entraError(500011, { resource: requestedResource(scope) }) };
-  const tokens = tokenSuccess({ issuerBase, clientId, username, scope, apiUrl });
+  const tokens = tokenSuccess({ issuerBase, clientId, username, scope, apiUrl, lifetimeSeconds });
   return { step: tokens.step, tokens };
 }
 

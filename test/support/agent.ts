@@ -3,7 +3,7 @@
  * connections as environment variables, a temp directory) and turns what it prints into data.
  * Black-box: it works on the bundled task exactly as the agent would run it.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -37,6 +37,18 @@ export interface RunOptions {
   nodeArgs?: string[];
   /** Called for every output line as it arrives (for streaming to a terminal). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Cancel the step the way the agent does, once a stdout line matches `afterLine`. */
+  cancel?: CancelSpec;
+}
+
+/**
+ * The agent cancels a step by sending SIGINT, then SIGTERM if the process is still there a while
+ * later. `signals` are sent `gapMs` apart (default SIGINT then SIGTERM, 5 s apart) until the child exits.
+ */
+export interface CancelSpec {
+  afterLine: RegExp;
+  signals?: NodeJS.Signals[];
+  gapMs?: number;
 }
 
 export interface OutputLine { stream: 'stdout' | 'stderr'; text: string }
@@ -68,6 +80,10 @@ export interface TaskRun {
   tempDir: string;
   /** The working directory (SYSTEM_DEFAULTWORKINGDIRECTORY) inside tempDir. */
   workDir: string;
+  /** With `cancel`: ms after the start when the first signal was sent (undefined if the line never came). */
+  cancelledAtMs?: number;
+  /** With `cancel`: the signals actually sent, in order. */
+  signalsSent: NodeJS.Signals[];
 }
 
 export const AGENT_VERSION = '4.266.2';
@@ -153,15 +169,47 @@ class LineSplitter {
   }
 }
 
-interface ProcessResult { exitCode: number | null; timedOut: boolean; stdout: string; stderr: string; output: OutputLine[] }
+interface ProcessResult {
+  exitCode: number | null; timedOut: boolean; stdout: string; stderr: string; output: OutputLine[];
+  cancelledAtMs?: number; signalsSent: NodeJS.Signals[];
+}
+
+/** Sends the cancel signals to `child` once, from the first stdout line matching the spec. */
+class Canceller {
+  cancelledAtMs?: number;
+  readonly sent: NodeJS.Signals[] = [];
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly child: ChildProcess, private readonly spec: CancelSpec | undefined, private readonly started: number) {}
+
+  onLine(text: string): void {
+    if (!this.spec || this.cancelledAtMs !== undefined || !this.spec.afterLine.test(text)) return;
+    this.cancelledAtMs = performance.now() - this.started;
+    this.send([...(this.spec.signals ?? ['SIGINT', 'SIGTERM'])]);
+  }
+
+  private send(signals: NodeJS.Signals[]): void {
+    const signal = signals.shift();
+    if (!signal || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill(signal);
+    this.sent.push(signal);
+    if (signals.length > 0) this.timer = setTimeout(() => this.send(signals), this.spec?.gapMs ?? 5_000);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
 
 function runProcess(opts: RunOptions, env: Record<string, string>, cwd: string): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
+    const started = performance.now();
     const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const canceller = new Canceller(child, opts.cancel, started);
     const output: OutputLine[] = [];
     const chunks = { stdout: [] as string[], stderr: [] as string[] };
     const splitters = {
-      stdout: new LineSplitter((text) => { output.push({ stream: 'stdout', text }); opts.onLine?.(text, 'stdout'); }),
+      stdout: new LineSplitter((text) => { output.push({ stream: 'stdout', text }); opts.onLine?.(text, 'stdout'); canceller.onLine(text); }),
       stderr: new LineSplitter((text) => { output.push({ stream: 'stderr', text }); opts.onLine?.(text, 'stderr'); }),
     };
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -170,12 +218,16 @@ function runProcess(opts: RunOptions, env: Record<string, string>, cwd: string):
     }
     let timedOut = false;
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, opts.timeoutMs ?? 60_000);
-    child.once('error', (error) => { clearTimeout(timer); reject(error); });
+    child.once('error', (error) => { clearTimeout(timer); canceller.stop(); reject(error); });
     child.once('close', (code) => {
       clearTimeout(timer);
+      canceller.stop();
       splitters.stdout.flush();
       splitters.stderr.flush();
-      resolve({ exitCode: code, timedOut, stdout: chunks.stdout.join(''), stderr: chunks.stderr.join(''), output });
+      resolve({
+        exitCode: code, timedOut, stdout: chunks.stdout.join(''), stderr: chunks.stderr.join(''), output,
+        cancelledAtMs: canceller.cancelledAtMs, signalsSent: canceller.sent,
+      });
     });
   });
 }

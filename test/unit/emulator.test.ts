@@ -10,8 +10,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, caFile, entraError, generateBackups, htmlPage, lcsFailure,
-  sampleBackups, startEmulator, type Emulator,
+  EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, REFUSALS, addOperation, caFile, dailyLimitMessage, entraError, generateBackups,
+  htmlPage, lcsFailure, lcsMessageTime, operationRefusal, operationStatusBody, sampleBackups, startEmulator, type Emulator,
 } from '../emulator/emulator';
 import { startConnectProxy } from '../emulator/proxy';
 import { agentEnvironment, interpretStdout, maskedValues, parseVsoCommands, renderAgentLog, runTask, type TaskRun } from '../support/agent';
@@ -54,6 +54,34 @@ async function accessToken(emu: Emulator): Promise<string> {
 
 function listBackups(emu: Emulator, headers: Record<string, string>): Promise<Reply> {
   return send(`${emu.apiUrl}/databasemovement/v1/databases/project/1234567`, { headers });
+}
+
+const LCS_HEADERS = { 'x-ms-version': '2017-09-15' };
+const ENV_UAT = '6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+const ENV_PROD = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+const ENV_OTHER = '0c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f';
+
+function lcsAuth(token: string): Record<string, string> {
+  return { Authorization: `Bearer ${token}`, ...LCS_HEADERS };
+}
+
+async function json(reply: Promise<Reply>): Promise<Record<string, unknown>> {
+  const r = await reply;
+  assert.equal(r.status, 200, r.body);
+  return JSON.parse(r.body) as Record<string, unknown>;
+}
+
+function startExport(emu: Emulator, headers: Record<string, string>, environmentId: string, backupName: string): Promise<Reply> {
+  return send(`${emu.apiUrl}/databasemovement/v1/export/project/1234567/environment/${environmentId}/backupName/${encodeURIComponent(backupName)}`,
+    { method: 'POST', headers });
+}
+
+function startRefresh(emu: Emulator, headers: Record<string, string>, source: string, target: string): Promise<Reply> {
+  return send(`${emu.apiUrl}/databasemovement/v1/refresh/project/1234567/source/${source}/target/${target}`, { method: 'POST', headers });
+}
+
+function fetchStatus(emu: Emulator, headers: Record<string, string>, environmentId: string, activityId: string): Promise<Reply> {
+  return send(`${emu.apiUrl}/databasemovement/v1/fetchstatus/project/1234567/environment/${environmentId}/operationactivity/${activityId}`, { headers });
 }
 
 function decodeJwtPart(part: string): Record<string, unknown> {
@@ -169,6 +197,242 @@ describe('LCS emulator', function () {
 
     it('answers 404 for unknown paths', async () => {
       assert.equal((await send(`${emu.url}/databasemovement/v2/whatever`)).status, 404);
+    });
+  });
+
+  describe('database operations', () => {
+    it('export and refresh make the LCS checks first: 401 with an empty body, 400 without x-ms-version', async () => {
+      for (const reply of [startExport(emu, LCS_HEADERS, ENV_UAT, 'b'), startRefresh(emu, { Authorization: 'Bearer nope', ...LCS_HEADERS }, ENV_PROD, ENV_UAT)]) {
+        const r = await reply;
+        assert.equal(r.status, 401);
+        assert.equal(r.body, '');
+      }
+      const token = await accessToken(emu);
+      const r = await startExport(emu, { Authorization: `Bearer ${token}` }, ENV_UAT, 'b');
+      assert.equal(r.status, 400);
+      assert.match(r.body, /x-ms-version/);
+      const status = await fetchStatus(emu, { Authorization: `Bearer ${token}` }, ENV_UAT, ENV_OTHER);
+      assert.equal(status.status, 400);
+      assert.equal(emu.operations.length, 0);
+      assert.equal((await send(`${emu.apiUrl}/databasemovement/v1/export/project/1234567/environment/${ENV_UAT}/backupName/b`)).status, 405);
+    });
+
+    it('starts an export: a new activity id in the envelope, the operation recorded with the decoded backup name', async () => {
+      const before = Date.now();
+      const body = await json(startExport(emu, lcsAuth(await accessToken(emu)), ENV_UAT, 'UAT golden #7 50% ü'));
+      assert.deepEqual(Object.keys(body).sort(), ['ErrorMessage', 'IsSuccess', 'OperationActivityId', 'VersionEOL']);
+      assert.equal(body.IsSuccess, true);
+      assert.equal(body.ErrorMessage, null);
+      assert.match(String(body.OperationActivityId), new RegExp(`^${GUID}$`));
+      assert.equal(emu.operations.length, 1);
+      const [op] = emu.operations;
+      assert.deepEqual({ ...op, startedAt: 0 }, {
+        activityId: body.OperationActivityId, kind: 'export', projectId: '1234567', environmentId: ENV_UAT, backupName: 'UAT golden #7 50% ü',
+        startedAt: 0, script: ['NotStarted', 'InProgress', 'InProgress', 'Completed'], polls: 0,
+      });
+      assert.ok(op.startedAt >= before && op.startedAt <= Date.now());
+    });
+
+    it('starts a refresh: the status environment is the target, the source is kept', async () => {
+      const body = await json(startRefresh(emu, lcsAuth(await accessToken(emu)), ENV_PROD, ENV_UAT));
+      assert.equal(body.IsSuccess, true);
+      const [op] = emu.operations;
+      assert.equal(op.kind, 'refresh');
+      assert.equal(op.environmentId, ENV_UAT);
+      assert.equal(op.sourceId, ENV_PROD);
+      assert.equal(op.backupName, undefined);
+    });
+
+    it('walks the operation script one status request at a time, staying on the last state', async () => {
+      const headers = lcsAuth(await accessToken(emu));
+      const started = await json(startExport(emu, headers, ENV_UAT, 'nightly'));
+      const activityId = String(started.OperationActivityId);
+      const answers: Record<string, unknown>[] = [];
+      for (let i = 0; i < 6; i++) answers.push(await json(fetchStatus(emu, headers, ENV_UAT.toUpperCase(), activityId.toUpperCase())));
+      assert.deepEqual(answers.map((a) => a.OperationStatus), ['NotStarted', 'InProgress', 'InProgress', 'Completed', 'Completed', 'Completed']);
+      assert.deepEqual(answers.map((a) => a.CompletionDate === null), [true, true, true, false, false, false]);
+      assert.match(String(answers[3].CompletionDate), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/);
+      assert.equal(answers[5].CompletionDate, answers[3].CompletionDate);
+      const ids = new Set(answers.map((a) => a.OperationActivityId));
+      assert.equal(ids.size, 6, 'each status call has an id of its own');
+      assert.ok(!ids.has(activityId), 'the status call id is not the operation id');
+      for (const a of answers) {
+        assert.deepEqual(Object.keys(a).sort(),
+          ['ActivityId', 'CompletionDate', 'EnvironmentId', 'ErrorMessage', 'IsSuccess', 'OperationActivityId', 'OperationStatus', 'ProjectId', 'VersionEOL']);
+        assert.equal(a.ActivityId, activityId);
+        assert.equal(a.EnvironmentId, ENV_UAT);
+        assert.equal(a.ProjectId, 1234567);
+        assert.equal(a.IsSuccess, true);
+      }
+      assert.equal(emu.operations[0].polls, 6);
+    });
+
+    it('answers IsSuccess false "not found" for an unknown operation or another environment, without advancing it', async () => {
+      const headers = lcsAuth(await accessToken(emu));
+      const op = addOperation(emu, { kind: 'export', environmentId: ENV_UAT, backupName: 'x' });
+      for (const [env, id] of [[ENV_UAT, ENV_OTHER], [ENV_OTHER, op.activityId]]) {
+        const body = await json(fetchStatus(emu, headers, env, id));
+        assert.equal(body.IsSuccess, false);
+        assert.match(String(body.ErrorMessage), /not found/);
+        assert.match(String(body.OperationActivityId), new RegExp(`^${GUID}$`));
+        assert.notEqual(body.OperationActivityId, op.activityId);
+      }
+      assert.equal(op.polls, 0);
+    });
+
+    it('lists the exported backup once the export completes: named after backupName, created now, a SAS URL', async () => {
+      const headers = lcsAuth(await accessToken(emu));
+      emu.operationScript = ['InProgress', 'SignedOff'];
+      const id = String((await json(startExport(emu, headers, ENV_UAT, 'UAT 2026-11-29'))).OperationActivityId);
+      await fetchStatus(emu, headers, ENV_UAT, id);
+      assert.equal(emu.backups.length, 5);
+      const before = Date.now();
+      await fetchStatus(emu, headers, ENV_UAT, id);
+      assert.equal(emu.backups.length, 6);
+      const backup = emu.backups[5];
+      assert.equal(backup.Name, 'UAT 2026-11-29');
+      assert.equal(backup.FileName, 'UAT 2026-11-29.bacpac');
+      assert.match(backup.Id, new RegExp(`^${GUID}$`));
+      assert.match(String(backup.CreatedDateTime), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/);
+      assert.ok(Date.parse(`${backup.CreatedDateTime}Z`) >= before - 1);
+      assert.equal(backup.ModifiedDateTime, backup.CreatedDateTime);
+      assert.match(String(backup.FileLocation), /^https:\/\/\w+\.blob\.core\.windows\.net\/.+\?sv=2015-12-11&sr=b&sig=.+&se=.+&sp=r$/);
+      assert.equal(emu.operations[0].backup, backup);
+      await fetchStatus(emu, headers, ENV_UAT, id);
+      assert.equal(emu.backups.length, 6, 'one backup per export');
+      const listed = JSON.parse((await listBackups(emu, headers)).body) as { DatabaseAssets: { Id: string }[] };
+      assert.ok(listed.DatabaseAssets.some((b) => b.Id === backup.Id));
+    });
+
+    it('exportListingDelay: the backup is missing from that many list requests after completion', async () => {
+      const headers = lcsAuth(await accessToken(emu));
+      emu.operationScript = ['Completed'];
+      emu.exportListingDelay = 2;
+      const id = String((await json(startExport(emu, headers, ENV_UAT, 'late'))).OperationActivityId);
+      await json(fetchStatus(emu, headers, ENV_UAT, id));
+      const names: string[][] = [];
+      for (let i = 0; i < 3; i++) {
+        const listed = JSON.parse((await listBackups(emu, headers)).body) as { DatabaseAssets: { Name: string }[] };
+        names.push(listed.DatabaseAssets.map((b) => b.Name).filter((n) => n === 'late'));
+      }
+      assert.deepEqual(names, [[], [], ['late']]);
+    });
+
+    it('a failed export or a refresh adds no backup', async () => {
+      const headers = lcsAuth(await accessToken(emu));
+      emu.operationScript = ['Failed'];
+      const exportId = String((await json(startExport(emu, headers, ENV_UAT, 'broken'))).OperationActivityId);
+      const failed = await json(fetchStatus(emu, headers, ENV_UAT, exportId));
+      assert.equal(failed.OperationStatus, 'Failed');
+      assert.notEqual(failed.CompletionDate, null);
+      emu.operationScript = ['Completed'];
+      const refreshId = String((await json(startRefresh(emu, headers, ENV_PROD, ENV_OTHER))).OperationActivityId);
+      assert.equal((await json(fetchStatus(emu, headers, ENV_OTHER, refreshId))).OperationStatus, 'Completed');
+      assert.equal(emu.backups.length, 5);
+    });
+
+    it('refuses the operation after the daily limit per environment, with the window in the message', async () => {
+      const headers = lcsAuth(await accessToken(emu));
+      const first = Date.now();
+      for (let i = 0; i < 3; i++) assert.equal((await json(startExport(emu, headers, ENV_UAT, `n${i}`))).IsSuccess, true);
+      const refused = await json(startRefresh(emu, headers, ENV_PROD, ENV_UAT.toUpperCase()));
+      assert.equal(refused.IsSuccess, false);
+      const message = String(refused.ErrorMessage);
+      assert.match(message, /^Maximum allowed API operations are 3 from (\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d [AP]M)\. Please try after (\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d [AP]M)\.$/);
+      const from = emu.operations[0].startedAt;
+      assert.equal(message, dailyLimitMessage(3, from));
+      assert.ok(from >= first - 1 && from <= Date.now());
+      assert.match(String(refused.OperationActivityId), new RegExp(`^${GUID}$`));
+      assert.equal(emu.operations.length, 3);
+      // Other environments have their own count; the refresh source is not counted.
+      assert.equal((await json(startRefresh(emu, headers, ENV_UAT, ENV_OTHER))).IsSuccess, true);
+      emu.dailyLimit = 1;
+      assert.match(String((await json(startExport(emu, headers, ENV_OTHER, 'x'))).ErrorMessage), /^Maximum allowed API operations are 1 from /);
+    });
+
+    it('formats message times like .NET en-US in UTC', () => {
+      assert.equal(lcsMessageTime(Date.parse('2026-11-29T08:00:00Z')), '11/29/2026 08:00:00 AM');
+      assert.equal(lcsMessageTime(Date.parse('2026-01-02T00:05:09Z')), '01/02/2026 12:05:09 AM');
+      assert.equal(lcsMessageTime(Date.parse('2026-07-04T13:30:00Z')), '07/04/2026 01:30:00 PM');
+      assert.equal(dailyLimitMessage(3, Date.parse('2026-11-29T08:00:00Z')),
+        'Maximum allowed API operations are 3 from 11/29/2026 08:00:00 AM. Please try after 11/30/2026 08:00:00 AM.');
+    });
+
+    it('refuses a refresh to a production, tier-1 or busy target, the same environment, and ids that are no GUIDs', async () => {
+      const headers = lcsAuth(await accessToken(emu));
+      emu.environments = {
+        [ENV_PROD.toUpperCase()]: { type: 'Production' },
+        [ENV_OTHER]: { type: 'DevTest' },
+        [ENV_UAT]: { state: 'Servicing' },
+      };
+      const cases: [string, string, string][] = [
+        [ENV_UAT, ENV_PROD, REFUSALS.notSandbox],
+        [ENV_PROD, ENV_OTHER, REFUSALS.tierOne],
+        [ENV_PROD, ENV_UAT, REFUSALS.notDeployed('Servicing')],
+        [ENV_PROD, ENV_PROD.toUpperCase(), REFUSALS.sameEnvironment],
+        [ENV_PROD, 'uat', REFUSALS.invalidEnvironment('uat')],
+      ];
+      for (const [source, target, message] of cases) {
+        const body = await json(startRefresh(emu, headers, source, target));
+        assert.deepEqual([body.IsSuccess, body.ErrorMessage], [false, message], `${source} -> ${target}`);
+      }
+      const exported = await json(startExport(emu, headers, ENV_PROD, 'prod'));
+      assert.deepEqual([exported.IsSuccess, exported.ErrorMessage], [false, REFUSALS.exportProduction]);
+      assert.equal(emu.operations.length, 0, 'refused starts are no operations and do not count');
+    });
+
+    it('plays startSteps and statusSteps first; a scripted status answer does not advance the operation', async () => {
+      const headers = lcsAuth(await accessToken(emu));
+      emu.startSteps.push({ status: 429, headers: { 'Retry-After': '3' } });
+      const throttled = await startExport(emu, headers, ENV_UAT, 'x');
+      assert.equal(throttled.status, 429);
+      assert.equal(throttled.headers['retry-after'], '3');
+      assert.equal(emu.operations.length, 0);
+      const id = String((await json(startExport(emu, headers, ENV_UAT, 'x'))).OperationActivityId);
+      emu.statusSteps.push(htmlPage(503), operationRefusal('Internal error', '11111111-2222-4333-8444-555555555555'),
+        { body: operationStatusBody({ projectId: 1234567, environmentId: ENV_UAT, activityId: id, status: 'PreServicing' }) });
+      assert.equal((await fetchStatus(emu, headers, ENV_UAT, id)).status, 503);
+      const refusal = await json(fetchStatus(emu, headers, ENV_UAT, id));
+      assert.deepEqual([refusal.IsSuccess, refusal.ErrorMessage, refusal.OperationActivityId], [false, 'Internal error', '11111111-2222-4333-8444-555555555555']);
+      const scripted = await json(fetchStatus(emu, headers, ENV_UAT, id));
+      assert.deepEqual([scripted.OperationStatus, scripted.ActivityId, scripted.CompletionDate], ['PreServicing', id, null]);
+      assert.equal(emu.operations[0].polls, 0);
+      assert.equal((await json(fetchStatus(emu, headers, ENV_UAT, id))).OperationStatus, 'NotStarted');
+    });
+
+    it('tokenLifetimeSeconds: expires_in says so, and the LCS endpoints refuse the token after it (401)', async () => {
+      emu.tokenLifetimeSeconds = 1;
+      const reply = JSON.parse((await postToken(emu)).body) as { access_token: string; expires_in: number };
+      assert.equal(reply.expires_in, 1);
+      const claims = decodeJwtPart(reply.access_token.split('.')[1]);
+      assert.equal(Number(claims.exp) - Number(claims.iat), 1);
+      const headers = lcsAuth(reply.access_token);
+      assert.equal((await listBackups(emu, headers)).status, 200);
+      await new Promise((r) => setTimeout(r, 1100));
+      for (const expired of [listBackups(emu, headers), startExport(emu, headers, ENV_UAT, 'x'), fetchStatus(emu, headers, ENV_UAT, ENV_OTHER)]) {
+        const r = await expired;
+        assert.equal(r.status, 401);
+        assert.equal(r.body, '');
+        assert.match(String(r.headers['www-authenticate']), /^Bearer error="invalid_token"/);
+      }
+      emu.tokenLifetimeSeconds = 3599;
+      assert.equal((await listBackups(emu, lcsAuth(await accessToken(emu)))).status, 200);
+    });
+
+    it('reset() clears operations, both queues and every setting', async () => {
+      await json(startExport(emu, lcsAuth(await accessToken(emu)), ENV_UAT, 'x'));
+      emu.startSteps.push(htmlPage());
+      emu.statusSteps.push(htmlPage());
+      emu.operationScript = ['Failed'];
+      emu.exportListingDelay = 4;
+      emu.dailyLimit = 0;
+      emu.environments = { [ENV_UAT]: { type: 'Production' } };
+      emu.tokenLifetimeSeconds = 5;
+      emu.reset();
+      assert.deepEqual(
+        [emu.operations.length, emu.startSteps.length, emu.statusSteps.length, emu.operationScript, emu.exportListingDelay, emu.dailyLimit,
+          emu.environments, emu.tokenLifetimeSeconds, emu.tokenExpiry.size],
+        [0, 0, 0, ['NotStarted', 'InProgress', 'InProgress', 'Completed'], 0, 3, {}, 3599, 0]);
     });
   });
 
@@ -342,10 +606,38 @@ describe('agent harness', () => {
     ].join('\n');
     const run: TaskRun = {
       ...interpretStdout(stdout), exitCode: 0, timedOut: false, durationMs: 1, stdout, stderr: '', output: [],
-      agentSecrets: ['hunter2'], tempDir: '', workDir: '',
+      agentSecrets: ['hunter2'], tempDir: '', workDir: '', signalsSent: [],
     };
     assert.equal(renderAgentLog(run), 'early https://blob/x?sig=abc\nlate *** and pw ***\nWARNING: old backup\nERROR: bad');
     assert.deepEqual(maskedValues(run).sort(), ['https://blob/x?sig=abc', 'hunter2']);
+  });
+
+  it('cancels like the agent: SIGINT after the line, then SIGTERM if the child is still there', async () => {
+    const script = path.join(os.tmpdir(), `lcs-harness-cancel-${process.pid}.js`);
+    writeFileSync(script, [
+      "process.on('SIGINT', () => console.log('got SIGINT, ignoring it'));",
+      "process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(3); });",
+      "console.log('before');",
+      "setTimeout(() => console.log('operation started'), 50);",
+      "setTimeout(() => undefined, 20000);",
+    ].join('\n'));
+    const runs: TaskRun[] = [];
+    try {
+      const cancelled = await runTask({ script, inputs: {}, cancel: { afterLine: /^operation started$/, gapMs: 300 }, timeoutMs: 10_000 });
+      runs.push(cancelled);
+      assert.deepEqual(cancelled.signalsSent, ['SIGINT', 'SIGTERM']);
+      assert.deepEqual(cancelled.lines, ['before', 'operation started', 'got SIGINT, ignoring it', 'got SIGTERM']);
+      assert.equal(cancelled.exitCode, 3);
+      assert.ok(cancelled.cancelledAtMs !== undefined && cancelled.cancelledAtMs >= 50 && cancelled.cancelledAtMs < cancelled.durationMs);
+      assert.ok(cancelled.durationMs - cancelled.cancelledAtMs >= 280, 'SIGTERM follows after gapMs');
+
+      const never = await runTask({ script, inputs: {}, cancel: { afterLine: /never printed/ }, timeoutMs: 1_000 });
+      runs.push(never);
+      assert.deepEqual([never.signalsSent, never.cancelledAtMs, never.timedOut], [[], undefined, true]);
+    } finally {
+      rmSync(script, { force: true });
+      for (const run of runs) rmSync(run.tempDir, { recursive: true, force: true });
+    }
   });
 
   it('gives the child a clean agent environment and collects its output', async function () {
