@@ -77,7 +77,8 @@ function printVariables(run: TaskRun): void {
     console.log('(the task set no output variables)');
     return;
   }
-  const refs = entries.map(([name]) => `$(${STEP_NAME}.${name})`);
+  // Names, not `$(...)` macros: a macro pasted into script text would run what a backup name holds.
+  const refs = entries.map(([name]) => `${STEP_NAME}.${name}`);
   const width = Math.max(...refs.map((r) => r.length));
   entries.forEach(([, variable], i) => {
     const shown = variable.isSecret ? '***  (secret: masked in logs; map it into a script with env:)' : variable.value;

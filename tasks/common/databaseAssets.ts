@@ -46,7 +46,7 @@ export function toDatabaseAsset(raw: unknown): DatabaseAsset {
  * check accepts any short token of letters, digits and dashes (what a GUID is made of), which
  * is what makes it safe to pass on, without rejecting an id format LCS might adopt.
  */
-const SAFE_ID = /^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/;
+export const SAFE_ID = /^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/;
 
 /** Whether a FileLocation is a download URL at all (not a placeholder such as "N/A"). */
 export function isDownloadUrl(value: string): boolean {
