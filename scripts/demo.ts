@@ -19,6 +19,9 @@ const STEP_NAME = 'lcs';
 const ENDPOINT_ID = 'LcsDemo';
 const SUMMARY_TYPE = 'distributedtask.core.summary';
 
+const DEMO_ENVIRONMENT = '0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d';
+const DEMO_SOURCE = '9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f';
+
 /** A task's demo: its own inputs, and what the emulator should hold or play for it. */
 export interface DemoScenario {
   title: string;
@@ -31,6 +34,21 @@ export const DEMOS: Record<string, DemoScenario> = {
   LcsDatabaseBackupsV1: {
     title: 'LCS database backups',
     inputs: BACKUPS_DEMO_INPUTS,
+  },
+  LcsDatabaseExportV1: {
+    title: 'LCS database export',
+    // A few seconds of simulated waiting: one status request a second through the states.
+    inputs: { environmentId: DEMO_ENVIRONMENT, backupName: 'UAT-demo', pollIntervalSeconds: '1', timeoutMinutes: '1' },
+    prepare: (emulator) => {
+      emulator.operationScript = ['NotStarted', 'InProgress', 'InProgress', 'InProgress', 'Completed'];
+    },
+  },
+  LcsDatabaseRefreshV1: {
+    title: 'LCS database refresh',
+    inputs: { sourceEnvironmentId: DEMO_SOURCE, targetEnvironmentId: DEMO_ENVIRONMENT, pollIntervalSeconds: '1', timeoutMinutes: '1' },
+    prepare: (emulator) => {
+      emulator.operationScript = ['NotStarted', 'InProgress', 'InProgress', 'Completed'];
+    },
   },
 };
 
@@ -59,7 +77,8 @@ function printVariables(run: TaskRun): void {
     console.log('(the task set no output variables)');
     return;
   }
-  const refs = entries.map(([name]) => `$(${STEP_NAME}.${name})`);
+  // Names, not `$(...)` macros: a macro pasted into script text would run what a backup name holds.
+  const refs = entries.map(([name]) => `${STEP_NAME}.${name}`);
   const width = Math.max(...refs.map((r) => r.length));
   entries.forEach(([, variable], i) => {
     const shown = variable.isSecret ? '***  (secret: masked in logs; map it into a script with env:)' : variable.value;
@@ -70,7 +89,9 @@ function printVariables(run: TaskRun): void {
 /** Query strings only carry MSAL's correlation ids; they add noise here. */
 function describeRequest(request: RecordedRequest): string {
   const pathOnly = request.path.split('?')[0];
-  const role = pathOnly.includes('/oauth2/') ? 'Entra ID token' : pathOnly.startsWith('/databasemovement/') ? 'LCS list backups' : 'other';
+  const lcs = /^\/databasemovement\/v1\/(databases|export|refresh|fetchstatus)\//.exec(pathOnly)?.[1];
+  const roles: Record<string, string> = { databases: 'LCS list backups', export: 'LCS start export', refresh: 'LCS start refresh', fetchstatus: 'LCS status' };
+  const role = pathOnly.includes('/oauth2/') ? 'Entra ID token' : lcs ? roles[lcs] : 'other';
   return `${request.method.padEnd(4)} ${pathOnly}  (${role})`;
 }
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Draws the extension icon (images/extension-icon.png, 128x128) and the task icon
-// (tasks/<Task>/icon.png for every task folder, 32x32) with Node alone: no image libraries.
+// Draws the extension icon (images/extension-icon.png, 128x128), the task icon
+// (tasks/<Task>/icon.png for every task folder, 32x32) and the service connection icon
+// (images/lcs-connection-icon.png, 64x64: the database with a key instead of a clock) with Node
+// alone: no image libraries.
 //
 // The PNGs are checked in; run this only after changing the drawing:
-//   node scripts/draw-icons.mjs            writes both icons
+//   node scripts/draw-icons.mjs            writes the three icons
 //   node scripts/draw-icons.mjs --preview  also writes 8x/4x previews on light and dark
 //                                          backgrounds to .tmp/icons/ (git-ignored)
 //
@@ -74,6 +76,23 @@ function disc(cx, yTop, rx, ry, h, gap) {
   return { silhouette, outset, top: ellipse(cx, yTop, rx, ry) };
 }
 
+/** `shape` turned by `angle` radians around (cx, cy). */
+function rotate(shape, cx, cy, angle) {
+  const cos = Math.cos(-angle);
+  const sin = Math.sin(-angle);
+  return (x, y) => shape(cx + (x - cx) * cos - (y - cy) * sin, cy + (x - cx) * sin + (y - cy) * cos);
+}
+
+/** A key on the badge's face (radius f): a ring bow, a shaft and two bits, turned 45 degrees. */
+function key(cx, cy, f, w) {
+  const bowR = 0.46 * f;
+  const bowX = cx - 0.5 * f;
+  const bow = minus(circle(bowX, cy, bowR), circle(bowX, cy, bowR - w));
+  const shaft = segment(bowX + bowR - w / 2, cy, cx + 0.85 * f, cy, w);
+  const bits = union(segment(cx + 0.7 * f, cy, cx + 0.7 * f, cy + 0.38 * f, w), segment(cx + 0.42 * f, cy, cx + 0.42 * f, cy + 0.28 * f, w));
+  return rotate(union(bow, shaft, bits), cx, cy, -Math.PI / 4);
+}
+
 // ---------- the icon ----------
 /**
  * Layers for one icon. `p` holds the size-dependent choices: the 32px icon gets fewer,
@@ -109,6 +128,11 @@ function iconLayers(p) {
   // Large size: white rim and hands on teal. Small size: a white dial with dark hands, which
   // survives being 10 pixels wide.
   const ink = b.dial ? BADGE_DARK : WHITE;
+  if (b.key) {
+    // The connection icon: what the connection holds is a credential.
+    over(key(b.cx, b.cy, b.face, b.hand), WHITE);
+    return layers;
+  }
   if (b.dial) over(circle(b.cx, b.cy, b.face), WHITE);
   else over(minus(circle(b.cx, b.cy, b.face), circle(b.cx, b.cy, b.face - b.rim)), WHITE);
   const reach = b.dial ? 0.78 : 0.62;
@@ -118,6 +142,12 @@ function iconLayers(p) {
 }
 
 const PARAMS = {
+  64: {
+    margin: 0.02,
+    corner: 0.2,
+    db: { cx: 0.42, rx: 0.28, ry: 0.095, top: 0.21, discH: 0.13, discs: 3, gap: 0.05 },
+    badge: { cx: 0.71, cy: 0.71, r: 0.26, ring: 0.045, face: 0.21, hand: 0.05, key: true },
+  },
   128: {
     margin: 0.03,
     corner: 0.2,
@@ -250,6 +280,7 @@ function write(path, buf) {
 
 const targets = [
   { size: 128, path: join(root, 'images', 'extension-icon.png') },
+  { size: 64, path: join(root, 'images', 'lcs-connection-icon.png') },
   // Every task folder (tasks/<Name>V<N>/ with a task.json) gets the task icon.
   ...readdirSync(join(root, 'tasks'))
     .filter((name) => existsSync(join(root, 'tasks', name, 'task.json')))
@@ -260,7 +291,7 @@ for (const { size, path } of targets) {
   const rgba = render(size, iconLayers(PARAMS[size]), 8);
   write(path, encodePng(size, size, rgba));
   if (wantPreview) {
-    const scale = size === 32 ? 8 : 4;
+    const scale = size === 128 ? 4 : size === 64 ? 6 : 8;
     write(join(root, '.tmp', 'icons', `${size}-light.png`), preview(size, rgba, scale, [255, 255, 255]));
     write(join(root, '.tmp', 'icons', `${size}-dark.png`), preview(size, rgba, scale, [30, 30, 30]));
     write(join(root, '.tmp', 'icons', `${size}-actual.png`), preview(size, rgba, 1, [255, 255, 255]));

@@ -10,7 +10,7 @@ import { openLcsSession } from '../common/session';
 import { Outcome, decideOutcome } from './outcome';
 import { OUTPUTS } from './outputs';
 import { logSelection, summaryMarkdown } from './report';
-import { selectNewestBackup } from './selection';
+import { selectBackup } from './selection';
 import { readSettings } from './settings';
 
 function attachSummary(host: TaskHost, markdown: string): void {
@@ -51,7 +51,7 @@ export async function findNewestBackup(host: TaskHost): Promise<void> {
     host.setSecrets(new Set(list.assets.map((a) => a.fileLocation).filter(isDownloadUrl)));
   }
   const now = Date.now();
-  const selection = selectNewestBackup(list.assets, settings.criteria);
+  const selection = selectBackup(list.assets, settings.criteria);
   logSelection(host, selection, settings.criteria, now);
   attachSummary(
     host,

@@ -65,23 +65,61 @@ function expiryWarning(expiresOn: Date | undefined, now: number): string[] {
   ];
 }
 
-/** The outcome of a run that listed `selection` at `now`. */
-export function decideOutcome(selection: Selection, settings: OutcomeSettings, now: number): Outcome {
-  const chosen = selection.chosen;
-  if (!chosen) {
-    return noMatch(selection, settings);
-  }
-  const { criteria, maxAgeDays } = settings;
-  const name = neutralize(chosen.name, 120);
-  const decidingInstant = instantFor(chosen, criteria.newestBy)!;
-  const age = ageInDays(decidingInstant, now);
-  const outcome: Outcome = {
-    lines: [chosenLine(selection, criteria, now)],
+/**
+ * backupId named a backup that is not there, or not usable. Always a failure, whatever
+ * failIfNoBackup says: the run was asked for one backup, and another would be a wrong answer.
+ */
+function idNotFound(selection: Selection, settings: OutcomeSettings, backupId: string): Outcome {
+  const unusable = selection.skipped[0];
+  const failure = unusable
+    ? new SelectionError(
+      `The database backup with Id ${backupId} in LCS project ${settings.projectId} ('${neutralize(unusable.asset.name, 120)}') cannot be used: ${unusable.reason}.`,
+      'If its export is still running, run again when it has finished; otherwise clear backupId to choose the newest matching backup.',
+    )
+    : new SelectionError(
+      `LCS project ${settings.projectId} lists no database backup with Id ${backupId} (${selection.listedCount} listed).`,
+      'Check the Id against Asset library > Database backup in LCS (a deleted backup is gone, and each project has its own backups), or clear backupId to choose the newest matching backup.',
+    );
+  return {
+    lines: [],
+    warnings: [],
+    failure,
+    outputs: { ...backupOutputValues(undefined), BackupCount: '0' },
+    result: { status: 'succeededWithIssues', message: failure.message },
+  };
+}
+
+function chosenOutcome(selection: Selection, settings: OutcomeSettings, now: number, message: string): Outcome {
+  const chosen = selection.chosen!;
+  return {
+    lines: [chosenLine(selection, settings.criteria, now)],
     warnings: [],
     outputs: { ...backupOutputValues(chosen), BackupCount: String(selection.candidates.length) },
     outputLine: outputLine(settings.fileLocationIsSecret, selection.candidates.length),
-    result: { status: 'succeeded', message: `Newest backup: ${name}` },
+    result: { status: 'succeeded', message },
   };
+}
+
+/** The outcome of a run that listed `selection` at `now`. */
+export function decideOutcome(selection: Selection, settings: OutcomeSettings, now: number): Outcome {
+  const chosen = selection.chosen;
+  const { criteria, maxAgeDays } = settings;
+  if (criteria.backupId) {
+    if (!chosen) {
+      return idNotFound(selection, settings, criteria.backupId);
+    }
+    // Chosen by hand: no age limit or staleness judgement, only whether it can still be downloaded.
+    const outcome = chosenOutcome(selection, settings, now, `Backup chosen by id: ${neutralize(chosen.name, 120)}`);
+    outcome.warnings.push(...expiryWarning(sasExpiry(chosen.fileLocation), now));
+    return outcome;
+  }
+  if (!chosen) {
+    return noMatch(selection, settings);
+  }
+  const name = neutralize(chosen.name, 120);
+  const decidingInstant = instantFor(chosen, criteria.newestBy)!;
+  const age = ageInDays(decidingInstant, now);
+  const outcome = chosenOutcome(selection, settings, now, `Newest backup: ${name}`);
   if (maxAgeDays !== undefined && age > maxAgeDays) {
     outcome.failure = new SelectionError(
       `The newest matching backup '${name}' is ${age.toFixed(1)} days old (${criteria.newestBy} ${isoSeconds(new Date(decidingInstant.epochMs))}), older than maxAgeDays (${maxAgeDays}).`,

@@ -74,10 +74,15 @@ export function describeFilters(criteria: SelectionCriteria): string {
 /** One line: which backup was chosen and by which rule. */
 export function chosenLine(selection: Selection, criteria: SelectionCriteria, now: number): string {
   const chosen = selection.chosen!;
+  const head = `Chosen: '${neutralize(chosen.name)}' (${neutralize(chosen.fileName)}), id ${neutralize(chosen.id, 60)}`;
+  if (criteria.backupId) {
+    const created = chosen.created ? `, created ${shortTime(chosen.created)} UTC (${formatAge(chosen.created, now)} old)` : '';
+    return `${head}${created}: the backup with the Id in backupId (filters, newestBy and maxAgeDays do not apply).`;
+  }
   const instant = instantFor(chosen, criteria.newestBy)!;
   const of = selection.candidates.length === 1 ? 'the only matching backup' : `the newest by ${fieldName(criteria.newestBy)} of ${selection.candidates.length} matching backups`;
   const age = ageInDays(instant, now) < 0 ? 'dated in the future: check the agent\'s clock' : `${formatAge(instant, now)} ago`;
-  return `Chosen: '${neutralize(chosen.name)}' (${neutralize(chosen.fileName)}), id ${neutralize(chosen.id, 60)}, ${criteria.newestBy} ${shortTime(instant)} UTC (${age}): ${of}.`;
+  return `${head}, ${criteria.newestBy} ${shortTime(instant)} UTC (${age}): ${of}.`;
 }
 
 export interface SummaryContext {
@@ -90,17 +95,54 @@ export interface SummaryContext {
   fileLocationExpiresOn?: Date;
 }
 
+/** The summary's first lines: what was listed and what was chosen, by which rule. */
+function summaryHeading(ctx: SummaryContext): string[] {
+  const { selection, criteria } = ctx;
+  const chosen = selection.chosen;
+  const where = `**Project** ${ctx.projectId} on ${escapeMarkdown(ctx.apiHost)}: ${selection.listedCount} backups listed`;
+  if (criteria.backupId) {
+    const id = escapeMarkdown(criteria.backupId);
+    return [
+      `${where}; backupId asks for ${id} (filters, newestBy and maxAgeDays do not apply).`,
+      '',
+      chosen ? `**Chosen by id:** ${escapeMarkdown(chosen.name)} (${escapeMarkdown(chosen.fileName)}), the backup with Id ${id}.` : `**No usable backup with Id ${id} is listed.**`,
+      '',
+    ];
+  }
+  return [
+    `${where}, ${selection.candidates.length} matched (${escapeMarkdown(describeFilters(criteria))}).`,
+    '',
+    chosen ? `**Chosen:** ${escapeMarkdown(chosen.name)} (${escapeMarkdown(chosen.fileName)}), the newest by ${fieldName(criteria.newestBy)}.` : '**No backup matched the filters.**',
+    '',
+  ];
+}
+
+/**
+ * How to read the outputs. Macro syntax appears only where the agent expands it into a
+ * variable or an environment variable: pasted into script text, a backup name would run as code.
+ */
+function readTheOutputs(fileLocationIsSecret: boolean): string[] {
+  return [
+    '**Read the outputs** (give the step a `name:`, e.g. `lcs`; in a classic release, the reference name under *Output variables*):',
+    '',
+    '| Where | How |',
+    '|---|---|',
+    '| a script in the same job | map it in the step\'s `env:` (`BACKUP_ID: $(lcs.BackupId)`), then read `$env:BACKUP_ID` (PowerShell) or `"$BACKUP_ID"` (bash) |',
+    '| another job | `variables:` `backupId: $[ dependencies.<job>.outputs[\'lcs.BackupId\'] ]`, then `env:` as above |',
+    '| another stage | `variables:` `backupId: $[ stageDependencies.<stage>.<job>.outputs[\'lcs.BackupId\'] ]`, then `env:` as above |',
+    '',
+    'Pass outputs to scripts and `arguments:` only through `env:`: `$(...)` written in script text is pasted in before the script runs, so a backup name could run commands.',
+    '',
+    fileLocationIsSecret
+      ? '`FileLocation` is a secret variable: a script sees it only when mapped (`env:` `BACKUP_URL: $(lcs.FileLocation)`).'
+      : '`FileLocation` is published as a plain variable (fileLocationIsSecret: false).',
+  ];
+}
+
 /** The Markdown of the pipeline's summary tab. */
 export function summaryMarkdown(ctx: SummaryContext): string {
   const { selection, criteria, now } = ctx;
-  const lines: string[] = [];
-  const chosen = selection.chosen;
-  lines.push(`**Project** ${ctx.projectId} on ${escapeMarkdown(ctx.apiHost)}: ${selection.listedCount} backups listed, ${selection.candidates.length} matched (${escapeMarkdown(describeFilters(criteria))}).`, '');
-  if (chosen) {
-    lines.push(`**Chosen:** ${escapeMarkdown(chosen.name)} (${escapeMarkdown(chosen.fileName)}), the newest by ${fieldName(criteria.newestBy)}.`, '');
-  } else {
-    lines.push('**No backup matched the filters.**', '');
-  }
+  const lines: string[] = summaryHeading(ctx);
   if (selection.candidates.length) {
     lines.push('| | Name | File name | Created (UTC) | Modified (UTC) | Age |', '|---|---|---|---|---|---|');
     selection.candidates.slice(0, TABLE_ROWS).forEach((a, i) => {
@@ -113,25 +155,15 @@ export function summaryMarkdown(ctx: SummaryContext): string {
     }
     lines.push('');
   }
-  if (selection.skipped.length) {
+  if (criteria.backupId && selection.skipped.length) {
+    lines.push(`The backup with this Id is listed but cannot be used: ${escapeMarkdown(selection.skipped[0].reason)}.`, '');
+  } else if (selection.skipped.length) {
     lines.push(`${selection.skipped.length} matching backups were skipped (no usable id, download URL or ${fieldName(criteria.newestBy)}); see the log.`, '');
   }
   if (ctx.fileLocationExpiresOn) {
     lines.push(`The download URL (FileLocation) expires on ${isoSeconds(ctx.fileLocationExpiresOn)}.`, '');
   }
-  lines.push(
-    '**Read the outputs** (give the step a `name:`, e.g. `lcs`; in a classic release, the reference name under *Output variables*):',
-    '',
-    '| Where | How |',
-    '|---|---|',
-    '| same job | `$(lcs.BackupId)`, `$(lcs.FileLocation)` |',
-    '| another job | `$[ dependencies.<job>.outputs[\'lcs.BackupId\'] ]` |',
-    '| another stage | `$[ stageDependencies.<stage>.<job>.outputs[\'lcs.BackupId\'] ]` |',
-    '',
-    ctx.fileLocationIsSecret
-      ? '`FileLocation` is a secret variable: map it into a script\'s environment explicitly (`env: { BACKUP_URL: $(lcs.FileLocation) }`).'
-      : '`FileLocation` is published as a plain variable (fileLocationIsSecret: false).',
-  );
+  lines.push(...readTheOutputs(ctx.fileLocationIsSecret));
   return `${lines.join('\n')}\n`;
 }
 
@@ -150,7 +182,9 @@ function warnAboutSkipped(host: TaskHost, skipped: SkippedAsset[]): void {
 /** The log's account of a selection: counts and filters, skipped backups, the table. */
 export function logSelection(host: TaskHost, selection: Selection, criteria: SelectionCriteria, now: number): void {
   host.info(
-    `Backups:     ${selection.listedCount} listed, ${selection.candidates.length} matched (${describeFilters(criteria)}), newest by ${fieldName(criteria.newestBy)}.`,
+    criteria.backupId
+      ? `Backups:     ${selection.listedCount} listed; chosen by backupId ${neutralize(criteria.backupId, 60)}: ${selection.chosen ? 'found' : selection.skipped.length ? 'listed, but not usable' : 'not listed'} (filters, newestBy and maxAgeDays do not apply).`
+      : `Backups:     ${selection.listedCount} listed, ${selection.candidates.length} matched (${describeFilters(criteria)}), newest by ${fieldName(criteria.newestBy)}.`,
   );
   warnAboutSkipped(host, selection.skipped);
   if (selection.candidates.length) {

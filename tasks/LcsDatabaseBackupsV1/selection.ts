@@ -11,6 +11,11 @@ export interface SelectionCriteria {
   namePatterns: string[];
   fileNamePatterns: string[];
   newestBy: NewestBy;
+  /**
+   * When set, the backup with exactly this Id (any case) is chosen and the filters, newestBy and
+   * maxAgeDays do not apply: a choice made once (an earlier run, another stage) is not re-made.
+   */
+  backupId?: string;
 }
 
 export interface SkippedAsset {
@@ -87,6 +92,26 @@ export function compareNewestFirst(by: NewestBy): (a: DatabaseAsset, b: Database
     const bi = b.id.toLowerCase();
     return ai < bi ? -1 : ai > bi ? 1 : 0;
   };
+}
+
+/**
+ * The backup whose Id equals `backupId`, compared case-insensitively (LCS prints GUIDs in either
+ * case). Nothing else is asked of it beyond what every published backup needs: a safe Id and a
+ * download URL. Its dates may be missing; they only inform.
+ */
+export function selectBackupById(assets: DatabaseAsset[], backupId: string): Selection {
+  const wanted = backupId.toLowerCase();
+  const asset = assets.find((a) => a.id.toLowerCase() === wanted);
+  const unusable = asset && unusableReason(asset);
+  if (!asset || unusable) {
+    return { listedCount: assets.length, candidates: [], skipped: asset ? [{ asset, reason: unusable! }] : [] };
+  }
+  return { listedCount: assets.length, candidates: [asset], skipped: [], chosen: asset };
+}
+
+/** The backup the criteria ask for: the one with `backupId` when set, else the newest match. */
+export function selectBackup(assets: DatabaseAsset[], criteria: SelectionCriteria): Selection {
+  return criteria.backupId ? selectBackupById(assets, criteria.backupId) : selectNewestBackup(assets, criteria);
 }
 
 /** Applies the filters, sets aside what cannot be used, and picks the newest backup. */

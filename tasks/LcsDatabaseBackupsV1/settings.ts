@@ -2,7 +2,9 @@
  * LcsDatabaseBackups@1's own inputs (selection, age limit, outputs), read after the connection
  * inputs every LCS task shares. Pure apart from the InputSource it is given.
  */
+import { SAFE_ID } from '../common/databaseAssets';
 import { InputError } from '../common/errors';
+import { neutralize } from '../common/sanitize';
 import { InputSource, parseBoolean, parseChoice, trimmed } from '../common/inputs';
 import { LcsSettings, readTaskSettings } from '../common/connection';
 import { NewestBy, SelectionCriteria, parsePatterns } from './selection';
@@ -32,6 +34,31 @@ export function parseMaxAgeDays(raw: string): number | undefined {
   return n;
 }
 
+/**
+ * `backupId`: empty, or an Id as LCS lists it. Checked here, before any request. It is the one
+ * input usually filled from another job's output, so an unexpanded `$(variable)` gets its own
+ * message rather than "not an Id".
+ */
+export function parseBackupId(raw: string): string | undefined {
+  const value = raw.trim();
+  if (!value) {
+    return undefined;
+  }
+  if (/^\$\(.*\)$/.test(value)) {
+    throw new InputError(
+      `Input 'backupId' is '${neutralize(value, 80)}': the variable was not expanded, so it is not defined in this job.`,
+      'Map the other job\'s output into a variable of this job (variables: with $[ dependencies.<job>.outputs[\'<step>.BackupId\'] ]), or leave backupId empty to choose the newest matching backup.',
+    );
+  }
+  if (!SAFE_ID.test(value)) {
+    throw new InputError(
+      `Input 'backupId' must be the Id of a database backup as LCS lists it, such as ee749be5-7504-4b03-81cc-1daad9cb11c2 (letters, digits and dashes); got '${neutralize(value, 60)}'.`,
+      'Use the BackupId output of an earlier run, or leave backupId empty to choose the newest matching backup.',
+    );
+  }
+  return value;
+}
+
 function readBackupSettings(source: InputSource): BackupSettings {
   const newestBy: NewestBy = parseChoice(trimmed(source, 'newestBy'), 'newestBy', ['created', 'modified'] as const, 'created');
   return {
@@ -39,6 +66,7 @@ function readBackupSettings(source: InputSource): BackupSettings {
       namePatterns: parsePatterns(source.getInput('nameFilter')),
       fileNamePatterns: parsePatterns(source.getInput('fileNameFilter')),
       newestBy,
+      backupId: parseBackupId(trimmed(source, 'backupId')),
     },
     maxAgeDays: parseMaxAgeDays(trimmed(source, 'maxAgeDays')),
     failIfNoBackup: parseBoolean(trimmed(source, 'failIfNoBackup'), 'failIfNoBackup', true),

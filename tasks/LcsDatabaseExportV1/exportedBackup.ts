@@ -54,7 +54,8 @@ export interface ListingRequest {
 export async function awaitExportedBackup(host: TaskHost, session: LcsSession, request: ListingRequest): Promise<DatabaseAsset> {
   const deadline = Date.now() + LISTING_BUDGET_MS;
   for (let attempt = 1; ; attempt++) {
-    const list = await listDatabaseBackups(session.client, request.projectId);
+    // After hours of waiting the session's first budget is long spent: each list gets its own.
+    const list = await listDatabaseBackups(session.client, request.projectId, { budget: session.newBudget() });
     const found = findExportedBackup(list.assets, request.backupName, request.before, request.startedAtMs);
     if (found) {
       return found;

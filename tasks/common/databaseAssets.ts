@@ -4,7 +4,7 @@
  * variables that describe one backup. Pure apart from listDatabaseBackups.
  */
 import { LcsApiError } from './errors';
-import { LcsClient, LcsEnvelope, parseEnvelope } from './lcsClient';
+import { LcsCallOptions, LcsClient, LcsEnvelope, parseEnvelope } from './lcsClient';
 import { LcsInstant, formatInstant, isoSeconds, parseLcsTimestamp } from './time';
 import { neutralize } from './sanitize';
 
@@ -46,7 +46,7 @@ export function toDatabaseAsset(raw: unknown): DatabaseAsset {
  * check accepts any short token of letters, digits and dashes (what a GUID is made of), which
  * is what makes it safe to pass on, without rejecting an id format LCS might adopt.
  */
-const SAFE_ID = /^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/;
+export const SAFE_ID = /^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/;
 
 /** Whether a FileLocation is a download URL at all (not a placeholder such as "N/A"). */
 export function isDownloadUrl(value: string): boolean {
@@ -143,9 +143,9 @@ export const LIST_BACKUPS = {
   ifRefused: 'Check the project id and that the account can open the project\'s Asset library in LCS.',
 } as const;
 
-/** GET the project's database backups. */
-export async function listDatabaseBackups(client: LcsClient, projectId: number): Promise<DatabaseList> {
-  const envelope = await client.call(LIST_BACKUPS, 'GET', listPath(projectId));
+/** GET the project's database backups (with the session's first budget unless given another). */
+export async function listDatabaseBackups(client: LcsClient, projectId: number, options: LcsCallOptions = {}): Promise<DatabaseList> {
+  const envelope = await client.call(LIST_BACKUPS, 'GET', listPath(projectId), options);
   return parseDatabaseList(envelope);
 }
 

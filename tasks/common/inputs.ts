@@ -32,7 +32,7 @@ export function parseProjectId(raw: string): number {
   if (!/^[0-9]+$/.test(value) || /^0+$/.test(value) || !Number.isSafeInteger(Number(value))) {
     throw new InputError(
       `Input 'projectId' must be the LCS project's id, a positive whole number such as 1234567; got '${value.slice(0, 40)}'.`,
-      'Copy the number from the project\'s URL in LCS (https://lcs.dynamics.com/V2/ProjectOverview/<id>).',
+      'Copy the number after /V2/ProjectOverview/ in the project\'s address in LCS (on your geography\'s portal, e.g. https://eu.lcs.dynamics.com/V2/ProjectOverview/1234567).',
     );
   }
   return Number(value);

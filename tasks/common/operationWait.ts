@@ -4,7 +4,6 @@
  * deadline or when the agent cancels the step. The decisions are operationState.ts'; this is
  * the thin loop around them, with the clock and sleep injectable for tests.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { LcsApiError, OperationError, TaskFailure, TransportError, WaitEndedError } from './errors';
 import { TaskHost } from './host';
 import { OperationRef, StatusAnswer } from './operations';
@@ -20,7 +19,6 @@ export interface WaitDependencies {
   /** A retry budget for one request that must end by `capMs` from now. */
   newBudget: (capMs: number) => RetryBudget;
   now?: () => number;
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export interface WaitRequest {
@@ -89,9 +87,23 @@ function timedOut(request: WaitRequest, progress: WaitProgress): WaitEndedError 
   );
 }
 
+/** Waits `ms`, or rejects with Cancelled as soon as the step is cancelled. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new Cancelled());
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 async function loop(deps: WaitDependencies, request: WaitRequest, cancel: Cancellation): Promise<StatusAnswer> {
   const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? ((ms: number, s: AbortSignal) => delay(ms, undefined, { signal: s }));
   const deadline = now() + request.timeoutMs;
   let progress = startProgress(request.ref.kind, request.ref.activityId, now());
   for (;;) {
@@ -133,7 +145,7 @@ export async function waitForOperation(deps: WaitDependencies, request: WaitRequ
   try {
     return await loop(deps, request, cancellation(controller));
   } catch (error) {
-    if (error instanceof Cancelled || (controller.signal.aborted && (error as Error)?.name === 'AbortError')) {
+    if (error instanceof Cancelled) {
       throw new WaitEndedError(`Cancelled while waiting for the ${request.ref.kind} (OperationActivityId ${request.ref.activityId}); it goes on in LCS.`, howToWaitAgain(request.ref));
     }
     throw error;

@@ -145,3 +145,13 @@ export class RetryBudget {
     return Math.min(this.timeoutMs, this.hardDeadline - now);
   }
 }
+
+/**
+ * A budget for one request that must end within `capMs` from now (a poll near a wait's deadline):
+ * the request timeout and the retry budget are cut so that budget + timeout <= cap, with at
+ * least one second for a single attempt.
+ */
+export function budgetWithin(retryBudgetMs: number, requestTimeoutMs: number, capMs: number, now: number = Date.now()): RetryBudget {
+  const timeoutMs = Math.min(requestTimeoutMs, Math.max(1000, capMs));
+  return new RetryBudget(Math.min(retryBudgetMs, Math.max(0, capMs - timeoutMs)), timeoutMs, now);
+}

@@ -9,7 +9,7 @@ import { TaskHost } from './host';
 import { HttpClient, axiosTransport } from './http';
 import { LcsClient, TokenSource } from './lcsClient';
 import { httpAgentFactory } from './network';
-import { RetryBudget } from './retry';
+import { RetryBudget, budgetWithin } from './retry';
 import { neutralize } from './sanitize';
 import { isoSeconds } from './time';
 
@@ -36,6 +36,7 @@ export class TokenKeeper implements TokenSource {
     private readonly host: TaskHost,
     private readonly settings: LcsSettings,
     private readonly http: HttpClient,
+    private readonly acquire: typeof signIn = signIn,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -51,7 +52,7 @@ export class TokenKeeper implements TokenSource {
     // The first sign-in shares the run's budget with the first request; a renewal during a
     // long wait gets a budget of its own.
     const budget = first ? undefined : new RetryBudget(this.settings.retryBudgetMs, this.settings.requestTimeoutMs);
-    const token = await signIn(this.settings.connection, this.http, (line) => this.host.debug(line), budget);
+    const token = await this.acquire(this.settings.connection, this.http, (line) => this.host.debug(line), budget);
     this.host.setSecret(token.token);
     this.token = token;
     const acquired = this.now();
@@ -100,7 +101,6 @@ export async function openLcsSession(host: TaskHost, settings: LcsSettings): Pro
     warn: (line) => host.warn(line),
     debug: (line) => host.debug(line),
   });
-  const newBudget = (capMs = Infinity): RetryBudget =>
-    new RetryBudget(Math.min(settings.retryBudgetMs, capMs), Math.min(settings.requestTimeoutMs, Math.max(1000, capMs)));
+  const newBudget = (capMs = Infinity): RetryBudget => budgetWithin(settings.retryBudgetMs, settings.requestTimeoutMs, capMs);
   return { client, http, newBudget };
 }

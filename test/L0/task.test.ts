@@ -121,7 +121,7 @@ describe('L0: LcsDatabaseBackups task wiring (MockTestRunner)', function () {
     const tr = await run(baseCase({}, { projectId: '12.5' }));
     assert.ok(tr.failed);
     assert.ok(tr.createdErrorIssue(
-      "Input 'projectId' must be the LCS project's id, a positive whole number such as 1234567; got '12.5'. Copy the number from the project's URL in LCS (https://lcs.dynamics.com/V2/ProjectOverview/<id>).",
+      "Input 'projectId' must be the LCS project's id, a positive whole number such as 1234567; got '12.5'. Copy the number after /V2/ProjectOverview/ in the project's address in LCS (on your geography's portal, e.g. https://eu.lcs.dynamics.com/V2/ProjectOverview/1234567).",
     ), tr.stdout);
     assert.ok(!tr.stdout.includes('L0: signIn called'));
   });

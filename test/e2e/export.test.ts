@@ -157,6 +157,16 @@ describe('e2e: LcsDatabaseExport@1', function () {
     assert.equal(run.plainLines.filter((l) => /does not list its backup yet/.test(l)).length, 1);
   });
 
+  it('a wait longer than the first retry budget: the requests after it get budgets of their own', async () => {
+    const emu = ctx.emu;
+    // The first budget (0 s retries + 2 s timeout) is spent after 2 s; the wait takes about 4.
+    emu.operationScript = ['NotStarted', 'InProgress', 'InProgress', 'InProgress', 'Completed'];
+    const run = await runExport(emu, { retryBudgetSeconds: '0', requestTimeoutSeconds: '2' });
+    assertInvariants(run, emu);
+    assertResult(run, 'Succeeded');
+    assertPublished(run, emu);
+  });
+
   it('waitForCompletion false: exactly the token POST and the export POST; OperationActivityId published', async () => {
     const emu = ctx.emu;
     const run = await runExport(emu, { waitForCompletion: 'false' });

@@ -1,12 +1,12 @@
 /**
  * Choosing the backup through the task's inputs: name and file name filters, newestBy, no match,
- * and a large asset library.
+ * backupId, and a large asset library.
  */
 import { strict as assert } from 'node:assert';
 import { generateBackups, type RawBackup } from '../emulator/emulator';
 import {
-  assertInvariants, assertMentions, assertResult, isoUtc, listRequests, logTable, newestBy, outputValue, runLcsTask, singleError,
-  summaryOf, useEmulator,
+  assertInvariants, assertMentions, assertResult, isoUtc, listRequests, logTable, newestBy, outputValue, PROJECT_ID, runLcsTask, singleError,
+  summaryOf, unescapeMarkdown, useEmulator,
 } from './helpers';
 
 const HOUR_MS = 3_600_000;
@@ -117,6 +117,43 @@ describe('e2e: backup selection', function () {
     assertResult(run, 'Succeeded');
     assert.equal(outputValue(run, 'FileLocationExpiresOn'), soon.toISOString().replace(/\.\d{3}Z$/, 'Z'));
     assert.ok(run.warnings.some((w) => /FileLocation/.test(w) && /expires in \d+ min/.test(w)), JSON.stringify(run.warnings));
+  });
+
+  it('backupId chooses exactly that backup (any case); the name filter and newestBy do not apply', async () => {
+    const emu = ctx.emu;
+    const newest = newestBy(emu.backups, 'CreatedDateTime');
+    const older = emu.backups.find((b) => b.Name === 'Golden config')!;
+    assert.notEqual(older.Id, newest.Id);
+    const run = await runLcsTask(emu, { inputs: { backupId: older.Id!.toUpperCase(), nameFilter: 'UAT*', newestBy: 'modified', maxAgeDays: '1' } });
+    assertInvariants(run, emu);
+    assertResult(run, 'Succeeded');
+    assert.equal(outputValue(run, 'BackupId'), older.Id);
+    assert.equal(outputValue(run, 'BackupName'), 'Golden config');
+    assert.equal(outputValue(run, 'FileLocation'), older.FileLocation);
+    assert.equal(outputValue(run, 'BackupCount'), '1');
+    assert.ok(run.plainLines.some((l) => l.startsWith('Backups:') && l.includes(`chosen by backupId ${older.Id!.toUpperCase()}: found`)), run.stdout);
+    assert.ok(run.plainLines.some((l) => l.startsWith(`Chosen: 'Golden config'`) && /the Id in backupId/.test(l)), run.stdout);
+    assert.match(unescapeMarkdown(summaryOf(run)), /\*\*Chosen by id:\*\* Golden config/);
+    assert.equal(run.result?.message, 'Backup chosen by id: Golden config');
+    assert.equal(listRequests(emu).length, 1);
+  });
+
+  it('backupId that LCS does not list: Failed naming the id, even with failIfNoBackup false', async () => {
+    const emu = ctx.emu;
+    const missing = 'fedcba98-7654-4321-8fed-cba987654321';
+    const run = await runLcsTask(emu, { inputs: { backupId: missing, failIfNoBackup: 'false' } });
+    assertInvariants(run, emu);
+    const message = singleError(run);
+    assertMentions(message, `no database backup with Id ${missing}`, `LCS project ${PROJECT_ID}`, '5 listed', 'clear backupId');
+    assert.equal(run.variables.BackupId, undefined, 'outputs set although the task failed');
+  });
+
+  it('a malformed backupId fails before any request', async () => {
+    const emu = ctx.emu;
+    const run = await runLcsTask(emu, { inputs: { backupId: '$(backupId)' } });
+    assertInvariants(run, emu);
+    assertMentions(singleError(run), "Input 'backupId'", 'not expanded');
+    assert.equal(emu.requests.length, 0);
   });
 
   it('20,000 backups: all counted, the log table stays at 20 rows plus one "older matching backups" line', async function () {

@@ -126,6 +126,29 @@ describe('HttpClient (fake transport, fake timers)', () => {
     assert.deepEqual(logs, []);
   });
 
+  describe('a request that starts work (idempotent: false)', () => {
+    const START_REQUEST = { ...REQUEST, method: 'POST' as const, idempotent: false };
+
+    for (const step of [status(500), status(503), fail('ECONNRESET'), 'hang' as const]) {
+      const what = typeof step === 'string' ? 'a lost answer (timeout)' : step.kind === 'response' ? `HTTP ${step.status}` : step.code;
+      it(`is not repeated after ${what}: it may have acted`, async () => {
+        const { http, calls } = client([step, ok()], 300, 5);
+        const outcome = track(http.send(START_REQUEST));
+        await clock.tickAsync(10_000);
+        assert.ok(outcome.done);
+        assert.equal(calls.length, 1);
+      });
+    }
+
+    it('is repeated after 429 (LCS did not act) and after ECONNREFUSED (it never left)', async () => {
+      const { http, calls } = client([status(429, { 'retry-after': '1' }), fail('ECONNREFUSED'), ok()]);
+      const outcome = track(http.send(START_REQUEST));
+      await clock.tickAsync(60_000);
+      assert.equal(outcome.value?.status, 200);
+      assert.equal(calls.length, 3);
+    });
+  });
+
   it('429 with Retry-After: 3, then 200: waits exactly 3 s, 2 attempts, one log line', async () => {
     const { http, calls } = client([status(429, { 'retry-after': '3' }), ok()]);
     const outcome = track(http.send(REQUEST));

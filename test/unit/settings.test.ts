@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { InputError } from '../../tasks/common/errors';
 import { InputSource, RawEndpoint, parseBoolean, parseHttpsUrl, parseProjectId, parseSeconds } from '../../tasks/common/inputs';
 import { CONNECTION_INPUTS, readConnection } from '../../tasks/common/connection';
-import { TaskSettings, parseMaxAgeDays, readSettings } from '../../tasks/LcsDatabaseBackupsV1/settings';
+import { TaskSettings, parseBackupId, parseMaxAgeDays, readSettings } from '../../tasks/LcsDatabaseBackupsV1/settings';
 
 const CLIENT_ID = '12345678-90ab-cdef-1234-567890abcdef';
 
@@ -258,7 +258,7 @@ describe('settings', () => {
       assert.equal(s.connection.kind, 'databaseMovement');
       assert.equal(s.connection.inputName, 'lcsConnection');
       assert.equal(s.projectId, 1234567);
-      assert.deepEqual(s.criteria, { namePatterns: [], fileNamePatterns: [], newestBy: 'created' });
+      assert.deepEqual(s.criteria, { namePatterns: [], fileNamePatterns: [], newestBy: 'created', backupId: undefined });
       assert.equal(s.maxAgeDays, undefined);
       assert.equal(s.failIfNoBackup, true);
       assert.equal(s.fileLocationIsSecret, true);
@@ -328,6 +328,32 @@ describe('settings', () => {
       assert.equal(parseSeconds('  ', 'x', 300, true), 300);
       assert.equal(parseSeconds('0', 'x', 300, true), 0);
       assert.equal(parseSeconds('86400', 'x', 300, true), 86400);
+    });
+
+    describe('backupId', () => {
+      it('reads an Id as LCS lists it, trimmed and in its own case; empty means none', () => {
+        assert.equal(settingsWith({ backupId: ' EE749BE5-7504-4b03-81cc-1daad9cb11c2 ' }).criteria.backupId, 'EE749BE5-7504-4b03-81cc-1daad9cb11c2');
+        assert.equal(settingsWith({ backupId: '' }).criteria.backupId, undefined);
+        assert.equal(settingsWith({ backupId: '   ' }).criteria.backupId, undefined);
+        assert.equal(parseBackupId('backup-42'), 'backup-42');
+      });
+
+      for (const bad of ['ee749be5 7504', '../etc/passwd', '-leading-dash', 'a;rm -rf /', '##vso[task.complete]', 'x'.repeat(65), 'id`whoami`']) {
+        it(`rejects '${bad.slice(0, 30)}', naming backupId and how to fix it`, () => {
+          const error = assertInputError(() => settingsWith({ backupId: bad }), /'backupId'/, /Id of a database backup/, /leave backupId empty/);
+          assert.doesNotMatch(error.userMessage, /##vso\[/);
+        });
+      }
+
+      it('says when a variable was not expanded (the usual mistake when passing it between jobs)', () => {
+        assertInputError(() => settingsWith({ backupId: '$(backupId)' }), /'backupId' is '\$\(backupId\)'/, /not expanded/, /dependencies/);
+      });
+
+      it('is checked before the connection is read (before any request)', () => {
+        const s = source({ backupId: 'not an id' });
+        assert.throws(() => readSettings(s), InputError);
+        assert.deepEqual(s.endpointReads, []);
+      });
     });
 
     it('reads maxAgeDays with decimals', () => {

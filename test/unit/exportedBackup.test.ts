@@ -1,0 +1,37 @@
+/** Telling the backup an export created from older ones with the same name. */
+import { strict as assert } from 'node:assert';
+import { toDatabaseAsset } from '../../tasks/common/databaseAssets';
+import { CLOCK_SKEW_MS, findExportedBackup, hasBackupName, sameNameIds } from '../../tasks/LcsDatabaseExportV1/exportedBackup';
+
+const START = Date.UTC(2026, 10, 29, 8, 0, 0);
+const lcs = (ms: number): string => new Date(ms).toISOString().replace('Z', '');
+const asset = (id: string, name: string, createdMs: number, fileName = `${name}.bacpac`) =>
+  toDatabaseAsset({ Id: id, Name: name, FileName: fileName, FileLocation: `https://a.blob.core.windows.net/c/${id}?sv=1&sig=s`, CreatedDateTime: lcs(createdMs) });
+
+describe('the exported backup', () => {
+  it('matches the name, or the file name without .bacpac, ignoring case', () => {
+    assert.ok(hasBackupName(asset('1', 'UAT-42', START), 'uat-42'));
+    assert.ok(hasBackupName(asset('1', 'other', START, 'UAT-42.bacpac'), 'UAT-42'));
+    assert.ok(!hasBackupName(asset('1', 'UAT-421', START), 'UAT-42'));
+  });
+
+  it('never takes a backup that had the name before the start, however new its date', () => {
+    const old = asset('old-1', 'UAT', START + 60_000);
+    const before = sameNameIds([old], 'UAT');
+    assert.equal(findExportedBackup([old], 'UAT', before, START), undefined);
+    const fresh = asset('new-1', 'UAT', START + 3_600_000);
+    assert.equal(findExportedBackup([old, fresh], 'UAT', before, START)?.id, 'new-1');
+  });
+
+  it('never takes one created before the start (beyond the clock skew allowance)', () => {
+    const older = asset('x', 'UAT', START - CLOCK_SKEW_MS - 1000);
+    assert.equal(findExportedBackup([older], 'UAT', new Set(), START), undefined);
+    const skewed = asset('y', 'UAT', START - 60_000);
+    assert.equal(findExportedBackup([older, skewed], 'UAT', new Set(), START)?.id, 'y');
+  });
+
+  it('skips a match that cannot be handed on (no download URL)', () => {
+    const noUrl = toDatabaseAsset({ Id: 'z', Name: 'UAT', FileName: 'UAT.bacpac', FileLocation: 'N/A', CreatedDateTime: lcs(START + 1000) });
+    assert.equal(findExportedBackup([noUrl], 'UAT', new Set(), START), undefined);
+  });
+});

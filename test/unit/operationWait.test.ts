@@ -1,0 +1,172 @@
+/**
+ * The wait for an LCS operation under sinon's fake clock: states, failures, unknown states,
+ * transient errors, the deadline, cancellation, and how few lines a long wait writes.
+ */
+import { strict as assert } from 'node:assert';
+import * as sinon from 'sinon';
+import { LcsApiError, OperationError, TransportError, WaitEndedError } from '../../tasks/common/errors';
+import { OperationRef, StatusAnswer } from '../../tasks/common/operations';
+import { WaitDependencies, waitForOperation } from '../../tasks/common/operationWait';
+import { RetryBudget, budgetWithin } from '../../tasks/common/retry';
+
+const REF: OperationRef = { kind: 'export', projectId: 1, environmentId: 'e0000000-0000-0000-0000-000000000001', activityId: 'a0000000-0000-0000-0000-000000000001' };
+const START = Date.UTC(2026, 10, 29, 8, 0, 0);
+
+type Answer = StatusAnswer | Error;
+
+class Recorder {
+  lines: string[] = [];
+  warnings: string[] = [];
+  outputs = new Map<string, string>();
+  polls = 0;
+  cancelHandler?: (signal: string) => void;
+  budgets: RetryBudget[] = [];
+
+  deps(answers: Answer[]): WaitDependencies {
+    return {
+      host: {
+        info: (l) => this.lines.push(l),
+        warn: (l) => this.warnings.push(l),
+        debug: () => undefined,
+        setOutput: (name, value) => this.outputs.set(name, value),
+        onCancel: (handler) => {
+          this.cancelHandler = handler;
+          return () => (this.cancelHandler = undefined);
+        },
+      },
+      poll: async (budget) => {
+        this.budgets.push(budget);
+        const answer = answers[Math.min(this.polls++, answers.length - 1)];
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+      newBudget: (capMs) => budgetWithin(300_000, 100_000, capMs),
+    };
+  }
+}
+
+const s = (state: string, completion?: number): StatusAnswer => ({ state, completionDate: completion ? { epochMs: completion, subMsTicks: 0 } : undefined });
+
+async function settle<T>(clock: sinon.SinonFakeTimers, promise: Promise<T>): Promise<T | Error> {
+  const result = promise.then((v) => v, (e: Error) => e);
+  await clock.runAllAsync();
+  return result;
+}
+
+describe('waitForOperation', () => {
+  let clock: sinon.SinonFakeTimers;
+  beforeEach(() => {
+    clock = sinon.useFakeTimers({ now: START, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => clock.restore());
+
+  it('polls once per interval until Completed, logs each change, publishes the state and CompletionDate', async () => {
+    const r = new Recorder();
+    const done = Date.UTC(2026, 10, 29, 8, 3, 0);
+    const result = await settle(clock, waitForOperation(r.deps([s('NotStarted'), s('InProgress'), s('InProgress'), s('Completed', done)]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    assert.deepEqual(result, s('Completed', done));
+    assert.equal(r.polls, 4);
+    assert.equal(Date.now(), START + 3 * 60_000, 'three intervals of waiting');
+    assert.equal(r.lines.length, 3, r.lines.join('\n'));
+    assert.match(r.lines[2], /export Completed \(after 3 min\)/);
+    assert.equal(r.outputs.get('OperationStatus'), 'Completed');
+    assert.equal(r.outputs.get('CompletionDate'), '2026-11-29T08:03:00.000Z');
+  });
+
+  it('SignedOff succeeds too', async () => {
+    const r = new Recorder();
+    const result = await settle(clock, waitForOperation(r.deps([s('SignedOff')]), { ref: REF, timeoutMs: 60_000, pollIntervalMs: 1000 }));
+    assert.deepEqual(result, s('SignedOff'));
+  });
+
+  for (const state of ['Failed', 'Aborted', 'RollbackFailed', 'RollbackCompleted']) {
+    it(`${state} fails with the state and the activity id`, async () => {
+      const r = new Recorder();
+      const result = await settle(clock, waitForOperation(r.deps([s('InProgress'), s(state)]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+      assert.ok(result instanceof OperationError, String(result));
+      assert.match(result.message, new RegExp(`state ${state} \\(OperationActivityId ${REF.activityId}\\)`));
+      assert.equal(r.outputs.get('OperationStatus'), state);
+    });
+  }
+
+  it('an unknown state keeps the wait going and is logged once', async () => {
+    const r = new Recorder();
+    const result = await settle(clock, waitForOperation(r.deps([s('PreServicing'), s('PreServicing'), s('InProgress'), s('PreServicing'), s('Completed')]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 1000 }));
+    assert.deepEqual(result, s('Completed'));
+    assert.equal(r.lines.filter((l) => /does not know, 'PreServicing'/.test(l)).length, 1);
+  });
+
+  it('a transient failure of one status request (throttled, 5xx, network) never ends the wait', async () => {
+    const r = new Recorder();
+    const answers: Answer[] = [
+      s('InProgress'),
+      new LcsApiError('LCS is throttling requests (HTTP 429).', 'Wait.', 429),
+      new LcsApiError('LCS is unavailable (HTTP 503).', 'Later.', 503),
+      new TransportError('Could not reach LCS: connection reset.', 'Check.'),
+      s('Completed'),
+    ];
+    const result = await settle(clock, waitForOperation(r.deps(answers), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    assert.deepEqual(result, s('Completed'));
+    assert.equal(r.warnings.length, 3);
+  });
+
+  it('an answer that waiting cannot change (IsSuccess false, 403) ends the wait at once', async () => {
+    const r = new Recorder();
+    const refused = new LcsApiError('LCS could not report the operation\'s status: not found.', 'Check.', 200);
+    const result = await settle(clock, waitForOperation(r.deps([s('InProgress'), refused]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    assert.equal(result, refused);
+    assert.equal(r.polls, 2);
+    assert.equal(Date.now(), START + 60_000);
+  });
+
+  it('ends at the deadline with how to wait again; no request runs past it', async () => {
+    const r = new Recorder();
+    const result = await settle(clock, waitForOperation(r.deps([s('InProgress')]), { ref: REF, timeoutMs: 150_000, pollIntervalMs: 60_000 }));
+    assert.ok(result instanceof WaitEndedError, String(result));
+    assert.match(result.userMessage, /did not end within timeoutMinutes \(2 min\); its last known state is InProgress/);
+    assert.match(result.userMessage, new RegExp(`LcsDatabaseOperationStatus@1 with environmentId ${REF.environmentId} and operationActivityId ${REF.activityId}`));
+    assert.equal(Date.now(), START + 150_000);
+    assert.equal(r.polls, 4, 'at 0, 60, 120 and the deadline');
+    for (const budget of r.budgets) assert.ok(budget.hardDeadline <= START + 150_000 + 1000, 'a poll is cut at the deadline');
+  });
+
+  it('a 6-hour wait polled every minute writes a handful of lines: changes and a heartbeat every 10 minutes', async () => {
+    const r = new Recorder();
+    const answers = [s('InProgress'), ...Array.from({ length: 360 }, () => s('InProgress')), s('Completed')];
+    await settle(clock, waitForOperation(r.deps(answers), { ref: REF, timeoutMs: 7 * 3_600_000, pollIntervalMs: 60_000 }));
+    assert.equal(r.polls, 362);
+    const heartbeats = r.lines.filter((l) => /still InProgress after/.test(l));
+    assert.equal(heartbeats.length, 36, r.lines.join('\n'));
+    assert.equal(r.lines.length, 38);
+  });
+
+  it('a 20-poll wait without state changes adds at most a handful of lines', async () => {
+    const r = new Recorder();
+    await settle(clock, waitForOperation(r.deps([...Array.from({ length: 20 }, () => s('InProgress')), s('Completed')]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    assert.ok(r.lines.length <= 5, r.lines.join('\n'));
+  });
+
+  it('cancellation: says the operation keeps running with its id, and ends promptly', async () => {
+    const r = new Recorder();
+    const waiting = waitForOperation(r.deps([s('InProgress')]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }).then((v) => v, (e: Error) => e);
+    await clock.tickAsync(90_000);
+    assert.ok(r.cancelHandler, 'listens for cancellation');
+    r.cancelHandler!('SIGINT');
+    const result = await waiting;
+    assert.ok(result instanceof WaitEndedError, String(result));
+    assert.match(result.message, /Cancelled while waiting for the export/);
+    assert.match(r.warnings.join('\n'), new RegExp(`keeps running in LCS \\(OperationActivityId ${REF.activityId}\\)`));
+    assert.equal(Date.now(), START + 90_000, 'no more waiting after the cancel');
+    assert.equal(r.cancelHandler, undefined, 'stops listening');
+  });
+
+  it('cancellation while a status request hangs ends the wait too', async () => {
+    const r = new Recorder();
+    const deps = r.deps([]);
+    deps.poll = () => new Promise(() => undefined);
+    const waiting = waitForOperation(deps, { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }).then((v) => v, (e: Error) => e);
+    await clock.tickAsync(10);
+    r.cancelHandler!('SIGTERM');
+    assert.ok((await waiting) instanceof WaitEndedError);
+  });
+});

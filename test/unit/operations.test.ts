@@ -1,0 +1,158 @@
+/**
+ * The LCS operations: paths, the status answer, refusal advice, starts that must not be
+ * repeated, the wait inputs and the inputs of the three operation tasks.
+ */
+import { strict as assert } from 'node:assert';
+import { InputError, LcsApiError, OperationError, TransportError } from '../../tasks/common/errors';
+import { InputSource } from '../../tasks/common/inputs';
+import { LcsClient, LcsEnvelope, parseEnvelope } from '../../tasks/common/lcsClient';
+import { START_EXPORT, exportPath, parseStatus, refreshPath, refusalAdvice, startOperationAt, statusPath } from '../../tasks/common/operations';
+import { classifyState, formatElapsed } from '../../tasks/common/operationState';
+import { parsePollIntervalSeconds, parseTimeoutMinutes } from '../../tasks/common/waitSettings';
+import { parseBackupName, readSettings as readExportSettings } from '../../tasks/LcsDatabaseExportV1/settings';
+import { readSettings as readRefreshSettings } from '../../tasks/LcsDatabaseRefreshV1/settings';
+import { readSettings as readStatusSettings } from '../../tasks/LcsDatabaseOperationStatusV1/settings';
+
+const ENV = '0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d';
+const ENV2 = '1a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d';
+const ACT = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+
+function envelope(body: Record<string, unknown>): LcsEnvelope {
+  return { body: { IsSuccess: true, ...body }, operationActivityId: body.OperationActivityId as string | undefined };
+}
+
+function source(inputs: Record<string, string>): InputSource {
+  return {
+    getInput: (name) => inputs[name],
+    getEndpoint: () => ({ url: 'https://login.microsoftonline.com/organizations', apiUrl: 'https://lcsapi.lcs.dynamics.com', scheme: 'UsernamePassword', username: 'u@contoso.com', password: 'p', clientId: '12345678-90ab-cdef-1234-567890abcdef' }),
+  };
+}
+
+const CONNECTION = { connectionType: 'databaseMovement', lcsConnection: 'EP', projectId: '1234567' };
+
+function inputError(fn: () => unknown, pattern: RegExp): void {
+  assert.throws(fn, (e: unknown) => e instanceof InputError && pattern.test(e.userMessage));
+}
+
+describe('LCS operations', () => {
+  it('builds the documented paths; the backup name is one percent-encoded segment', () => {
+    assert.equal(exportPath(12, ENV, 'UAT 2026/11?#%'), `/databasemovement/v1/export/project/12/environment/${ENV}/backupName/UAT%202026%2F11%3F%23%25`);
+    assert.equal(refreshPath(12, ENV, ENV2), `/databasemovement/v1/refresh/project/12/source/${ENV}/target/${ENV2}`);
+    assert.equal(statusPath({ projectId: 12, environmentId: ENV2, activityId: ACT }), `/databasemovement/v1/fetchstatus/project/12/environment/${ENV2}/operationactivity/${ACT}`);
+  });
+
+  it('reads a status answer: the state, and CompletionDate as UTC', () => {
+    const answer = parseStatus(envelope({ OperationActivityId: 'status-call-id', ActivityId: ACT, OperationStatus: 'Completed', CompletionDate: '2026-11-29T10:15:42.123' }));
+    assert.equal(answer.state, 'Completed');
+    assert.equal(answer.completionDate?.epochMs, Date.UTC(2026, 10, 29, 10, 15, 42, 123));
+    assert.equal(parseStatus(envelope({ OperationStatus: 'InProgress', CompletionDate: null })).completionDate, undefined);
+    assert.throws(() => parseStatus(envelope({ OperationStatus: null })), LcsApiError);
+  });
+
+  it('a state carrying agent commands is neutralized', () => {
+    assert.doesNotMatch(parseStatus(envelope({ OperationStatus: 'x ##vso[task.setvariable variable=a]b' })).state, /##vso\[/);
+  });
+
+  it('classifies states; unknown ones keep waiting', () => {
+    for (const state of ['Completed', 'SignedOff', 'completed']) assert.equal(classifyState(state).verdict, 'succeeded');
+    for (const state of ['Failed', 'Aborted', 'RollbackFailed', 'RollbackCompleted']) assert.equal(classifyState(state).verdict, 'failed');
+    for (const state of ['NotStarted', 'InProgress', 'RollbackInProgress']) assert.deepEqual(classifyState(state), { verdict: 'waiting', known: true });
+    assert.deepEqual(classifyState('PreServicingInProgress'), { verdict: 'waiting', known: false });
+  });
+
+  it('formats elapsed time', () => {
+    assert.equal(formatElapsed(40_000), '40 s');
+    assert.equal(formatElapsed(12 * 60_000), '12 min');
+    assert.equal(formatElapsed(65 * 60_000), '1 h 05 min');
+  });
+
+  it('the daily limit gets its own advice: nothing started, when it resets', () => {
+    const advice = refusalAdvice('export', 'Maximum allowed API operations are 3 from 11/29/2026 08:00:00 AM. Please try after 11/30/2026 08:00:00 AM.');
+    assert.match(advice, /3 database operations per environment in 24 hours, and nothing was started/);
+    assert.match(advice, /after 11\/30\/2026 08:00:00 AM/);
+    const envelopeError = (() => {
+      try {
+        parseEnvelope(JSON.stringify({ IsSuccess: false, ErrorMessage: 'Maximum allowed API operations are 3 from now', OperationActivityId: ACT }), 'application/json', START_EXPORT);
+      } catch (e) {
+        return e as LcsApiError;
+      }
+      return undefined;
+    })();
+    assert.match(envelopeError!.userMessage, /LCS could not start the export: Maximum allowed API operations .* nothing was started/);
+  });
+
+  it('refresh refusals get advice: not a sandbox, tier 1, state', () => {
+    assert.match(refusalAdvice('refresh', 'Target environment is not a sandbox environment'), /only replace a sandbox/);
+    assert.match(refusalAdvice('refresh', 'Database refresh is not supported for this environment type'), /Tier-1/);
+    assert.match(refusalAdvice('refresh', 'Environment is not in a state that allows this operation'), /state that does not allow servicing/);
+  });
+
+  describe('startOperationAt', () => {
+    const fakeClient = (result: () => Promise<LcsEnvelope>): LcsClient => ({ call: result } as unknown as LcsClient);
+
+    it('returns the activity id in lower case', async () => {
+      assert.equal(await startOperationAt(fakeClient(async () => envelope({ OperationActivityId: ACT.toUpperCase() })), 'export', '/x'), ACT);
+    });
+
+    it('a refusal is an OperationError with LCS\'s message', async () => {
+      const refused = new LcsApiError('LCS could not start the export: no.', 'Advice.', 200);
+      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(refused)), 'export', '/x'), (e: unknown) => e instanceof OperationError && /no\./.test(e.message));
+    });
+
+    it('a lost answer says the operation may have started', async () => {
+      const lost = new TransportError('Could not reach LCS: no complete answer within 100 s.', 'Check.');
+      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(lost)), 'refresh', '/x'), (e: unknown) => e instanceof OperationError && /may have started even so/.test(e.userMessage));
+    });
+
+    it('an answer without a valid activity id fails readably', async () => {
+      await assert.rejects(startOperationAt(fakeClient(async () => envelope({ OperationActivityId: 'x ##vso[' })), 'export', '/x'), /without a valid OperationActivityId/);
+    });
+  });
+});
+
+describe('wait and operation inputs', () => {
+  it('timeoutMinutes: positive, decimals allowed, 360 by default', () => {
+    assert.equal(parseTimeoutMinutes(''), 360);
+    assert.equal(parseTimeoutMinutes('0.5'), 0.5);
+    for (const bad of ['0', '-1', 'abc', '1e3', '20000']) inputError(() => parseTimeoutMinutes(bad), /timeoutMinutes/);
+  });
+
+  it('pollIntervalSeconds: a whole number from 1, 60 by default', () => {
+    assert.equal(parsePollIntervalSeconds(''), 60);
+    assert.equal(parsePollIntervalSeconds('1'), 1);
+    for (const bad of ['0', '1.5', 'x', '3601']) inputError(() => parsePollIntervalSeconds(bad), /pollIntervalSeconds/);
+  });
+
+  it('backupName: one URL segment of at most 100 characters', () => {
+    assert.equal(parseBackupName('  UAT 2026-11-29  '), 'UAT 2026-11-29');
+    inputError(() => parseBackupName(''), /empty/);
+    inputError(() => parseBackupName('a/b'), /cannot hold a \/ or \\/);
+    inputError(() => parseBackupName('a\\b'), /cannot hold/);
+    inputError(() => parseBackupName('a\u0007b'), /control character/);
+    inputError(() => parseBackupName('..'), /only dots/);
+    inputError(() => parseBackupName('x'.repeat(101)), /101 characters/);
+    assert.equal(parseBackupName('x'.repeat(100)).length, 100);
+  });
+
+  it('export: environmentId must be a GUID, checked before the connection', () => {
+    inputError(() => readExportSettings(source({ ...CONNECTION, environmentId: 'uat', backupName: 'b' })), /'environmentId' must be .* a GUID/);
+    const settings = readExportSettings(source({ ...CONNECTION, environmentId: ENV.toUpperCase(), backupName: 'b' }));
+    assert.equal(settings.environmentId, ENV);
+    assert.equal(settings.waitForCompletion, true);
+    assert.equal(settings.timeoutMs, 360 * 60_000);
+    assert.equal(settings.fileLocationIsSecret, true);
+  });
+
+  it('refresh: source and target must differ, compared case-insensitively', () => {
+    inputError(() => readRefreshSettings(source({ ...CONNECTION, sourceEnvironmentId: ENV, targetEnvironmentId: ENV.toUpperCase() })), /are the same environment/);
+    inputError(() => readRefreshSettings(source({ ...CONNECTION, sourceEnvironmentId: 'prod', targetEnvironmentId: ENV })), /sourceEnvironmentId/);
+    const settings = readRefreshSettings(source({ ...CONNECTION, sourceEnvironmentId: ENV, targetEnvironmentId: ENV2, waitForCompletion: 'false' }));
+    assert.equal(settings.targetEnvironmentId, ENV2);
+    assert.equal(settings.waitForCompletion, false);
+  });
+
+  it('operation status: both ids are GUIDs', () => {
+    inputError(() => readStatusSettings(source({ ...CONNECTION, environmentId: ENV, operationActivityId: '42' })), /operationActivityId/);
+    assert.equal(readStatusSettings(source({ ...CONNECTION, environmentId: ENV, operationActivityId: ACT })).operationActivityId, ACT);
+  });
+});
