@@ -6,8 +6,9 @@ import { strict as assert } from 'node:assert';
 import { addOperation, htmlPage, lcsMessageTime, operationRefusal, type Emulator, type RawBackup } from '../emulator/emulator';
 import type { TaskRun } from '../support/agent';
 import {
-  ENV_PROD, ENV_UAT, PROJECT_ID, QUICK_WAIT, assertFreshTokens, assertInvariants, assertMentions, assertResult, describeRun,
-  isoUtc, lcsRequests, lineIndex, outputValue, runLcsTask, sasExpiryIso, singleError, stateLines, tokenRequests, useEmulator,
+  ENV_PROD, ENV_UAT, PROJECT_ID, QUICK_WAIT, assertInvariants, assertMentions, assertResult, describeRun,
+  assertTokenRenewed, expireTokensDuringWait, isoUtc, lcsRequests, lineIndex, outputValue, runLcsTask, sasExpiryIso, singleError, stateLines,
+  tokenRequests, useEmulator,
   type E2eOptions,
 } from './helpers';
 
@@ -262,15 +263,11 @@ describe('e2e: LcsDatabaseExport@1', function () {
 
   it('the token expires during the wait: renewed before it does (a second token request), no failure, no expired token used', async () => {
     const emu = ctx.emu;
-    emu.tokenLifetimeSeconds = 3;
-    emu.operationScript = ['NotStarted', 'InProgress', 'InProgress', 'InProgress', 'Completed'];
+    expireTokensDuringWait(emu);
     const run = await runExport(emu);
     assertInvariants(run, emu);
     assertPublished(run, emu);
-    assert.ok(tokenRequests(emu).length >= 2, `token requests: ${tokenRequests(emu).length}`);
-    assertFreshTokens(emu);
-    assert.ok(run.plainLines.some((l) => /Renewed the access token/.test(l)), describeRun(run));
-    for (const token of emu.issuedTokens) assert.ok(run.secrets.includes(token), 'every renewed token is registered as a secret');
+    assertTokenRenewed(run, emu);
   });
 
   it('a 401 during the wait: one token renewal, the status request repeated, no failure', async () => {
@@ -314,6 +311,39 @@ describe('e2e: LcsDatabaseExport@1', function () {
     assert.ok(said.some((l) => l.includes('LcsDatabaseOperationStatus@1')));
     assert.equal(outputValue(run, 'OperationActivityId'), id);
     assert.notEqual(run.result?.result, 'Succeeded');
+  });
+
+  it('cancellation while a status request hangs: exits within seconds all the same', async () => {
+    const emu = ctx.emu;
+    emu.statusSteps.push({ hang: true });
+    const run = await runExport(emu, { timeoutMinutes: '5', requestTimeoutSeconds: '30' }, { cancel: { afterLine: /^Waiting up to/, delayMs: 300 } });
+    assertInvariants(run, emu);
+    assert.ok(run.cancelledAtMs !== undefined, describeRun(run));
+    assert.deepEqual(run.signalsSent, ['SIGINT']);
+    assert.ok(run.durationMs - run.cancelledAtMs < 3_000, `exited ${Math.round(run.durationMs - run.cancelledAtMs)} ms after SIGINT`);
+    assert.ok(run.warnings.some((w) => w.includes(emu.operations[0].activityId)), describeRun(run));
+  });
+
+  it('a start whose answer never comes is not repeated (it may have started): Failed after one POST', async () => {
+    const emu = ctx.emu;
+    emu.startSteps.push({ hang: true }, { hang: true });
+    const run = await runExport(emu, { requestTimeoutSeconds: '1', retryBudgetSeconds: '10' });
+    assertInvariants(run, emu);
+    assertMentions(singleError(run), /may have started/, /History/);
+    assert.equal(lcsRequests(emu, 'export').length, 1);
+    assert.ok(run.durationMs < 1_000 + 4_000, `took ${Math.round(run.durationMs)} ms`);
+  });
+
+  it('fileLocationIsSecret false: the exported FileLocation is a plain output, still printed nowhere else', async () => {
+    const emu = ctx.emu;
+    emu.operationScript = ['Completed'];
+    const run = await runExport(emu, { fileLocationIsSecret: 'false' });
+    assertInvariants(run, emu);
+    assertResult(run, 'Succeeded');
+    const backup = exportedBackup(emu);
+    assert.equal(outputValue(run, 'FileLocation'), backup.FileLocation);
+    assert.equal(run.variables.FileLocation.isSecret, false);
+    assert.ok(!run.secrets.includes(backup.FileLocation!));
   });
 
   const badInputs: [string, Record<string, string>, (string | RegExp)[]][] = [

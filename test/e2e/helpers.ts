@@ -201,6 +201,20 @@ export function lineIndex(run: TaskRun, pattern: RegExp): number {
   return run.lines.findIndex((l) => pattern.test(l));
 }
 
+/** Tokens that live 3 s and an operation that runs about 4 s: the token must be renewed during the wait. */
+export function expireTokensDuringWait(emu: Emulator): void {
+  emu.tokenLifetimeSeconds = 3;
+  emu.operationScript = ['NotStarted', 'InProgress', 'InProgress', 'InProgress', 'Completed'];
+}
+
+/** The token was renewed (a second token request, logged), every token masked, no request sent with an expired one. */
+export function assertTokenRenewed(run: TaskRun, emu: Emulator): void {
+  assert.ok(tokenRequests(emu).length >= 2, `token requests: ${tokenRequests(emu).length}`);
+  assertFreshTokens(emu);
+  assert.ok(run.plainLines.some((l) => /Renewed the access token/.test(l)), `no renewal line${describeRun(run)}`);
+  for (const token of emu.issuedTokens) assert.ok(run.secrets.includes(token), 'every renewed token is registered as a secret');
+}
+
 /** Whether every LCS request carried a token that was issued and not yet expired when it arrived. */
 export function assertFreshTokens(emu: Emulator): void {
   for (const r of listRequests(emu)) {

@@ -47,6 +47,8 @@ export interface RunOptions {
  */
 export interface CancelSpec {
   afterLine: RegExp;
+  /** Wait this long after the line before the first signal (default 0: at once). */
+  delayMs?: number;
   signals?: NodeJS.Signals[];
   gapMs?: number;
 }
@@ -178,19 +180,23 @@ interface ProcessResult {
 class Canceller {
   cancelledAtMs?: number;
   readonly sent: NodeJS.Signals[] = [];
+  private matched = false;
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly child: ChildProcess, private readonly spec: CancelSpec | undefined, private readonly started: number) {}
 
   onLine(text: string): void {
-    if (!this.spec || this.cancelledAtMs !== undefined || !this.spec.afterLine.test(text)) return;
-    this.cancelledAtMs = performance.now() - this.started;
-    this.send([...(this.spec.signals ?? ['SIGINT', 'SIGTERM'])]);
+    if (!this.spec || this.matched || !this.spec.afterLine.test(text)) return;
+    this.matched = true;
+    const signals = [...(this.spec.signals ?? ['SIGINT', 'SIGTERM'])];
+    if (this.spec.delayMs) this.timer = setTimeout(() => this.send(signals), this.spec.delayMs);
+    else this.send(signals);
   }
 
   private send(signals: NodeJS.Signals[]): void {
     const signal = signals.shift();
     if (!signal || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.cancelledAtMs ??= performance.now() - this.started;
     this.child.kill(signal);
     this.sent.push(signal);
     if (signals.length > 0) this.timer = setTimeout(() => this.send(signals), this.spec?.gapMs ?? 5_000);

@@ -612,7 +612,7 @@ describe('agent harness', () => {
     assert.deepEqual(maskedValues(run).sort(), ['https://blob/x?sig=abc', 'hunter2']);
   });
 
-  it('cancels like the agent: SIGINT after the line, then SIGTERM if the child is still there', async () => {
+  it('cancels like the agent: SIGINT after the line (and delayMs), then SIGTERM if the child is still there', async () => {
     const script = path.join(os.tmpdir(), `lcs-harness-cancel-${process.pid}.js`);
     writeFileSync(script, [
       "process.on('SIGINT', () => console.log('got SIGINT, ignoring it'));",
@@ -623,12 +623,12 @@ describe('agent harness', () => {
     ].join('\n'));
     const runs: TaskRun[] = [];
     try {
-      const cancelled = await runTask({ script, inputs: {}, cancel: { afterLine: /^operation started$/, gapMs: 300 }, timeoutMs: 10_000 });
+      const cancelled = await runTask({ script, inputs: {}, cancel: { afterLine: /^operation started$/, delayMs: 100, gapMs: 300 }, timeoutMs: 10_000 });
       runs.push(cancelled);
       assert.deepEqual(cancelled.signalsSent, ['SIGINT', 'SIGTERM']);
       assert.deepEqual(cancelled.lines, ['before', 'operation started', 'got SIGINT, ignoring it', 'got SIGTERM']);
       assert.equal(cancelled.exitCode, 3);
-      assert.ok(cancelled.cancelledAtMs !== undefined && cancelled.cancelledAtMs >= 50 && cancelled.cancelledAtMs < cancelled.durationMs);
+      assert.ok(cancelled.cancelledAtMs !== undefined && cancelled.cancelledAtMs >= 150 && cancelled.cancelledAtMs < cancelled.durationMs);
       assert.ok(cancelled.durationMs - cancelled.cancelledAtMs >= 280, 'SIGTERM follows after gapMs');
 
       const never = await runTask({ script, inputs: {}, cancel: { afterLine: /never printed/ }, timeoutMs: 1_000 });
