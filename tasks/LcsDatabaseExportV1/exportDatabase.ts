@@ -4,7 +4,7 @@
  * finding the new backup is exportedBackup.ts'.
  */
 import { DatabaseAsset, backupOutputValues, listDatabaseBackups } from '../common/databaseAssets';
-import { TaskHost } from '../common/host';
+import { TaskHost, noteOnCancel } from '../common/host';
 import { exportPath } from '../common/operations';
 import { startAndWait } from '../common/operationTask';
 import { neutralize } from '../common/sanitize';
@@ -41,7 +41,11 @@ export async function exportDatabase(host: TaskHost): Promise<void> {
     host.succeed(`Export started: OperationActivityId ${ref.activityId}`);
     return;
   }
-  const backup = await awaitExportedBackup(host, session, { ...settings, before, startedAtMs, activityId: ref.activityId });
+  const backup = await noteOnCancel(
+    host,
+    `the export completed (OperationActivityId ${ref.activityId}); its backup '${neutralize(settings.backupName, 120)}' shows in the project's asset library, where LcsDatabaseBackups@1 finds it.`,
+    () => awaitExportedBackup(host, session, { ...settings, before, startedAtMs, activityId: ref.activityId }),
+  );
   publishBackup(host, backup, settings.fileLocationIsSecret);
   host.succeed(`Exported to backup ${neutralize(backup.name, 120)} (${final.state})`);
 }

@@ -38,6 +38,8 @@ export class LcsApiError extends TaskFailure {
     message: string,
     advice: string | undefined,
     readonly status?: number,
+    /** An answer that is not LCS's considered word (not its JSON, no state): worth asking again in a wait. */
+    readonly malformed = false,
   ) {
     super(message, advice);
   }

@@ -32,10 +32,21 @@ export interface TaskHost {
 
   /**
    * Calls `handler` once when the agent cancels the step (SIGINT, then SIGTERM). Returns a
-   * function that removes the handler.
+   * function that removes the handler. Any number may listen; the runner ends the task shortly
+   * after (runner.ts, CANCEL_GRACE_MS), so a handler only says what the cancel leaves behind.
    */
   onCancel(handler: (signal: string) => void): () => void;
 }
 
 /** A task function: sequences the work and sets the result through the host. */
 export type TaskFunction = (host: TaskHost) => Promise<void>;
+
+/** While `work` runs, a cancel of the step makes `note` a warning: what the cancel leaves behind. */
+export async function noteOnCancel<T>(host: TaskHost, note: string, work: () => Promise<T>): Promise<T> {
+  const stop = host.onCancel((signal) => host.warn(`The step was cancelled (${signal}): ${note}`));
+  try {
+    return await work();
+  } finally {
+    stop();
+  }
+}

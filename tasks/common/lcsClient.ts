@@ -53,6 +53,7 @@ function parseJsonObject(body: string, contentType: string | undefined): Record<
       `LCS answered HTTP 200 with ${body.length} bytes of ${kind} that is not JSON.`,
       'A proxy or firewall may have answered instead of LCS: check that the agent reaches the Lifecycle Services API endpoint directly, and that the endpoint is right.',
       200,
+      true,
     );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || typeof (parsed as Record<string, unknown>).IsSuccess !== 'boolean') {
@@ -60,6 +61,7 @@ function parseJsonObject(body: string, contentType: string | undefined): Record<
       'LCS answered with JSON that is not the Database Movement API\'s response (no IsSuccess).',
       'Check that the service connection\'s Lifecycle Services API endpoint is the LCS API (e.g. https://lcsapi.lcs.dynamics.com), not the LCS portal.',
       200,
+      true,
     );
   }
   return parsed as Record<string, unknown>;

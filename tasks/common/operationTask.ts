@@ -3,7 +3,7 @@
  * activity id at once (so it survives a later failure or cancellation), then wait for it or
  * not. Export and refresh add only what is their own.
  */
-import { TaskHost } from './host';
+import { TaskHost, noteOnCancel } from './host';
 import { OperationKind, OperationRef, StatusAnswer, fetchStatus, startOperationAt } from './operations';
 import { waitForOperation } from './operationWait';
 import { LcsSession } from './session';
@@ -35,7 +35,11 @@ export function waitWithSession(host: TaskHost, session: LcsSession, ref: Operat
  * status (undefined when not waiting); failure states and timeouts throw.
  */
 export async function startAndWait(host: TaskHost, session: LcsSession, start: StartRequest, wait: WaitSettings): Promise<{ ref: OperationRef; final?: StatusAnswer }> {
-  const activityId = await startOperationAt(session.client, start.kind, start.path);
+  const activityId = await noteOnCancel(
+    host,
+    `the ${start.kind} may have started in LCS all the same. Look at the environment's History in LCS before you run again.`,
+    () => startOperationAt(session.client, start.kind, start.path),
+  );
   const ref: OperationRef = { kind: start.kind, projectId: start.projectId, environmentId: start.statusEnvironmentId, activityId };
   host.setOutput('OperationActivityId', activityId);
   host.info(`Started the ${start.kind}: OperationActivityId ${activityId} (output OperationActivityId).`);

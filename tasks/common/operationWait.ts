@@ -34,8 +34,12 @@ export function howToWaitAgain(ref: OperationRef): string {
   return `To wait for it again, run LcsDatabaseOperationStatus@1 with environmentId ${ref.environmentId} and operationActivityId ${ref.activityId}.`;
 }
 
+/** One status request's failure that says nothing about the operation: throttled, 5xx, network, a garbled answer. */
 function isTransient(error: unknown): error is TaskFailure {
-  return error instanceof TransportError || (error instanceof LcsApiError && error.status !== undefined && (error.status === 429 || error.status >= 500));
+  if (error instanceof TransportError) {
+    return true;
+  }
+  return error instanceof LcsApiError && (error.malformed || (error.status !== undefined && (error.status === 429 || error.status >= 500)));
 }
 
 function failureState(ref: OperationRef, state: string): OperationError {

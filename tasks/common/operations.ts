@@ -43,9 +43,10 @@ const DAILY_LIMIT = /maximum allowed api operations/i;
 export function refusalAdvice(kind: OperationKind, errorMessage: string): string {
   if (DAILY_LIMIT.test(errorMessage)) {
     const after = /try (?:again )?after ([^.]+(?:\.\d+)?[^.]*)/i.exec(errorMessage)?.[1];
-    return `LCS allows 3 database operations per environment in 24 hours, and nothing was started. Run again ${after ? `after ${neutralize(after, 60)} (as LCS says)` : 'when the 24 hours have passed'}, or use another environment.`;
+    const limit = /operations (?:are|is) (\d+)/i.exec(errorMessage)?.[1] ?? '3';
+    return `LCS allows ${limit} database operations per environment in 24 hours, and nothing was started. Run again ${after ? `after ${neutralize(after, 60)} (as LCS says)` : 'when the 24 hours have passed'}, or use another environment.`;
   }
-  if (/sandbox|production/i.test(errorMessage) && kind === 'refresh') {
+  if (/not (?:a )?sandbox|is (?:a )?production|production environment/i.test(errorMessage) && kind === 'refresh') {
     return 'A refresh can only replace a sandbox (tier 2 or higher) database: check that targetEnvironmentId is a sandbox, not production.';
   }
   if (/tier[- ]?1|cloud[- ]hosted|developer|devtest|not supported for this environment/i.test(errorMessage)) {
@@ -131,6 +132,7 @@ export function parseStatus(envelope: LcsEnvelope): StatusAnswer {
       'LCS answered the status request without an OperationStatus.',
       'Run again; if it persists, report it with the debug log.',
       200,
+      true,
     );
   }
   return { state: neutralize(state.trim(), 60), completionDate: parseLcsTimestamp(envelope.body.CompletionDate) };

@@ -3,13 +3,36 @@
  * becomes its message and advice; anything else is a bug, reported without a stack trace in
  * the log (the stack goes to debug output).
  */
-import { TaskFailure } from './errors';
+import { TaskFailure, WaitEndedError } from './errors';
 import { TaskFunction, TaskHost } from './host';
+
+/**
+ * After the agent cancels the step, how long the task may take to end with its own message (a wait
+ * ends at once, saying what goes on in LCS) before the runner ends it: a request in flight cannot be
+ * called back, and the agent kills the process a few seconds after its first signal.
+ */
+export const CANCEL_GRACE_MS = 2000;
+
+/** A promise that rejects CANCEL_GRACE_MS after the step is cancelled; `stop` when the task is done. */
+function cancellation(host: TaskHost): { cancelled: Promise<never>; stop: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  let reject: (error: Error) => void = () => undefined;
+  const cancelled = new Promise<never>((_, r) => (reject = r));
+  const stopListening = host.onCancel((signal) => {
+    timer = setTimeout(() => reject(new WaitEndedError(`The step was cancelled (${signal}).`)), CANCEL_GRACE_MS);
+  });
+  const stop = (): void => {
+    clearTimeout(timer);
+    stopListening();
+  };
+  return { cancelled, stop };
+}
 
 /** Runs the task under a host and sets its result; never throws. Tests call this in-process. */
 export async function executeTask(task: TaskFunction, host: TaskHost): Promise<void> {
+  const cancel = cancellation(host);
   try {
-    await task(host);
+    await Promise.race([task(host), cancel.cancelled]);
   } catch (error) {
     if (error instanceof TaskFailure) {
       host.fail(error.userMessage);
@@ -20,6 +43,8 @@ export async function executeTask(task: TaskFunction, host: TaskHost): Promise<v
         `Unexpected error: ${e?.message ?? String(error)}. This is a bug in the task: please report it with the log of a run with system.debug set to true.`,
       );
     }
+  } finally {
+    cancel.stop();
   }
 }
 

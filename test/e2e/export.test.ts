@@ -3,7 +3,7 @@
  * scripted states, find the new backup (never an older one with the same name) and publish it.
  */
 import { strict as assert } from 'node:assert';
-import { addOperation, htmlPage, lcsMessageTime, operationRefusal, type Emulator, type RawBackup } from '../emulator/emulator';
+import { addOperation, htmlPage, lcsMessageTime, operationRefusal, operationStartBody, type Emulator, type RawBackup } from '../emulator/emulator';
 import type { TaskRun } from '../support/agent';
 import {
   ENV_PROD, ENV_UAT, PROJECT_ID, QUICK_WAIT, assertInvariants, assertMentions, assertResult, describeRun,
@@ -322,6 +322,28 @@ describe('e2e: LcsDatabaseExport@1', function () {
     assert.deepEqual(run.signalsSent, ['SIGINT']);
     assert.ok(run.durationMs - run.cancelledAtMs < 3_000, `exited ${Math.round(run.durationMs - run.cancelledAtMs)} ms after SIGINT`);
     assert.ok(run.warnings.some((w) => w.includes(emu.operations[0].activityId)), describeRun(run));
+  });
+
+  it('cancellation while the start POST is in flight: Failed within seconds, saying the export may have started', async () => {
+    const emu = ctx.emu;
+    emu.startSteps.push({ delayMs: 4000, body: operationStartBody('11111111-2222-4333-8444-555555555555') });
+    const run = await runExport(emu, {}, { cancel: { afterLine: /^Export:/, delayMs: 700 } });
+    assertInvariants(run, emu);
+    assert.ok(run.cancelledAtMs !== undefined, describeRun(run));
+    assert.ok(run.durationMs - run.cancelledAtMs < 4_000, `exited ${Math.round(run.durationMs - run.cancelledAtMs)} ms after SIGINT`);
+    assert.equal(run.result?.result, 'Failed', describeRun(run));
+    assert.match(run.result!.message, /cancelled/i);
+    assert.ok(run.warnings.some((w) => /may have started in LCS all the same/.test(w) && /History/.test(w)), describeRun(run));
+  });
+
+  it('cancellation while the completed export\'s backup is not listed yet: says where the backup will show', async () => {
+    const emu = ctx.emu;
+    emu.operationScript = ['Completed'];
+    emu.exportListingDelay = 100;
+    const run = await runExport(emu, {}, { cancel: { afterLine: /does not list its backup yet/, delayMs: 200 } });
+    assertInvariants(run, emu);
+    assert.equal(run.result?.result, 'Failed', describeRun(run));
+    assert.ok(run.warnings.some((w) => /the export completed \(OperationActivityId/.test(w) && /asset library/.test(w)), describeRun(run));
   });
 
   it('a start whose answer never comes is not repeated (it may have started): Failed after one POST', async () => {

@@ -103,11 +103,12 @@ describe('waitForOperation', () => {
       new LcsApiError('LCS is throttling requests (HTTP 429).', 'Wait.', 429),
       new LcsApiError('LCS is unavailable (HTTP 503).', 'Later.', 503),
       new TransportError('Could not reach LCS: connection reset.', 'Check.'),
+      new LcsApiError('LCS answered HTTP 200 with 512 bytes of text/html that is not JSON.', 'Proxy?', 200, true),
       s('Completed'),
     ];
     const result = await settle(clock, waitForOperation(r.deps(answers), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
     assert.deepEqual(result, s('Completed'));
-    assert.equal(r.warnings.length, 3);
+    assert.equal(r.warnings.length, 4);
   });
 
   it('an answer that waiting cannot change (IsSuccess false, 403) ends the wait at once', async () => {

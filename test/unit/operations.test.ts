@@ -70,6 +70,7 @@ describe('LCS operations', () => {
     const advice = refusalAdvice('export', 'Maximum allowed API operations are 3 from 11/29/2026 08:00:00 AM. Please try after 11/30/2026 08:00:00 AM.');
     assert.match(advice, /3 database operations per environment in 24 hours, and nothing was started/);
     assert.match(advice, /after 11\/30\/2026 08:00:00 AM/);
+    assert.match(refusalAdvice('refresh', 'Maximum allowed API operations are 5 from today.'), /allows 5 database operations/);
     const envelopeError = (() => {
       try {
         parseEnvelope(JSON.stringify({ IsSuccess: false, ErrorMessage: 'Maximum allowed API operations are 3 from now', OperationActivityId: ACT }), 'application/json', START_EXPORT);
