@@ -6,6 +6,7 @@ import { InputError } from '../common/errors';
 import { InputSource, parseBoolean, parseChoice, trimmed } from '../common/inputs';
 import { LcsSettings, readTaskSettings } from '../common/connection';
 import { NewestBy, SelectionCriteria, parsePatterns } from './selection';
+import { DownloadSettings, readDownloadSettings } from './downloadSettings';
 
 export interface BackupSettings {
   criteria: SelectionCriteria;
@@ -13,6 +14,7 @@ export interface BackupSettings {
   maxAgeDays?: number;
   failIfNoBackup: boolean;
   fileLocationIsSecret: boolean;
+  download: DownloadSettings;
 }
 
 export type TaskSettings = LcsSettings & BackupSettings;
@@ -43,6 +45,7 @@ function readBackupSettings(source: InputSource): BackupSettings {
     maxAgeDays: parseMaxAgeDays(trimmed(source, 'maxAgeDays')),
     failIfNoBackup: parseBoolean(trimmed(source, 'failIfNoBackup'), 'failIfNoBackup', true),
     fileLocationIsSecret: parseBoolean(trimmed(source, 'fileLocationIsSecret'), 'fileLocationIsSecret', true),
+    download: readDownloadSettings(source),
   };
 }
 
