@@ -3,6 +3,7 @@
  * on the agent, with a fresh SAS from LCS when storage stops accepting the old one. The engine is
  * tasks/common/download; this is the wiring to the session, the host and the inputs.
  */
+import type { Agent } from 'node:http';
 import { DatabaseAsset, LIST_BACKUPS, isDownloadUrl, listPath, parseDatabaseList } from '../common/databaseAssets';
 import { DownloadResult, downloadBlob } from '../common/download/engine';
 import { DownloadError } from '../common/download/errors';
@@ -34,6 +35,15 @@ function freshFileLocation(host: TaskHost, session: LcsSession, projectId: numbe
   };
 }
 
+/** The agent's proxy rules are looked up once per URL (task-lib logs each lookup), not per range. */
+function onePerUrl(agentFor: (url: string) => Agent | undefined): (url: string) => Agent | undefined {
+  let last: { url: string; agent: Agent | undefined } | undefined;
+  return (url) => {
+    if (last?.url !== url) last = { url, agent: agentFor(url) };
+    return last.agent;
+  };
+}
+
 type Limits = Pick<LcsSettings, 'projectId' | 'requestTimeoutMs' | 'retryBudgetMs'>;
 
 /** Downloads the chosen backup and publishes DownloadedFilePath. */
@@ -58,7 +68,7 @@ export async function downloadChosenBackup(
     files,
     connections: settings.connections,
     overwrite: settings.overwrite,
-    agentFor: httpAgentFactory(network, { keepAlive: true, maxSockets: settings.connections }),
+    agentFor: onePerUrl(httpAgentFactory(network, { keepAlive: true, maxSockets: settings.connections })),
     requestTimeoutMs: limits.requestTimeoutMs,
     retryBudgetMs: limits.retryBudgetMs,
     info: (line) => host.info(line),

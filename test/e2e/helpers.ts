@@ -28,6 +28,9 @@ export interface E2eOptions {
   /** Default: the emulator's CA (NODE_EXTRA_CA_CERTS); null: no NODE_EXTRA_CA_CERTS at all. */
   caFile?: string | null;
   timeoutMs?: number;
+  /** Kills the task when aborted (killSignal, default SIGKILL). */
+  signal?: AbortSignal;
+  killSignal?: NodeJS.Signals;
 }
 
 const tempDirs: string[] = [];
@@ -59,6 +62,8 @@ export async function runLcsTask(emu: Emulator, options: E2eOptions = {}): Promi
     env: options.env,
     caFile: options.caFile === null ? undefined : (options.caFile ?? emu.caFile),
     timeoutMs: options.timeoutMs ?? 25_000,
+    signal: options.signal,
+    killSignal: options.killSignal,
   });
   tempDirs.push(run.tempDir);
   return run;

@@ -15,6 +15,7 @@ import { findRepoRoot } from '../support/repo';
 import { decideTokenRequest, openIdConfiguration } from './entra';
 import { sampleBackups, type RawBackup } from './samples';
 import { clearStepTimers, writeStep, VERSION_EOL_NONE, type Step, type StepContext } from './steps';
+import { BLOB_PATH, addBlob, blobSasUrl, handleBlob, newBlobStore, type BlobSpec, type BlobStore, type EmulatedBlob } from './blobs';
 
 export {
   EMULATOR_USERNAME, EMULATOR_PASSWORD, EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID, EMULATOR_USER_OBJECT_ID,
@@ -22,6 +23,7 @@ export {
 } from './entra';
 export { sampleBackups, generateBackups, SAMPLE_PROJECT_ID, type RawBackup } from './samples';
 export { lcsFailure, htmlPage, VERSION_EOL_NONE, type Step } from './steps';
+export { blobBytes, blobMd5, type BlobFaults, type BlobSpec, type EmulatedBlob } from './blobs';
 
 /** The test-only CA and server certificate, committed in test/emulator/certs (see its README). */
 export const certsDir = path.join(findRepoRoot(__dirname), 'test', 'emulator', 'certs');
@@ -62,6 +64,14 @@ export interface Emulator {
   issuedTokens: string[];
   /** Refresh tokens handed out (never accepted anywhere; here so tests can grep logs for them). */
   issuedRefreshTokens: string[];
+  /** Blob storage: backups' FileLocations can point here (see addBlob, blobUrl). */
+  blobStore: BlobStore;
+  /** Adds a blob with generated content; `blobUrl` makes SAS URLs for it. */
+  addBlob(name: string, spec: BlobSpec): EmulatedBlob;
+  /** A new SAS URL (a new signature each time) for a blob, as LCS hands out. */
+  blobUrl(name: string): string;
+  /** Called before each list answer, e.g. to hand out a fresh SAS as LCS does. */
+  listHook?: () => void;
   /** Clears requests, both queues and issued tokens, drops hanging connections and restores the starting backups. */
   reset(): void;
   /** Stops the server and destroys every open socket, hanging ones included, so mocha can exit. */
@@ -114,7 +124,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     lcsSteps: [],
     issuedTokens: [],
     issuedRefreshTokens: [],
+    blobStore: newBlobStore(),
+    addBlob: (name, spec) => addBlob(emulator.blobStore, name, spec),
+    blobUrl: (name) => blobSasUrl(emulator.blobStore, url, name),
     reset() {
+      emulator.blobStore = newBlobStore();
+      emulator.listHook = undefined;
       emulator.requests.length = 0;
       emulator.tokenSteps.length = 0;
       emulator.lcsSteps.length = 0;
@@ -161,6 +176,9 @@ async function handle(emu: Emulator, ctx: StepContext, req: IncomingMessage, res
   });
   const pathname = new URL(requestPath, emu.url).pathname;
 
+  const blob = BLOB_PATH.exec(pathname);
+  if (blob) return handleBlob(emu.blobStore, req, res, blob[1], ctx.hanging);
+
   const token = TOKEN_PATH.exec(pathname);
   if (token && req.method === 'POST') return writeStep(req, res, emu.tokenSteps.shift() ?? tokenDefault(emu, body), ctx);
 
@@ -193,6 +211,7 @@ function listDefault(emu: Emulator, req: IncomingMessage, projectId: string): St
   if (req.headers['x-ms-version'] !== LCS_API_VERSION) {
     return { status: 400, body: { Message: `The x-ms-version header is missing or has an unsupported value. Supported: ${LCS_API_VERSION}.` } };
   }
+  emu.listHook?.();
   if (!/^\d+$/.test(projectId)) {
     return { status: 400, body: { Message: 'The request is invalid.', MessageDetail: `The value '${projectId}' is not valid for projectId.` } };
   }

@@ -39,6 +39,8 @@ function shorten(name: string): string {
  */
 export function safeFileName(raw: string, fallback: string): string {
   let name = raw.normalize('NFC').replace(UNSAFE_CHARACTERS, '_');
+  // The path is published as DownloadedFilePath and echoed by later steps: no agent commands in it.
+  name = name.replace(/##vso\[/gi, '##_vso[').replace(/##\[/g, '##_[');
   // Windows drops trailing dots and spaces, so "x.bacpac." and "x.bacpac" would be one file.
   name = name.replace(/[. ]+$/, '').replace(/^[ ]+/, '');
   // A leading dot hides the file on Linux and macOS; a name of only dots is a directory.

@@ -77,7 +77,7 @@ async function openPartial(run: Run, identity: BlobIdentity, record: ResumeRecor
   run.progress = new RangeProgress(plan, record?.done ?? []);
   await checkFreeSpace(run, identity.size - run.progress.completeBytes);
   try {
-    run.handle = await fsp.open(files.partialPath, record ? 'r+' : 'w');
+    run.handle = await fsp.open(files.partialPath, record ? 'r+' : 'w+');
     if (!record) await run.handle.truncate(identity.size);
   } catch (error) {
     throw fileSystemError('create', files.partialPath, error);

@@ -54,7 +54,7 @@ export interface ProgressSnapshot {
 export function progressLine(p: ProgressSnapshot): string {
   const rate = mibPerSecond(p.receivedThisRun, p.elapsedMs);
   const bytesPerMs = p.elapsedMs > 0 ? p.receivedThisRun / p.elapsedMs : 0;
-  const eta = bytesPerMs > 0 ? `, about ${formatDuration((p.total - p.done) / bytesPerMs)} left` : '';
+  const eta = bytesPerMs > 0 && p.done < p.total ? `, about ${formatDuration((p.total - p.done) / bytesPerMs)} left` : '';
   return `Downloaded ${formatBytes(p.done)} of ${formatBytes(p.total)} (${percentOf(p.done, p.total)}%), ${rate.toFixed(1)} MiB/s${eta}.`;
 }
 
