@@ -119,7 +119,8 @@ describe('e2e: download (emulator storage)', function () {
     const blob = serveBackup(emu, { size: 4 * MiB, faults: { bytesPerSecondPerConnection: 2 * MiB } });
     const dir = downloadDir();
     const servedAtKill = await runKilledAt(emu, blob, dir, 0.5);
-    assert.deepEqual(readdirSync(dir).sort(), [`${FILE}.partial`, `${FILE}.partial.json`]);
+    // (A kill during a record write may also leave the record's temp file; the next run removes it.)
+    assert.deepEqual(readdirSync(dir).filter((f) => !f.endsWith('.tmp')).sort(), [`${FILE}.partial`, `${FILE}.partial.json`]);
     blob.faults.bytesPerSecondPerConnection = undefined;
     const before = blob.servedBytes;
     emu.requests.length = 0;

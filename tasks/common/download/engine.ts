@@ -213,7 +213,8 @@ async function finish(run: Run): Promise<Verification> {
   } catch (error) {
     throw fileSystemError('rename the download to', files.finalPath, error);
   }
-  await fsp.rm(files.recordPath, { force: true });
+  // A kill during a record write leaves its temp file behind; only the final file may remain.
+  await removeQuietly(files.recordPath, `${files.recordPath}.tmp`);
   return verification;
 }
 
@@ -230,7 +231,7 @@ async function cleanUpAfter(run: Run, error: unknown): Promise<unknown> {
   run.handle = undefined;
   const { files } = run.options;
   if (error instanceof DownloadError && error.discardPartial) {
-    await removeQuietly(files.partialPath, files.recordPath);
+    await removeQuietly(files.partialPath, files.recordPath, `${files.recordPath}.tmp`);
     return error;
   }
   const kept = run.progress?.completeBytes ?? 0;

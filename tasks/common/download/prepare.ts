@@ -55,7 +55,7 @@ async function resumable(run: Run, identity: BlobIdentity): Promise<ResumeRecord
         ? `${files.fileName}.partial is from another version of the backup (its ETag or size differs): starting over.`
         : `${files.fileName}.partial has no usable resume record: starting over.`,
     );
-    await removeQuietly(files.partialPath, files.recordPath);
+    await removeQuietly(files.partialPath, files.recordPath, `${files.recordPath}.tmp`);
   }
   return undefined;
 }
