@@ -86,14 +86,21 @@ function newRun(options: DownloadOptions): Run {
   return run;
 }
 
+/**
+ * 403 codes that mean "this SAS is not accepted (any more)": Azure says AuthenticationFailed for
+ * an expired SAS; Azurite and some storage front ends say AuthorizationFailure. Either way a fresh
+ * URL from LCS is worth one try (SasSource stops when the fresh one is refused too).
+ */
+const SAS_REFUSED = new Set(['AuthenticationFailed', 'AuthorizationFailure']);
+
 /** Turns a failed attempt into a wait before the next try, or into the error that ends the download. */
 async function afterFailure(run: Run, error: unknown, tries: number, generation: number, what: string): Promise<number> {
   if (error instanceof Stopped || run.stop.signal.aborted) throw new Stopped();
   if (error instanceof WriteFailure) throw fileSystemError('write', run.options.files.partialPath, error.cause);
   if (error instanceof UnexpectedAnswer) throw new DownloadError(error.message, 'Check that no proxy rewrites requests to Azure Storage, then run again.');
   if (!(error instanceof AttemptFailure)) throw error;
-  if (error.status === 403 && error.storageCode === 'AuthenticationFailed') {
-    await run.sas.refresh(generation);
+  if (error.status === 403 && SAS_REFUSED.has(error.storageCode ?? '')) {
+    await run.sas.refresh(generation, error.storageCode!);
     return tries - 1;
   }
   const decision = run.retry.decide(error.outcome, tries);

@@ -31,27 +31,27 @@ export class SasSource {
   }
 
   /** Replaces the URL an attempt of `generation` used, unless another attempt already did. */
-  async refresh(generation: number): Promise<void> {
+  async refresh(generation: number, code: string): Promise<void> {
     if (generation !== this.version) return;
-    this.refreshing ??= this.renew().finally(() => {
+    this.refreshing ??= this.renew(code).finally(() => {
       this.refreshing = undefined;
     });
     await this.refreshing;
   }
 
-  private async renew(): Promise<void> {
+  private async renew(code: string): Promise<void> {
     if (this.received() === this.receivedAtLastRefresh) {
       throw new DownloadError(
-        'Storage refused the fresh download URL from LCS as well (HTTP 403 AuthenticationFailed) before a single byte arrived.',
+        `Storage refused the fresh download URL from LCS as well (HTTP 403 ${code}) before a single byte arrived.`,
         'Check that the agent\'s clock is right and that nothing between the agent and Azure Storage rewrites requests, then run the task again; the bytes downloaded so far are kept.',
       );
     }
     this.receivedAtLastRefresh = this.received();
-    this.log('Storage no longer accepts the download URL (HTTP 403 AuthenticationFailed: the SAS has expired). Asking LCS for a fresh one for the same backup.');
+    this.log(`Storage no longer accepts the download URL (HTTP 403 ${code}: the SAS has expired). Asking LCS for a fresh one for the same backup.`);
     const fresh = await this.fetchFresh();
     if (fresh === this.current) {
       throw new DownloadError(
-        'Storage refuses the download URL (HTTP 403 AuthenticationFailed), and LCS lists the same URL again.',
+        `Storage refuses the download URL (HTTP 403 ${code}), and LCS lists the same URL again.`,
         'Check the agent\'s clock (the SAS may look expired to storage), or export a new backup in LCS; run the task again to continue the download.',
       );
     }
