@@ -180,6 +180,19 @@ function baseHeaders(blob: EmulatedBlob): Record<string, string> {
   return { ETag: blob.etag, 'Last-Modified': new Date(0).toUTCString(), 'Accept-Ranges': 'bytes', 'x-ms-blob-type': 'BlockBlob', 'x-ms-version': '2021-08-06' };
 }
 
+/** Resolves on 'drain' or 'close', whichever comes first, and removes both listeners. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
+
 const socketFreeAt = new WeakMap<Socket, number>();
 const PIECE = 64 * 1024;
 
@@ -205,7 +218,7 @@ async function writeBody(store: BlobStore, blob: EmulatedBlob, sas: Sas, res: Se
     sas.served += length;
     blob.servedBytes += length;
     store.onServed?.(blob);
-    if (!ok && !res.destroyed) await new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
+    if (!ok && !res.destroyed) await drained(res);
   }
   if (cut) {
     setTimeout(() => res.socket?.destroy(), 25).unref();

@@ -147,16 +147,16 @@ function report(run: Run): void {
 
 /** Where the bytes of one range go: the partial file at their offset, the hasher, the counters. */
 function sinkFor(run: Run, range: ByteRange, from: number): (chunks: Buffer[], bytes: number) => Promise<void> {
+  // Memory per connection: the batch being written (about 1 MiB), whatever the blob's size.
   let position = from;
   return async (chunks, bytes) => {
     const { bytesWritten } = await run.handle!.writev(chunks, position);
     if (bytesWritten !== bytes) throw Object.assign(new Error('short write'), { code: 'EIO' });
-    const offset = position;
     position += bytes;
     run.progress!.addWritten(range.index, bytes);
     run.received += bytes;
     run.retry.progressed();
-    run.hasher?.written(chunks, offset);
+    run.hasher?.written();
     report(run);
   };
 }
@@ -233,6 +233,7 @@ function verificationText(run: Run, verification: Verification): string {
 
 /** After a failure: keep the record (to resume) or drop everything (the blob changed or is gone). */
 async function cleanUpAfter(run: Run, error: unknown): Promise<unknown> {
+  await run.hasher?.close().catch(() => undefined);
   await run.records?.flush().catch(() => undefined);
   await run.handle?.close().catch(() => undefined);
   run.handle = undefined;
@@ -265,7 +266,7 @@ async function download(run: Run): Promise<DownloadResult> {
   run.records.save();
   run.gate = new ProgressGate(percentOf(resumed, props.size), Date.now());
   run.startedAt = Date.now();
-  if (props.md5) run.hasher = new InOrderMd5(run.handle!, () => run.progress!.contiguousPrefix());
+  if (props.md5) run.hasher = new InOrderMd5(options.files.partialPath, () => run.progress!.contiguousPrefix());
   run.hasher?.poke();
   await fetchAll(run);
   await run.records.flush();
