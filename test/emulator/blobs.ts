@@ -195,6 +195,7 @@ function drained(res: ServerResponse): Promise<void> {
 
 const socketFreeAt = new WeakMap<Socket, number>();
 const PIECE = 64 * 1024;
+const THROTTLE_BURST_MS = 50;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -209,7 +210,9 @@ async function writeBody(store: BlobStore, blob: EmulatedBlob, sas: Sas, res: Se
     const length = Math.min(PIECE, stopAt - at);
     if (rate) {
       const now = performance.now();
-      const freeAt = Math.max(now, socketFreeAt.get(res.socket!) ?? now);
+      // A token bucket 50 ms deep: a timer that fires late (a busy event loop) is made up for,
+      // so the cap is a rate, not a rate minus the machine's timer latency.
+      const freeAt = Math.max(now - THROTTLE_BURST_MS, socketFreeAt.get(res.socket!) ?? now);
       socketFreeAt.set(res.socket!, freeAt + (length / rate) * 1000);
       if (freeAt - now >= 1) await sleep(freeAt - now);
     }
