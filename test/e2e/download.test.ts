@@ -128,7 +128,9 @@ describe('e2e: download (emulator storage)', function () {
     assertResult(run, 'Succeeded');
     assertDownloaded(run, dir, FILE, blob.md5!);
     const again = blob.servedBytes - before;
-    const bound = blob.size - servedAtKill + 4 * chooseRangeSize(blob.size, 4);
+    // Served is counted at the server: besides the 4 ranges in flight, bytes still in loopback socket
+    // buffers at the kill, and a record write cut by the kill, may be lost (2 more ranges of slack).
+    const bound = blob.size - servedAtKill + (4 + 2) * chooseRangeSize(blob.size, 4);
     assert.ok(again <= bound, `re-downloaded ${again} bytes, more than ${bound}`);
     assert.ok(again < blob.size, 'started over');
     assertMentions(logText(run), 'Resuming:', 'already on disk from an earlier run');
