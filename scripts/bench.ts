@@ -28,19 +28,21 @@ import { agentEnvironment } from '../test/support/agent';
 import { emulatorRunOptions } from '../test/support/emulatorRun';
 import { findRepoRoot, taskScript } from '../test/support/repo';
 import { benchWait } from './bench-wait';
+import { runDownloadBench } from './benchDownload';
 
 /** The task whose start-up and list handling the wall-time section measures. */
 const BENCH_TASK = 'LcsDatabaseBackupsV1';
 
 // ---------------------------------------------------------------- options
 
-interface Options { runs: number; warmups: number; largeRuns: number; rssRuns: number; json: string; quick: boolean }
+interface Options { runs: number; warmups: number; largeRuns: number; rssRuns: number; json: string; quick: boolean; download: 'yes' | 'no' | 'only' }
 
-const USAGE = 'usage: node build/scripts/bench.js [--runs N] [--quick] [--json PATH]';
+const USAGE = 'usage: node build/scripts/bench.js [--runs N] [--quick] [--json PATH] [--no-download | --download-only]';
 
 function parseArgs(argv: string[], root: string): Options {
   let runs: number | undefined;
   let quick = false;
+  let download: Options['download'] = 'yes';
   let json = path.join(root, 'bench-results.json');
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
@@ -54,6 +56,10 @@ function parseArgs(argv: string[], root: string): Options {
       if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer\n${USAGE}`);
     } else if (flag === '--quick') {
       quick = true;
+    } else if (flag === '--no-download') {
+      download = 'no';
+    } else if (flag === '--download-only') {
+      download = 'only';
     } else if (flag === '--json') {
       json = path.resolve(value());
     } else if (flag === '--help' || flag === '-h') {
@@ -67,6 +73,7 @@ function parseArgs(argv: string[], root: string): Options {
   return {
     runs: n,
     quick,
+    download,
     json,
     warmups: quick ? 1 : 3,
     largeRuns: quick ? 3 : Math.max(7, Math.ceil(n / 2)),
@@ -192,6 +199,11 @@ interface Target { what: string; target: string; value: string; ok: boolean | un
 async function main(): Promise<number> {
   const root = findRepoRoot(__dirname);
   const opts = parseArgs(process.argv.slice(2), root);
+  if (opts.download === 'only') {
+    const download = await downloadSection(root, opts);
+    writeFileSync(opts.json, `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, download }, null, 2)}\n`);
+    return 0;
+  }
   const bundled = taskScript(BENCH_TASK, root);
   const unbundled = path.join(root, 'build', 'tasks', BENCH_TASK, 'index.js');
   const floor = path.join(root, 'scripts', 'bench-floor.js');
@@ -370,7 +382,10 @@ async function main(): Promise<number> {
     heading('Targets');
     console.log(table(['', 'measure', 'target', 'measured'], targets.map((t) => [t.ok === undefined ? '  -  ' : t.ok ? ' ok  ' : 'MISS ', t.what, t.target, t.value]), 3));
 
+    const download = opts.download === 'yes' ? await downloadSection(root, opts) : undefined;
+
     const results = {
+      download,
       generatedAt: new Date().toISOString(),
       node: process.version,
       platform: `${os.platform()} ${os.arch()}`,
@@ -403,6 +418,15 @@ async function main(): Promise<number> {
     await emulator.close();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** The download section (scripts/benchDownload.ts), printed under its own heading. */
+async function downloadSection(root: string, opts: Options): Promise<Record<string, unknown>> {
+  const result = await runDownloadBench(root, opts.quick ? 1 : 3, progress);
+  progressDone();
+  heading('Download (LcsDatabaseBackups@1 download: true)');
+  for (const line of result.lines) console.log(line);
+  return result.json;
 }
 
 if (require.main === module) {

@@ -1,12 +1,14 @@
 /**
  * LcsDatabaseBackups@1: sign in with an LCS connection, list the project's database backups,
  * publish the newest as output variables. Sequencing only: the decisions are pure functions
- * (selection.ts, outcome.ts), the text is report.ts', the wiring is common/session.ts'.
+ * (selection.ts, outcome.ts), the text is report.ts', the wiring is common/session.ts' and, for
+ * the optional download, downloadBackup.ts'.
  */
 import { randomUUID } from 'node:crypto';
 import { isDownloadUrl, listDatabaseBackups, sasExpiry } from '../common/databaseAssets';
 import { TaskHost } from '../common/host';
 import { openLcsSession } from '../common/session';
+import { downloadIfAsked } from './downloadBackup';
 import { Outcome, decideOutcome } from './outcome';
 import { OUTPUTS } from './outputs';
 import { logSelection, summaryMarkdown } from './report';
@@ -22,7 +24,8 @@ function attachSummary(host: TaskHost, markdown: string): void {
   }
 }
 
-function carryOut(host: TaskHost, outcome: Outcome, fileLocationIsSecret: boolean): void {
+/** Logs the outcome and publishes its outputs, or throws its failure. */
+function publish(host: TaskHost, outcome: Outcome, fileLocationIsSecret: boolean): void {
   outcome.lines.forEach((line) => host.info(line));
   outcome.warnings.forEach((line) => host.warn(line));
   if (outcome.failure) {
@@ -34,6 +37,9 @@ function carryOut(host: TaskHost, outcome: Outcome, fileLocationIsSecret: boolea
   if (outcome.outputLine) {
     host.info(outcome.outputLine);
   }
+}
+
+function conclude(host: TaskHost, outcome: Outcome): void {
   if (outcome.result.status === 'succeeded') {
     host.succeed(outcome.result.message);
   } else {
@@ -43,8 +49,8 @@ function carryOut(host: TaskHost, outcome: Outcome, fileLocationIsSecret: boolea
 
 export async function findNewestBackup(host: TaskHost): Promise<void> {
   const settings = readSettings(host.inputs);
-  const { client } = await openLcsSession(host, settings);
-  const list = await listDatabaseBackups(client, settings.projectId);
+  const session = await openLcsSession(host, settings);
+  const list = await listDatabaseBackups(session.client, settings.projectId);
   if (settings.fileLocationIsSecret) {
     // Every download URL is a credential; mask them all before anything could print one. A
     // placeholder such as "N/A" is not, and masking it would hide that text all over the log.
@@ -65,5 +71,8 @@ export async function findNewestBackup(host: TaskHost): Promise<void> {
       fileLocationExpiresOn: selection.chosen ? sasExpiry(selection.chosen.fileLocation) : undefined,
     }),
   );
-  carryOut(host, decideOutcome(selection, settings, now), settings.fileLocationIsSecret);
+  const outcome = decideOutcome(selection, settings, now);
+  publish(host, outcome, settings.fileLocationIsSecret);
+  await downloadIfAsked(host, session, settings, selection.chosen);
+  conclude(host, outcome);
 }

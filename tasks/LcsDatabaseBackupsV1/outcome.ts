@@ -34,7 +34,8 @@ export type OutcomeSettings = Pick<TaskSettings, 'projectId' | 'criteria' | 'max
 
 /** "Output variables: BackupId, FileLocation (secret), ..., BackupCount = 3." */
 export function outputLine(fileLocationIsSecret: boolean, count: number): string {
-  const names = OUTPUTS.map((name) => {
+  // DownloadedFilePath gets its own line once the file is there.
+  const names = OUTPUTS.filter((name) => name !== 'DownloadedFilePath').map((name) => {
     if (name === 'FileLocation' && fileLocationIsSecret) {
       return `${name} (secret)`;
     }
@@ -50,7 +51,7 @@ function noMatch(selection: Selection, settings: OutcomeSettings): Outcome {
     lines: [],
     warnings: settings.failIfNoBackup ? [] : [`${what} BackupCount is 0 (failIfNoBackup is false).`],
     failure: settings.failIfNoBackup ? new SelectionError(what, fix) : undefined,
-    outputs: { ...backupOutputValues(undefined), BackupCount: '0' },
+    outputs: { ...backupOutputValues(undefined), BackupCount: '0', DownloadedFilePath: '' },
     result: { status: 'succeededWithIssues', message: 'No database backup matched; BackupCount = 0.' },
   };
 }
@@ -84,7 +85,7 @@ function idNotFound(selection: Selection, settings: OutcomeSettings, backupId: s
     lines: [],
     warnings: [],
     failure,
-    outputs: { ...backupOutputValues(undefined), BackupCount: '0' },
+    outputs: { ...backupOutputValues(undefined), BackupCount: '0', DownloadedFilePath: '' },
     result: { status: 'succeededWithIssues', message: failure.message },
   };
 }
@@ -94,7 +95,7 @@ function chosenOutcome(selection: Selection, settings: OutcomeSettings, now: num
   return {
     lines: [chosenLine(selection, settings.criteria, now)],
     warnings: [],
-    outputs: { ...backupOutputValues(chosen), BackupCount: String(selection.candidates.length) },
+    outputs: { ...backupOutputValues(chosen), BackupCount: String(selection.candidates.length), DownloadedFilePath: '' },
     outputLine: outputLine(settings.fileLocationIsSecret, selection.candidates.length),
     result: { status: 'succeeded', message },
   };

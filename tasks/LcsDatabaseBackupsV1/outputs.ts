@@ -4,5 +4,5 @@
  */
 import { BACKUP_OUTPUTS } from '../common/databaseAssets';
 
-export const OUTPUTS = [...BACKUP_OUTPUTS, 'BackupCount'] as const;
+export const OUTPUTS = [...BACKUP_OUTPUTS, 'BackupCount', 'DownloadedFilePath'] as const;
 export type OutputName = (typeof OUTPUTS)[number];

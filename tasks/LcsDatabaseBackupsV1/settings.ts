@@ -8,6 +8,7 @@ import { neutralize } from '../common/sanitize';
 import { InputSource, parseBoolean, parseChoice, trimmed } from '../common/inputs';
 import { LcsSettings, readTaskSettings } from '../common/connection';
 import { NewestBy, SelectionCriteria, parsePatterns } from './selection';
+import { DownloadSettings, readDownloadSettings } from './downloadSettings';
 
 export interface BackupSettings {
   criteria: SelectionCriteria;
@@ -15,6 +16,7 @@ export interface BackupSettings {
   maxAgeDays?: number;
   failIfNoBackup: boolean;
   fileLocationIsSecret: boolean;
+  download: DownloadSettings;
 }
 
 export type TaskSettings = LcsSettings & BackupSettings;
@@ -71,6 +73,7 @@ function readBackupSettings(source: InputSource): BackupSettings {
     maxAgeDays: parseMaxAgeDays(trimmed(source, 'maxAgeDays')),
     failIfNoBackup: parseBoolean(trimmed(source, 'failIfNoBackup'), 'failIfNoBackup', true),
     fileLocationIsSecret: parseBoolean(trimmed(source, 'fileLocationIsSecret'), 'fileLocationIsSecret', true),
+    download: readDownloadSettings(source),
   };
 }
 

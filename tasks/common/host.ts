@@ -23,6 +23,8 @@ export interface TaskHost {
   setSecrets(values: Iterable<string>): void;
   /** Publishes an output variable (`isOutput=true`), readable as `$(<step name>.<name>)`. */
   setOutput(name: string, value: string, isSecret?: boolean): void;
+  /** Shows how far a long step has got (`##vso[task.setprogress]`): 0-100 and a short text. */
+  setProgress(percent: number, text: string): void;
   /** Attaches Markdown as a summary tab; may throw (a summary is a convenience, callers warn). */
   attachSummary(title: string, fileName: string, markdown: string): void;
 

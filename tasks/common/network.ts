@@ -76,8 +76,9 @@ class TunnelAgent extends HttpsProxyAgent<string> {
   constructor(
     proxyUrl: string,
     private readonly targetTls: AgentOptions,
+    pool: ConnectionPool = {},
   ) {
-    super(proxyUrl, { ...targetTls, keepAlive: false });
+    super(proxyUrl, { ...targetTls, keepAlive: pool.keepAlive ?? false, maxSockets: pool.maxSockets });
   }
 
   override connect(req: ClientRequest, opts: ConnectOptions): Promise<Socket> {
@@ -85,13 +86,22 @@ class TunnelAgent extends HttpsProxyAgent<string> {
   }
 }
 
+/** Connection reuse: off for the few LCS requests; on for a download's many ranges. */
+export interface ConnectionPool {
+  keepAlive?: boolean;
+  maxSockets?: number;
+}
+
 /**
  * Returns a function that picks Node's http.Agent for a URL: a CONNECT tunnel through the
  * configured proxy, or a direct one. Each is made once per proxy and reused.
  */
-export function httpAgentFactory(settings: NetworkSettings): (url: string) => HttpAgent | undefined {
+export function httpAgentFactory(settings: NetworkSettings, pool: ConnectionPool = {}): (url: string) => HttpAgent | undefined {
   const tlsOpts = tlsOptions(settings);
-  const direct = Object.keys(tlsOpts).length > 0 ? new HttpsAgent({ ...tlsOpts, keepAlive: false }) : undefined;
+  const direct =
+    Object.keys(tlsOpts).length > 0 || pool.keepAlive
+      ? new HttpsAgent({ ...tlsOpts, keepAlive: pool.keepAlive ?? false, maxSockets: pool.maxSockets })
+      : undefined;
   const tunnels = new Map<string, HttpAgent>();
   return (url) => {
     const proxy = settings.proxyFor(url);
@@ -100,7 +110,7 @@ export function httpAgentFactory(settings: NetworkSettings): (url: string) => Ht
     }
     let tunnel = tunnels.get(proxy.formattedUrl);
     if (!tunnel) {
-      tunnel = new TunnelAgent(proxy.formattedUrl, tlsOpts);
+      tunnel = new TunnelAgent(proxy.formattedUrl, tlsOpts, pool);
       tunnels.set(proxy.formattedUrl, tunnel);
     }
     return tunnel;

@@ -184,6 +184,7 @@ export const pipelineHost: TaskHost = {
   setSecret: (value) => tl.setSecret(value),
   setSecrets,
   setOutput,
+  setProgress: (percent, text) => tl.setProgress(Math.max(0, Math.min(100, Math.round(percent))), neutralize(text, 200)),
   attachSummary,
   succeed,
   succeedWithIssues,

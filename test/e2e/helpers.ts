@@ -32,6 +32,9 @@ export interface E2eOptions {
   timeoutMs?: number;
   /** Cancel the step as the agent does (SIGINT, then SIGTERM) once a stdout line matches. */
   cancel?: CancelSpec;
+  /** Kills the task when aborted (killSignal, default SIGKILL). */
+  signal?: AbortSignal;
+  killSignal?: NodeJS.Signals;
 }
 
 const tempDirs: string[] = [];
@@ -65,6 +68,8 @@ export async function runLcsTask(emu: Emulator, options: E2eOptions = {}): Promi
     caFile: options.caFile === null ? undefined : (options.caFile ?? emu.caFile),
     timeoutMs: options.timeoutMs ?? 25_000,
     cancel: options.cancel,
+    signal: options.signal,
+    killSignal: options.killSignal,
   });
   tempDirs.push(run.tempDir);
   return run;

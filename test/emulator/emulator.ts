@@ -19,6 +19,7 @@ import {
 } from './operations';
 import { sampleBackups, type RawBackup } from './samples';
 import { clearStepTimers, writeStep, VERSION_EOL_NONE, type Step, type StepContext } from './steps';
+import { BLOB_PATH, addBlob, blobSasUrl, handleBlob, newBlobStore, type BlobSpec, type BlobStore, type EmulatedBlob } from './blobs';
 
 export {
   EMULATOR_USERNAME, EMULATOR_PASSWORD, EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID, EMULATOR_USER_OBJECT_ID,
@@ -31,6 +32,7 @@ export {
   DEFAULT_OPERATION_SCRIPT, DEFAULT_DAILY_LIMIT, type Operation, type OperationKind, type EnvironmentSpec, type StatusFields,
 } from './operations';
 export { DEFAULT_TOKEN_LIFETIME_SECONDS } from './entra';
+export { blobBytes, blobMd5, type BlobFaults, type BlobSpec, type EmulatedBlob } from './blobs';
 
 /** The test-only CA and server certificate, committed in test/emulator/certs (see its README). */
 export const certsDir = path.join(findRepoRoot(__dirname), 'test', 'emulator', 'certs');
@@ -90,6 +92,14 @@ export interface Emulator {
   /** Refresh tokens handed out (never accepted anywhere; here so tests can grep logs for them). */
   issuedRefreshTokens: string[];
   /** Clears requests, every queue, operations and issued tokens, restores every setting's default and the starting backups, drops hanging connections. */
+  /** Blob storage: backups' FileLocations can point here (see addBlob, blobUrl). */
+  blobStore: BlobStore;
+  /** Adds a blob with generated content; `blobUrl` makes SAS URLs for it. */
+  addBlob(name: string, spec: BlobSpec): EmulatedBlob;
+  /** A new SAS URL (a new signature each time) for a blob, as LCS hands out. */
+  blobUrl(name: string): string;
+  /** Called before each list answer, e.g. to hand out a fresh SAS as LCS does. */
+  listHook?: () => void;
   reset(): void;
   /** Stops the server and destroys every open socket, hanging ones included, so mocha can exit. */
   close(): Promise<void>;
@@ -150,7 +160,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     issuedTokens: [],
     tokenExpiry: new Map(),
     issuedRefreshTokens: [],
+    blobStore: newBlobStore(),
+    addBlob: (name, spec) => addBlob(emulator.blobStore, name, spec),
+    blobUrl: (name) => blobSasUrl(emulator.blobStore, url, name),
     reset() {
+      emulator.blobStore = newBlobStore();
+      emulator.listHook = undefined;
       emulator.requests.length = 0;
       emulator.tokenSteps.length = 0;
       emulator.lcsSteps.length = 0;
@@ -206,6 +221,9 @@ async function handle(emu: Emulator, ctx: StepContext, req: IncomingMessage, res
   });
   const pathname = new URL(requestPath, emu.url).pathname;
 
+  const blob = BLOB_PATH.exec(pathname);
+  if (blob) return handleBlob(emu.blobStore, req, res, blob[1], ctx.hanging);
+
   const token = TOKEN_PATH.exec(pathname);
   if (token && req.method === 'POST') return writeStep(req, res, emu.tokenSteps.shift() ?? tokenDefault(emu, body), ctx);
 
@@ -248,6 +266,7 @@ function lcsRefusal(emu: Emulator, req: IncomingMessage, projectId: string): Ste
   if (req.headers['x-ms-version'] !== LCS_API_VERSION) {
     return { status: 400, body: { Message: `The x-ms-version header is missing or has an unsupported value. Supported: ${LCS_API_VERSION}.` } };
   }
+  emu.listHook?.();
   if (!/^\d+$/.test(projectId)) {
     return { status: 400, body: { Message: 'The request is invalid.', MessageDetail: `The value '${projectId}' is not valid for projectId.` } };
   }

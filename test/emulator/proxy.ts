@@ -20,6 +20,10 @@ export interface ConnectProxy {
   /** http://127.0.0.1:PORT */
   url: string;
   connects: ConnectRecord[];
+  /** Bytes sent from each target (`host:port`) to the client, TLS included. */
+  bytesDown: Map<string, number>;
+  /** The options, live: change the rate or the hook mid-run. */
+  options: ConnectProxyOptions;
   close(): Promise<void>;
 }
 
@@ -27,6 +31,10 @@ export interface ConnectProxyOptions {
   /** With username and password set, CONNECT needs `Proxy-Authorization: Basic ...`. */
   username?: string;
   password?: string;
+  /** Per tunnel, target → client (read on every chunk, so a test can change it mid-run). */
+  downstreamBytesPerSecond?: number;
+  /** Called after each chunk sent to a client. */
+  onDownstream?: (target: string, total: number) => void;
 }
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost']);
@@ -50,8 +58,34 @@ function refuse(socket: net.Socket, status: number, reason: string, extraHeaders
   socket.end([`HTTP/1.1 ${status} ${reason}`, ...extraHeaders, 'Content-Length: 0', 'Connection: close', '', ''].join('\r\n'));
 }
 
+/** Copies target → client, counting bytes and pacing them to the option's rate. */
+function pipeDown(upstream: net.Socket, client: net.Socket, target: string, bytesDown: Map<string, number>, options: ConnectProxyOptions): void {
+  let freeAt = 0;
+  upstream.on('data', (chunk: Buffer) => {
+    bytesDown.set(target, (bytesDown.get(target) ?? 0) + chunk.length);
+    options.onDownstream?.(target, bytesDown.get(target)!);
+    const rate = options.downstreamBytesPerSecond;
+    const ok = client.write(chunk);
+    if (rate) {
+      const now = performance.now();
+      freeAt = Math.max(now, freeAt) + (chunk.length / rate) * 1000;
+      if (freeAt - now >= 1) {
+        upstream.pause();
+        setTimeout(() => upstream.resume(), freeAt - now);
+        return;
+      }
+    }
+    if (!ok) {
+      upstream.pause();
+      client.once('drain', () => upstream.resume());
+    }
+  });
+  upstream.once('end', () => client.end());
+}
+
 export async function startConnectProxy(options: ConnectProxyOptions = {}): Promise<ConnectProxy> {
   const connects: ConnectRecord[] = [];
+  const bytesDown = new Map<string, number>();
   const sockets = new Set<net.Socket>();
   const track = (socket: net.Socket): void => {
     sockets.add(socket);
@@ -88,7 +122,7 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
       record.status = 200;
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
-      upstream.pipe(client);
+      pipeDown(upstream, client, target, bytesDown, options);
       client.pipe(upstream);
     });
     upstream.once('error', () => {
@@ -109,6 +143,8 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
   return {
     url: `http://127.0.0.1:${port}`,
     connects,
+    bytesDown,
+    options,
     close() {
       for (const socket of sockets) socket.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));

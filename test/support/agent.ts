@@ -35,6 +35,9 @@ export interface RunOptions {
   /** Default 60000; the child is killed and the run marked timedOut. */
   timeoutMs?: number;
   nodeArgs?: string[];
+  /** Ends the process early (the run is then like a killed agent job): `killSignal`, default SIGKILL. */
+  signal?: AbortSignal;
+  killSignal?: NodeJS.Signals;
   /** Called for every output line as it arrives (for streaming to a terminal). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Cancel the step the way the agent does, once a stdout line matches `afterLine`. */
@@ -224,10 +227,14 @@ function runProcess(opts: RunOptions, env: Record<string, string>, cwd: string):
     }
     let timedOut = false;
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, opts.timeoutMs ?? 60_000);
+    const kill = (): void => { child.kill(opts.killSignal ?? 'SIGKILL'); };
+    if (opts.signal?.aborted) kill();
+    else opts.signal?.addEventListener('abort', kill, { once: true });
     child.once('error', (error) => { clearTimeout(timer); canceller.stop(); reject(error); });
     child.once('close', (code) => {
       clearTimeout(timer);
       canceller.stop();
+      opts.signal?.removeEventListener('abort', kill);
       splitters.stdout.flush();
       splitters.stderr.flush();
       resolve({

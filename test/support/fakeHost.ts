@@ -23,6 +23,7 @@ export class FakeHost implements TaskHost {
   readonly lines: RecordedLine[] = [];
   readonly secrets = new Set<string>();
   readonly outputs = new Map<string, { value: string; isSecret: boolean }>();
+  readonly progress: { percent: number; text: string }[] = [];
   readonly summaries: { title: string; fileName: string; markdown: string }[] = [];
   result?: { status: 'Succeeded' | 'SucceededWithIssues' | 'Failed'; message: string };
   private readonly cancelHandlers = new Set<(signal: string) => void>();
@@ -72,6 +73,10 @@ export class FakeHost implements TaskHost {
 
   setOutput(name: string, value: string, isSecret = false): void {
     this.outputs.set(name, { value, isSecret });
+  }
+
+  setProgress(percent: number, text: string): void {
+    this.progress.push({ percent, text });
   }
 
   attachSummary(title: string, fileName: string, markdown: string): void {

@@ -1,0 +1,230 @@
+/**
+ * The download section of `npm run bench`: the bundled task downloading a generated blob from the
+ * emulator's storage on loopback HTTPS, against curl and against the ideal.
+ *
+ *   throttled per connection (32 MiB/s each, as one stream to cloud storage behaves):
+ *     the task with 8 connections vs curl on one connection vs the ideal (8 x 32 MiB/s)
+ *   unthrottled: the task (which verifies the MD5) vs `curl -o` followed by `md5sum`
+ *   peak RSS of the task for 1 GiB and 4 GiB; bytes fetched again after a kill at 50 %;
+ *   the MD5's cost (the task on a blob without MD5, and Node's MD5 speed alone)
+ *
+ * The emulator runs in this process and shares the machine's CPUs with the task (and curl).
+ * Files go to a scratch directory under the OS temp dir and are removed after each run.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startEmulator, type Emulator, type EmulatedBlob } from '../test/emulator/emulator';
+import { agentEnvironment } from '../test/support/agent';
+import { emulatorRunOptions } from '../test/support/emulatorRun';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const CONNECTIONS = 8;
+const CAP = 32 * MiB;
+const RSS_TAG = '##bench[maxrss]';
+
+interface Timed { ms: number; code: number | null; stdout: string; stderr: string; killed: boolean }
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, killWhen?: (kill: () => void) => void): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const started = process.hrtime.bigint();
+    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let killed = false;
+    killWhen?.(() => { killed = true; child.kill('SIGKILL'); });
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.once('error', (e) => { clearTimeout(timer); reject(e); });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), killed });
+    });
+  });
+}
+
+const rate = (bytes: number, ms: number): number => bytes / MiB / (ms / 1000);
+const f1 = (n: number): string => n.toFixed(1);
+
+interface Setup { emu: Emulator; scratch: string; out: string; env: NodeJS.ProcessEnv; cwd: string; preload: string }
+
+function taskEnv(emu: Emulator, script: string, scratch: string, out: string): { env: NodeJS.ProcessEnv; cwd: string } {
+  const options = emulatorRunOptions(emu, script, 'LcsBenchDownload');
+  options.inputs = { ...options.inputs, download: 'true', downloadDirectory: out, downloadFileName: 'bench.bacpac', downloadConnections: String(CONNECTIONS), requestTimeoutSeconds: '100', retryBudgetSeconds: '60' };
+  const agentDir = path.join(scratch, 'agent');
+  mkdirSync(path.join(agentDir, 's'), { recursive: true });
+  const env = agentEnvironment(options, agentDir);
+  return { env, cwd: env.SYSTEM_DEFAULTWORKINGDIRECTORY };
+}
+
+/** Points the newest backup at `blob`; every list hands out a fresh SAS. */
+function serve(emu: Emulator, blob: EmulatedBlob): string {
+  const url = emu.blobUrl(blob.name);
+  emu.backups[0].FileLocation = url;
+  emu.listHook = () => { emu.backups[0].FileLocation = emu.blobUrl(blob.name); };
+  return url;
+}
+
+async function taskRun(s: Setup, script: string, blob: EmulatedBlob, killAt?: number): Promise<Timed & { served: number; rss: number }> {
+  rmSync(s.out, { recursive: true, force: true });
+  serve(s.emu, blob);
+  const before = blob.servedBytes;
+  const result = await run(process.execPath, ['--require', s.preload, script], s.env, s.cwd, killAt === undefined ? undefined : (kill) => {
+    s.emu.blobStore.onServed = (b) => { if (b === blob && b.servedBytes - before >= killAt) { s.emu.blobStore.onServed = undefined; kill(); } };
+  });
+  s.emu.blobStore.onServed = undefined;
+  if (!result.killed && !/##vso\[task\.complete[^\]]*result=Succeeded/.test(result.stdout)) {
+    throw new Error(`the task did not succeed:\n${(result.stdout + result.stderr).split('\n').slice(-15).join('\n')}`);
+  }
+  const line = result.stderr.split('\n').find((l) => l.startsWith(RSS_TAG));
+  return { ...result, served: blob.servedBytes - before, rss: line ? Number(line.slice(RSS_TAG.length)) * 1024 : NaN };
+}
+
+async function curlRun(s: Setup, blob: EmulatedBlob, withMd5: boolean): Promise<{ ms: number; curlMs: number }> {
+  const file = path.join(s.scratch, 'curl.bacpac');
+  const url = serve(s.emu, blob);
+  const curl = await run('curl', ['-sS', '--fail', '--cacert', s.emu.caFile, '-o', file, url], process.env, s.scratch);
+  if (curl.code !== 0) throw new Error(`curl failed: ${curl.stderr}`);
+  let total = curl.ms;
+  if (withMd5) {
+    const sum = await run('md5sum', [file], process.env, s.scratch);
+    if (sum.code !== 0) throw new Error(`md5sum failed: ${sum.stderr}`);
+    total += sum.ms;
+  }
+  rmSync(file, { force: true });
+  return { ms: total, curlMs: curl.ms };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function nodeMd5Rate(): number {
+  const buffer = Buffer.alloc(64 * MiB, 7);
+  const hash = createHash('md5');
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < 8; i++) hash.update(buffer);
+  hash.digest();
+  return rate(8 * buffer.length, Number(process.hrtime.bigint() - t0) / 1e6);
+}
+
+export interface DownloadBenchResult { lines: string[]; json: Record<string, unknown> }
+
+/** Runs the download benchmark; `log` gets progress notes. */
+export async function runDownloadBench(root: string, runs: number, log: (text: string) => void): Promise<DownloadBenchResult> {
+  const script = path.join(root, 'tasks', 'LcsDatabaseBackupsV1', 'dist', 'index.js');
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'lcs-bench-dl-'));
+  const free = statfsSync(scratch);
+  if (free.bavail * free.bsize < 9 * GiB) throw new Error(`the download bench needs 9 GiB free in ${scratch}`);
+  const emu = await startEmulator();
+  try {
+    const preload = path.join(scratch, 'rss.js');
+    writeFileSync(preload, `process.on('exit', () => process.stderr.write('${RSS_TAG}' + process.resourceUsage().maxRSS + '\\n'));\n`);
+    const out = path.join(scratch, 'out');
+    const s: Setup = { emu, scratch, out, preload, ...taskEnv(emu, script, scratch, out) };
+    const hasCurl = spawnSync('curl', ['--version']).status === 0 && spawnSync('md5sum', ['--version']).status === 0;
+
+    log('download: generating blobs (MD5 of 1 GiB and 4 GiB)');
+    const giga = emu.addBlob('one.bacpac', { size: GiB, seed: 1 });
+    const noMd5 = emu.addBlob('nomd5.bacpac', { size: GiB, seed: 1, withMd5: false });
+    const quad = emu.addBlob('four.bacpac', { size: 4 * GiB, seed: 2 });
+
+    // Throttled: 32 MiB/s per connection.
+    giga.faults.bytesPerSecondPerConnection = CAP;
+    log('download: throttled, task with 8 connections');
+    const throttledTask = await taskRun(s, script, giga);
+    log('download: throttled, curl on one connection (about 32 s)');
+    const throttledCurl = hasCurl ? await curlRun(s, giga, false) : undefined;
+    giga.faults.bytesPerSecondPerConnection = undefined;
+
+    // Unthrottled, interleaved.
+    const task: number[] = [];
+    const curl: number[] = [];
+    const curlOnly: number[] = [];
+    const rss1: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      log(`download: unthrottled run ${i + 1}/${runs}`);
+      const t = await taskRun(s, script, giga);
+      task.push(t.ms);
+      rss1.push(t.rss);
+      if (hasCurl) {
+        const c = await curlRun(s, giga, true);
+        curl.push(c.ms);
+        curlOnly.push(c.curlMs);
+      }
+    }
+    log('download: without MD5');
+    const plain = await taskRun(s, script, noMd5);
+    log('download: 4 GiB');
+    const four = await taskRun(s, script, quad);
+    rmSync(out, { recursive: true, force: true });
+
+    log('download: kill at 50 %, then resume');
+    const killed = await taskRun(s, script, giga, GiB / 2);
+    const resumeRun = await runResume(s, script, giga);
+    const refetched = killed.served + resumeRun.served - GiB;
+
+    const md5Rate = nodeMd5Rate();
+    return report({ throttledTask, throttledCurl, task, curl, curlOnly, rss1, plain, four, killed, resumeRun, refetched, md5Rate });
+  } finally {
+    await emu.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The run after a kill: the partial file is kept, so the output directory must not be cleared. */
+async function runResume(s: Setup, script: string, blob: EmulatedBlob): Promise<Timed & { served: number }> {
+  serve(s.emu, blob);
+  const before = blob.servedBytes;
+  const result = await run(process.execPath, [script], s.env, s.cwd);
+  if (!/Resuming:/.test(result.stdout)) throw new Error(`the run after the kill did not resume:\n${result.stdout.slice(-2000)}`);
+  return { ...result, served: blob.servedBytes - before };
+}
+
+interface Measured {
+  throttledTask: Timed; throttledCurl?: { ms: number }; task: number[]; curl: number[]; curlOnly: number[]; rss1: number[];
+  plain: Timed & { rss: number }; four: Timed & { rss: number }; killed: { served: number }; resumeRun: Timed & { served: number }; refetched: number; md5Rate: number;
+}
+
+function report(m: Measured): DownloadBenchResult {
+  const ideal = (CONNECTIONS * CAP) / MiB;
+  const tThrottled = rate(GiB, m.throttledTask.ms);
+  const cThrottled = m.throttledCurl ? rate(GiB, m.throttledCurl.ms) : NaN;
+  const tUn = median(m.task);
+  const cUn = m.curl.length ? median(m.curl) : NaN;
+  const lines = [
+    `1 GiB blob from the emulator on loopback HTTPS; task with ${CONNECTIONS} connections, whole process (sign-in and list included); ${m.task.length} unthrottled runs, median.`,
+    '',
+    'throttled, 32 MiB/s per connection                         MiB/s    s',
+    `  task, ${CONNECTIONS} connections (verifies MD5)                       ${f1(tThrottled).padStart(6)}  ${f1(m.throttledTask.ms / 1000).padStart(5)}`,
+    `  curl, one connection                                     ${f1(cThrottled).padStart(6)}  ${f1((m.throttledCurl?.ms ?? NaN) / 1000).padStart(5)}`,
+    `  ideal (${CONNECTIONS} x 32 MiB/s)                                  ${f1(ideal).padStart(6)}  ${f1(GiB / MiB / ideal).padStart(5)}`,
+    `  task / ideal = ${(tThrottled / ideal).toFixed(2)} (goal >= 0.85); task / curl = ${(tThrottled / cThrottled).toFixed(1)}x`,
+    '',
+    'unthrottled                                                 MiB/s    s',
+    `  task (downloads and verifies MD5)                         ${f1(rate(GiB, tUn)).padStart(6)}  ${f1(tUn / 1000).padStart(5)}`,
+    `  curl -o, then md5sum                                      ${f1(rate(GiB, cUn)).padStart(6)}  ${f1(cUn / 1000).padStart(5)}`,
+    `  curl -o alone                                             ${f1(rate(GiB, median(m.curlOnly))).padStart(6)}  ${f1(median(m.curlOnly) / 1000).padStart(5)}`,
+    `  task on a blob without MD5 (length and ETag only)         ${f1(rate(GiB, m.plain.ms)).padStart(6)}  ${f1(m.plain.ms / 1000).padStart(5)}`,
+    `  task / (curl + md5sum) = ${(cUn / tUn).toFixed(2)} in speed (goal >= 0.8)`,
+    `  MD5 cost: ${f1(m.task.length ? tUn - m.plain.ms : NaN)} ms per GiB in the task; Node's MD5 alone: ${f1(m.md5Rate)} MiB/s (${f1((GiB / MiB / m.md5Rate) * 1000)} ms per GiB)`,
+    '',
+    `peak RSS: 1 GiB ${f1(median(m.rss1) / MiB)} MB, 4 GiB ${f1(m.four.rss / MiB)} MB (goal <= 150 MB, flat); 4 GiB in ${f1(m.four.ms / 1000)} s (${f1(rate(4 * GiB, m.four.ms))} MiB/s)`,
+    `kill at 50 %: ${f1(m.killed.served / MiB)} MiB served before the kill, ${f1(m.resumeRun.served / MiB)} MiB in the resumed run; fetched twice: ${f1(m.refetched / MiB)} MiB (bound ${CONNECTIONS} x 8 MiB = ${CONNECTIONS * 8} MiB)`,
+  ];
+  return {
+    lines,
+    json: {
+      throttled: { capPerConnectionMiBs: CAP / MiB, idealMiBs: ideal, taskMiBs: tThrottled, curlMiBs: cThrottled, taskMs: m.throttledTask.ms, curlMs: m.throttledCurl?.ms },
+      unthrottled: { taskMs: m.task, curlPlusMd5sumMs: m.curl, curlOnlyMs: m.curlOnly, taskWithoutMd5Ms: m.plain.ms },
+      peakRssBytes: { oneGiB: m.rss1, fourGiB: m.four.rss },
+      killAtHalf: { servedBeforeKill: m.killed.served, servedInResume: m.resumeRun.served, fetchedTwiceBytes: m.refetched },
+      nodeMd5MiBs: m.md5Rate,
+    },
+  };
+}

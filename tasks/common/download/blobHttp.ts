@@ -1,0 +1,230 @@
+/**
+ * One request to Azure Blob Storage over node:https: the blob's properties (HEAD), or one range
+ * of it (GET with Range and If-Match) streamed to a sink. Each attempt runs under one timer
+ * (connect, headers and the whole body, so a range that trickles is cut) and stops at once on
+ * cancel. Failures come back as AttemptFailure for the retry policy to judge. The URL carries the
+ * SAS: nothing here puts it, or a response body, into an error message.
+ */
+import * as https from 'node:https';
+import type { Agent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { AttemptOutcome } from '../retry';
+
+export interface RequestContext {
+  agentFor: (url: string) => Agent | undefined;
+  /** Aborted when the step is cancelled or the download stops for another reason. */
+  stop: AbortSignal;
+  timeoutMs: number;
+}
+
+export interface BlobProperties {
+  size: number;
+  etag: string;
+  /** The stored whole-blob MD5, base64, when the blob has one. */
+  md5?: string;
+}
+
+/** A failed attempt: an HTTP answer other than the one expected, or no (complete) answer. */
+export class AttemptFailure extends Error {
+  constructor(
+    readonly outcome: AttemptOutcome,
+    /** Azure's error code (x-ms-error-code, or <Code> of the XML body), e.g. AuthenticationFailed. */
+    readonly storageCode?: string,
+  ) {
+    super(outcome.kind === 'response' ? `HTTP ${outcome.status}${storageCode ? ` ${storageCode}` : ''}` : outcome.code);
+    this.name = 'AttemptFailure';
+  }
+
+  get status(): number | undefined {
+    return this.outcome.kind === 'response' ? this.outcome.status : undefined;
+  }
+}
+
+/** The download was stopped (cancel, or another range failed for good). */
+export class Stopped extends Error {
+  constructor() {
+    super('stopped');
+    this.name = 'Stopped';
+  }
+}
+
+/** Storage's answer was not what a blob download expects (a proxy page, a wrong range). */
+export class UnexpectedAnswer extends Error {}
+
+/** Writing received bytes failed (disk full, file removed): not a network failure, never retried. */
+export class WriteFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`write failed: ${(cause as NodeJS.ErrnoException)?.code ?? String(cause)}`);
+    this.name = 'WriteFailure';
+  }
+}
+
+const MAX_ERROR_BODY = 4096;
+const STORAGE_CODE = /^[A-Za-z][A-Za-z0-9]{0,80}$/;
+
+function headerText(res: IncomingMessage, name: string): string | undefined {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function flatHeaders(res: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(res.headers)) {
+    if (value !== undefined) out[key] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/** Reads at most 4 KiB of an error answer and picks out Azure's error code; the rest is dropped. */
+async function storageCode(res: IncomingMessage): Promise<string | undefined> {
+  const fromHeader = headerText(res, 'x-ms-error-code')?.trim();
+  let body = '';
+  try {
+    for await (const chunk of res) {
+      body += (chunk as Buffer).toString('utf8');
+      if (body.length >= MAX_ERROR_BODY) break;
+    }
+  } catch {
+    // An error answer cut short still has its status.
+  }
+  res.destroy();
+  const fromBody = /<Code>\s*([^<\s]+)\s*<\/Code>/.exec(body)?.[1];
+  const code = fromHeader || fromBody;
+  return code && STORAGE_CODE.test(code) ? code : undefined;
+}
+
+interface Attempt {
+  res: IncomingMessage;
+  /** Clears the attempt's timer and listeners; call once the body is read. */
+  finish(): void;
+  timedOut(): boolean;
+}
+
+function networkFailure(error: unknown, timedOut: boolean): AttemptFailure {
+  const code = (error as NodeJS.ErrnoException)?.code ?? '';
+  return new AttemptFailure({ kind: 'failure', code: timedOut ? 'ETIMEDOUT' : code, timedOut });
+}
+
+/** Starts one request; resolves when the response headers are in. */
+function open(url: string, method: 'GET' | 'HEAD', headers: OutgoingHttpHeaders, ctx: RequestContext): Promise<Attempt> {
+  if (ctx.stop.aborted) return Promise.reject(new Stopped());
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, ctx.timeoutMs);
+  const onStop = (): void => controller.abort();
+  ctx.stop.addEventListener('abort', onStop, { once: true });
+  const finish = (): void => {
+    clearTimeout(timer);
+    ctx.stop.removeEventListener('abort', onStop);
+  };
+  return new Promise<Attempt>((resolve, reject) => {
+    const req = https.request(url, { method, headers, agent: ctx.agentFor(url), signal: controller.signal });
+    req.once('response', (res) => resolve({ res, finish, timedOut: () => timedOut }));
+    req.once('error', (error) => {
+      finish();
+      reject(ctx.stop.aborted ? new Stopped() : networkFailure(error, timedOut));
+    });
+    req.end();
+  });
+}
+
+/** The failure for an answer with an unexpected status (reads Azure's error code first). */
+async function answerFailure(attempt: Attempt): Promise<AttemptFailure> {
+  const code = await storageCode(attempt.res);
+  attempt.finish();
+  return new AttemptFailure({ kind: 'response', status: attempt.res.statusCode ?? 0, headers: flatHeaders(attempt.res) }, code);
+}
+
+/** HEAD: size, ETag and stored MD5 of the blob. */
+export async function blobProperties(url: string, ctx: RequestContext): Promise<BlobProperties> {
+  const attempt = await open(url, 'HEAD', {}, ctx);
+  const { res } = attempt;
+  if (res.statusCode !== 200) {
+    throw await answerFailure(attempt);
+  }
+  res.resume();
+  attempt.finish();
+  const size = Number(headerText(res, 'content-length'));
+  const etag = headerText(res, 'etag');
+  if (!Number.isSafeInteger(size) || size < 0 || !etag) {
+    throw new UnexpectedAnswer('The storage answer has no Content-Length or ETag: it does not look like Azure Blob Storage.');
+  }
+  const md5 = headerText(res, 'content-md5')?.trim();
+  return { size, etag, md5: md5 && /^[A-Za-z0-9+/]{22}==$/.test(md5) ? md5 : undefined };
+}
+
+/** Receives the bytes of one range; called with up to ~1 MiB at a time, in order. */
+export type RangeSink = (chunks: Buffer[], bytes: number) => Promise<void>;
+
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
+function checkContentRange(res: IncomingMessage, from: number, end: number, size: number): void {
+  const expected = `bytes ${from}-${end - 1}/${size}`;
+  const got = headerText(res, 'content-range')?.trim();
+  const fullAnswer = res.statusCode === 200 && from === 0 && end === size;
+  if (!fullAnswer && got !== expected) {
+    throw new UnexpectedAnswer(`Storage answered a range request with ${res.statusCode === 206 ? 'another range' : `HTTP ${res.statusCode} and the whole blob`}.`);
+  }
+}
+
+/** Streams the body into the sink in batches; throws AttemptFailure when it ends early. */
+async function drain(attempt: Attempt, expected: number, sink: RangeSink, stop: AbortSignal): Promise<void> {
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  let received = 0;
+  const deliver = async (): Promise<void> => {
+    const chunks = batch;
+    const bytes = batchBytes;
+    batch = [];
+    batchBytes = 0;
+    try {
+      await sink(chunks, bytes);
+    } catch (error) {
+      throw new WriteFailure(error);
+    }
+  };
+  try {
+    for await (const chunk of attempt.res) {
+      const buffer = chunk as Buffer;
+      batch.push(buffer);
+      batchBytes += buffer.length;
+      received += buffer.length;
+      if (batchBytes >= WRITE_BATCH_BYTES) await deliver();
+    }
+  } catch (error) {
+    attempt.res.destroy();
+    if (error instanceof WriteFailure) throw error;
+    // Keep what arrived: the retry continues after it.
+    if (batchBytes) await deliver();
+    throw stop.aborted ? new Stopped() : networkFailure(error, attempt.timedOut());
+  } finally {
+    attempt.finish();
+  }
+  if (batchBytes) await deliver();
+  if (received !== expected) {
+    throw new AttemptFailure({ kind: 'failure', code: 'ERR_BAD_RESPONSE', timedOut: false });
+  }
+}
+
+/**
+ * GET bytes [from, end) of the blob, only while it still has `etag`, into the sink. Bytes that
+ * arrived before a failure have been given to the sink (a retry continues after them).
+ */
+export async function getRange(url: string, from: number, end: number, props: BlobProperties, sink: RangeSink, ctx: RequestContext): Promise<void> {
+  const headers = { Range: `bytes=${from}-${end - 1}`, 'If-Match': props.etag };
+  const attempt = await open(url, 'GET', headers, ctx);
+  const { res } = attempt;
+  if (res.statusCode !== 206 && res.statusCode !== 200) {
+    throw await answerFailure(attempt);
+  }
+  try {
+    checkContentRange(res, from, end, props.size);
+  } catch (error) {
+    res.destroy();
+    attempt.finish();
+    throw error;
+  }
+  await drain(attempt, end - from, sink, ctx.stop);
+}

@@ -1,0 +1,96 @@
+/**
+ * The small record kept beside `<name>.partial` while a download runs: which blob it is (path,
+ * ETag, size, never the SAS, which differs every run) and which ranges are complete. A later run
+ * for the same target continues from it when the blob is the same one. Pure: the file I/O is in
+ * partialFile.ts.
+ */
+import { RangePlan } from './ranges';
+
+export const RECORD_KIND = 'lcs-backup-download';
+export const RECORD_VERSION = 1;
+
+export interface BlobIdentity {
+  /** The blob's URL without its query (the SAS): scheme, host and path. */
+  blob: string;
+  etag: string;
+  size: number;
+}
+
+export interface ResumeRecord extends BlobIdentity {
+  rangeSize: number;
+  /** Indices of the complete ranges. */
+  done: number[];
+}
+
+/** The blob's URL without the SAS: what identifies it across runs. Never throws. */
+export function blobPath(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '';
+  }
+}
+
+function encodeBitmap(count: number, done: number[]): string {
+  const bits = new Uint8Array(Math.ceil(count / 8));
+  for (const i of done) {
+    if (i >= 0 && i < count) bits[i >> 3] |= 1 << (i & 7);
+  }
+  return Buffer.from(bits).toString('base64');
+}
+
+function decodeBitmap(count: number, text: string): number[] | undefined {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
+  const bits = Buffer.from(text, 'base64');
+  if (bits.length !== Math.ceil(count / 8)) return undefined;
+  const done: number[] = [];
+  for (let i = 0; i < count; i++) {
+    if (bits[i >> 3] & (1 << (i & 7))) done.push(i);
+  }
+  return done;
+}
+
+/** The record as JSON; the ranges as a bitmap, so a 50 GB file's record stays about 1 KB. */
+export function serializeRecord(record: ResumeRecord): string {
+  const count = Math.ceil(record.size / record.rangeSize);
+  return JSON.stringify({
+    kind: RECORD_KIND,
+    version: RECORD_VERSION,
+    blob: record.blob,
+    etag: record.etag,
+    size: record.size,
+    rangeSize: record.rangeSize,
+    done: encodeBitmap(count, record.done),
+  });
+}
+
+function isCount(value: unknown, min: number): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+}
+
+/** Reads a record; undefined for anything that is not one this version wrote (then start over). */
+export function parseRecord(text: string): ResumeRecord | undefined {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (raw === null || typeof raw !== 'object' || raw.kind !== RECORD_KIND || raw.version !== RECORD_VERSION) return undefined;
+  const { blob, etag, size, rangeSize, done } = raw;
+  if (typeof blob !== 'string' || typeof etag !== 'string' || !etag || !isCount(size, 0) || !isCount(rangeSize, 1) || typeof done !== 'string') {
+    return undefined;
+  }
+  const indices = decodeBitmap(Math.ceil(size / rangeSize), done);
+  return indices ? { blob, etag, size, rangeSize, done: indices } : undefined;
+}
+
+/** Whether a record describes this blob: the same path, ETag and size (the SAS does not matter). */
+export function sameBlob(record: BlobIdentity, blob: BlobIdentity): boolean {
+  return record.blob === blob.blob && record.etag === blob.etag && record.size === blob.size;
+}
+
+export function recordFor(identity: BlobIdentity, plan: RangePlan, done: number[]): ResumeRecord {
+  return { ...identity, rangeSize: plan.rangeSize, done };
+}

@@ -1,0 +1,65 @@
+/**
+ * When a failed storage request is tried again. A download can run for hours, so the retry
+ * budget is not counted from the start: retries may go on while some byte has arrived within
+ * the budget, and each range gets a limited number of tries without progress. Waits follow
+ * retry.ts (backoff with jitter, Retry-After) and end at once on stop.
+ */
+import { AttemptOutcome, backoffMs, judge } from '../retry';
+
+/** Tries of one request in a row that brought no byte, before the download gives up (AzCopy: 20). */
+export const MAX_TRIES_WITHOUT_PROGRESS = 10;
+
+export type RetryDecision = { retry: true; waitMs: number; reason: string } | { retry: false; reason: string };
+
+export class StallBudget {
+  private lastProgressAt: number;
+
+  constructor(
+    readonly budgetMs: number,
+    private readonly now: () => number = Date.now,
+    private readonly random: () => number = Math.random,
+  ) {
+    this.lastProgressAt = now();
+  }
+
+  /** Some byte arrived. */
+  progressed(): void {
+    this.lastProgressAt = this.now();
+  }
+
+  /** Time retries may still use, in ms. */
+  timeLeft(): number {
+    return Math.max(0, this.lastProgressAt + this.budgetMs - this.now());
+  }
+
+  /** Whether to try again after the `tries`-th failure in a row without progress, and how long to wait. */
+  decide(outcome: AttemptOutcome, tries: number): RetryDecision {
+    const verdict = judge(outcome, this.now());
+    const left = this.timeLeft();
+    if (!verdict.retryable) {
+      return { retry: false, reason: verdict.reason };
+    }
+    if (tries >= MAX_TRIES_WITHOUT_PROGRESS || left <= 0) {
+      return { retry: false, reason: `${verdict.reason}, ${tries} tries in a row` };
+    }
+    if (verdict.retryAfterMs !== undefined && verdict.retryAfterMs > left) {
+      return { retry: false, reason: `${verdict.reason}, Retry-After beyond the retry budget` };
+    }
+    const waitMs = Math.min(Math.max(verdict.retryAfterMs ?? 0, backoffMs(tries, this.random)), left);
+    return { retry: true, waitMs, reason: verdict.reason };
+  }
+}
+
+/** Waits `ms`, or less when `stop` is aborted. */
+export function pause(ms: number, stop: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (stop.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', done);
+      resolve();
+    }
+    stop.addEventListener('abort', done, { once: true });
+  });
+}
