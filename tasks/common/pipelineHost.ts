@@ -2,6 +2,8 @@
  * The TaskHost of a real pipeline run: everything that touches azure-pipelines-task-lib (and so
  * the Azure Pipelines agent) lives here, so the rest of the code is tested without the agent.
  */
+// First: registers URL passwords before azure-pipelines-task-lib loads and echoes the proxy URL.
+import './maskUrlPasswords';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
@@ -37,14 +39,27 @@ function endpointAuthorization(id: string): { scheme?: string; parameters: Recor
   return { scheme: auth?.scheme, parameters };
 }
 
+/**
+ * A connection's URL and data parameters, read from the same variables as task-lib's
+ * getEndpointUrl and getEndpointDataParameter, which write the value they read to debug
+ * output: a URL with a user name and password in it would be printed whole.
+ */
+function endpointUrl(id: string): string | undefined {
+  return process.env[`ENDPOINT_URL_${id}`];
+}
+
+function endpointData(id: string, key: string): string | undefined {
+  return process.env[`ENDPOINT_DATA_${id}_${key.toUpperCase()}`];
+}
+
 /** Inputs and service connections as the agent hands them over. */
 const agentInputs: InputSource = {
   getInput: (name) => tl.getInput(name, false),
   getEndpoint: (id) => {
     const auth = endpointAuthorization(id);
     return {
-      url: tl.getEndpointUrl(id, true),
-      apiUrl: tl.getEndpointDataParameter(id, 'apiurl', true),
+      url: endpointUrl(id),
+      apiUrl: endpointData(id, 'apiurl'),
       scheme: auth.scheme,
       username: auth.parameters.username,
       password: auth.parameters.password,

@@ -72,3 +72,47 @@ describe('e2e: input validation (no request is made)', function () {
     });
   }
 });
+
+/** The forms in which a password written into a URL could show in a line. */
+function passwordForms(password: string): string[] {
+  return [password, encodeURIComponent(password)];
+}
+
+describe('e2e: credentials written into a connection\'s URLs', function () {
+  const ctx = useEmulator();
+  const password = 'Url-P@ss-9f2e';
+  const userinfo = `admin:${encodeURIComponent(password)}@`;
+
+  // task-lib's getEndpointUrl/getEndpointDataParameter echo the value to debug output; the
+  // task reads the variables itself, and quotes an unparseable URL without its user info.
+  const cases: { title: string; endpoint: (emu: { authority: string; apiUrl: string }) => E2eOptions['endpoint']; mentions: (string | RegExp)[] }[] = [
+    {
+      title: 'an authentication endpoint with a user name and password',
+      endpoint: (emu) => ({ url: emu.authority.replace('https://', `https://${userinfo}`) }),
+      mentions: ['authentication endpoint (URL)', /must not contain a user name, password/],
+    },
+    {
+      title: 'an API endpoint with a user name and password',
+      endpoint: (emu) => ({ apiurl: emu.apiUrl.replace('https://', `https://${userinfo}`) }),
+      mentions: ['(apiurl)', /must not contain a user name, password/],
+    },
+    {
+      title: 'an API endpoint with credentials that is not a valid URL (port out of range)',
+      endpoint: () => ({ apiurl: `https://${userinfo}lcsapi.lcs.dynamics.com:99999` }),
+      mentions: ['(apiurl)', "'https://***@lcsapi.lcs.dynamics.com:99999'", /not an absolute URL/],
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.title}: Failed, and the password is in no line, debug output included`, async () => {
+      const emu = ctx.emu;
+      const run = await runLcsTask(emu, { endpoint: c.endpoint(emu), env: { SYSTEM_DEBUG: 'true' } });
+      assertInvariants(run, emu, { extraSecrets: passwordForms(password) });
+      assertMentions(singleError(run), ...c.mentions);
+      for (const { text } of run.output) {
+        if (text.startsWith('##vso[task.setsecret]')) continue;
+        for (const form of passwordForms(password)) assert.ok(!text.includes(form), `the URL's password appears in: ${text}`);
+      }
+      assert.equal(emu.requests.length, 0);
+    });
+  }
+});

@@ -1,0 +1,52 @@
+import { strict as assert } from 'node:assert';
+import { InputError } from '../../tasks/common/errors';
+import { executeTask } from '../../tasks/common/runner';
+import { FakeHost } from '../support/fakeHost';
+
+function host(): FakeHost {
+  return new FakeHost({ inputs: {} });
+}
+
+describe('runner: executeTask', () => {
+  it('resolves to false when the task sets a successful result', async () => {
+    const h = host();
+    assert.equal(await executeTask(async (t) => t.succeed('done'), h), false);
+    assert.equal(h.result?.status, 'Succeeded');
+  });
+
+  it('resolves to false for SucceededWithIssues', async () => {
+    const h = host();
+    assert.equal(await executeTask(async (t) => t.succeedWithIssues('meh'), h), false);
+  });
+
+  it('resolves to true when the task throws a TaskFailure, and sets its message', async () => {
+    const h = host();
+    assert.equal(await executeTask(async () => { throw new InputError('Bad input.', 'Fix it.'); }, h), true);
+    assert.deepEqual(h.result, { status: 'Failed', message: 'Bad input. Fix it.' });
+  });
+
+  it('resolves to true on an unexpected error, without a stack trace in the result', async () => {
+    const h = host();
+    assert.equal(await executeTask(async () => { throw new TypeError('boom'); }, h), true);
+    assert.equal(h.result?.status, 'Failed');
+    assert.match(h.result!.message, /^Unexpected error: boom\. This is a bug/);
+    assert.doesNotMatch(h.result!.message, /\n\s+at /);
+  });
+
+  it('resolves to true when the task calls fail() itself, and the host still records it', async () => {
+    const h = host();
+    assert.equal(await executeTask(async (t) => t.fail('gave up'), h), true);
+    assert.deepEqual(h.result, { status: 'Failed', message: 'gave up' });
+  });
+
+  it('hands the task the host\'s own members (inputs, secrets, outputs)', async () => {
+    const h = new FakeHost({ inputs: { projectId: '42' } });
+    await executeTask(async (t) => {
+      t.setSecret(t.inputs.getInput('projectId')!);
+      t.setOutput('X', 'y');
+      t.succeed('ok');
+    }, h);
+    assert.ok(h.secrets.has('42'));
+    assert.equal(h.outputs.get('X')?.value, 'y');
+  });
+});
