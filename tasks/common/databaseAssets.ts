@@ -48,13 +48,32 @@ export function toDatabaseAsset(raw: unknown): DatabaseAsset {
  */
 const SAFE_ID = /^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/;
 
-/** Whether a FileLocation is a download URL at all (not a placeholder such as "N/A"). */
+/** SAS URLs are a few hundred characters long; a secret the agent masks in every line stays short. */
+const MAX_DOWNLOAD_URL_LENGTH = 8192;
+/** Printable ASCII without the space: all a URL in canonical form is made of. */
+const URL_TEXT = /^[\x21-\x7e]+$/;
+
+/**
+ * Whether a FileLocation is a download URL that can be passed on as it is: published as an
+ * output, registered as a secret, echoed by a later step. It must be one line of printable
+ * characters (a line break would let `##vso[` start a command in a later step's log, and the
+ * agent refuses a secret with a line break and then prints the line), hold no `#` (no
+ * fragment, so no `##vso[` either), and be exactly its own canonical https URL: the WHATWG
+ * parser silently drops tabs and line breaks and repairs much else, so a URL that merely
+ * parses can still differ from what a later step reads. No user name or password either.
+ * Anything else, a placeholder such as "N/A" included, is not a download URL.
+ */
 export function isDownloadUrl(value: string): boolean {
+  if (value.length > MAX_DOWNLOAD_URL_LENGTH || !URL_TEXT.test(value) || value.includes('#')) {
+    return false;
+  }
+  let url: URL;
   try {
-    return new URL(value).protocol === 'https:';
+    url = new URL(value);
   } catch {
     return false;
   }
+  return url.protocol === 'https:' && url.href === value && !url.username && !url.password;
 }
 
 /** Why a backup cannot be handed to a later step, or undefined when it can. */
@@ -69,7 +88,7 @@ export function unusableReason(asset: DatabaseAsset): string | undefined {
     return 'it has no FileLocation (download URL)';
   }
   if (!isDownloadUrl(asset.fileLocation)) {
-    return 'its FileLocation is not an https:// download URL';
+    return 'its FileLocation is not an https:// download URL (one line, exactly in canonical URL form)';
   }
   return undefined;
 }
