@@ -139,7 +139,7 @@ export class HttpClient {
 }
 
 export interface AxiosTransportOptions {
-  /** Node's http.Agent for a URL: proxy tunnel and/or CA bundle; undefined for Node's default. */
+  /** Node's http.Agent for a URL: a proxy tunnel or a direct one, with certificate checks on. */
   httpAgentFor: (url: string) => HttpAgent | undefined;
   /** Upper bound on a response body, so a runaway answer cannot exhaust memory. */
   maxBodyBytes?: number;

@@ -106,6 +106,7 @@ function agentNetworkSettings(): NetworkSettings {
       ? { caFile: cert.caFile, certFile: cert.certFile, keyFile: cert.keyFile, passphrase: cert.passphrase }
       : undefined,
     extraCaFile: process.env.NODE_EXTRA_CA_CERTS,
+    certificateChecksOffInEnvironment: process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0',
   };
 }
 

@@ -173,6 +173,38 @@ describe('e2e: proxy and certificates', function () {
     assert.equal(proxy.connects.length, 2);
   });
 
+  // Any earlier step can set NODE_TLS_REJECT_UNAUTHORIZED=0 for the rest of the job; Node would
+  // then accept any certificate, for the password grant too. The task's connections do not.
+  it('NODE_TLS_REJECT_UNAUTHORIZED=0 and no CA for the emulator: still Failed on the certificate, the password never sent', async () => {
+    const emu = ctx.emu;
+    const run = await runLcsTask(emu, { caFile: null, env: { NODE_TLS_REJECT_UNAUTHORIZED: '0' }, inputs: { retryBudgetSeconds: '5', requestTimeoutSeconds: '2' } });
+    assertInvariants(run, emu);
+    assertMentions(singleError(run), /Could not verify the TLS certificate/, /never switched off/);
+    assert.equal(emu.requests.length, 0, 'a request got through without a trusted certificate');
+    assert.ok(run.warnings.some((w) => /NODE_TLS_REJECT_UNAUTHORIZED=0/.test(w) && /checks certificates regardless/.test(w)), JSON.stringify(run.warnings));
+  });
+
+  it('NODE_TLS_REJECT_UNAUTHORIZED=0 through the proxy tunnel, no CA for the emulator: Failed on the certificate', async () => {
+    const emu = ctx.emu;
+    proxy = await startConnectProxy();
+    const run = await runLcsTask(emu, {
+      caFile: null,
+      env: { NODE_TLS_REJECT_UNAUTHORIZED: '0', AGENT_PROXYURL: proxy.url },
+      inputs: { retryBudgetSeconds: '5', requestTimeoutSeconds: '2' },
+    });
+    assertInvariants(run, emu);
+    assertMentions(singleError(run), /Could not verify the TLS certificate/, /never switched off/);
+    assert.equal(emu.requests.length, 0, 'a request got through the tunnel without a trusted certificate');
+    assert.ok(proxy.connects.length >= 1 && proxy.connects.every((c) => c.status === 200), JSON.stringify(proxy.connects));
+  });
+
+  it('NODE_TLS_REJECT_UNAUTHORIZED=0 with the agent CA setting: Succeeded (the CA is what makes it work)', async () => {
+    const emu = ctx.emu;
+    const run = await runLcsTask(emu, { caFile: null, env: { NODE_TLS_REJECT_UNAUTHORIZED: '0', AGENT_CAINFO: emu.caFile } });
+    assertInvariants(run, emu);
+    assertResult(run, 'Succeeded');
+  });
+
   it('no CA for the emulator at all: Failed with a TLS certificate message, no retries', async () => {
     const emu = ctx.emu;
     const run = await runLcsTask(emu, { caFile: null, inputs: { retryBudgetSeconds: '5', requestTimeoutSeconds: '2' } });
