@@ -7,7 +7,7 @@ import type { Agent as HttpAgent } from 'node:http';
 import axios, { AxiosError } from 'axios';
 import { TransportError } from './errors';
 import { isoSeconds } from './time';
-import { AttemptOutcome, BODY_TOO_LARGE, RetryBudget, backoffMs, describeFailureCode, isCertificateError, judge } from './retry';
+import { AttemptOutcome, BODY_TOO_LARGE, RetryBudget, Verdict, backoffMs, describeFailureCode, isCertificateError, isUnreachable, judge } from './retry';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -16,6 +16,10 @@ export interface HttpRequest {
   body?: string;
   /** Who we are talking to, for messages: "Microsoft Entra ID", "LCS". */
   service: string;
+  /** The service connection's field that holds this URL, for advice: "the authentication endpoint (URL)". */
+  endpointField?: string;
+  /** What the field should hold, for advice: "e.g. https://lcsapi.eu.lcs.dynamics.com for Europe". */
+  endpointExample?: string;
 }
 
 export interface HttpResponse {
@@ -57,6 +61,9 @@ function seconds(ms: number): string {
   return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** Waits longer than this are beyond any retry budget (retryBudgetSeconds is at most a day). */
+const LONGEST_BUDGET_MS = 86_400_000;
+
 /** Sends requests with per-attempt timeouts and retries inside the run's budget. */
 export class HttpClient {
   private readonly random: () => number;
@@ -73,6 +80,8 @@ export class HttpClient {
   async send(request: HttpRequest, budget: RetryBudget = this.options.budget): Promise<HttpResponse> {
     const { transport, log } = this.options;
     const host = hostOf(request.url);
+    // Attempts that ended in a failure with an attempt limit of its own (an unreachable host).
+    let limited = 0;
     for (let attempt = 1; ; attempt++) {
       const timeoutMs = budget.attemptTimeout();
       // A sliver of time left before the hard deadline is no attempt worth making.
@@ -94,18 +103,15 @@ export class HttpClient {
       const verdict = judge(outcome, now);
       const left = budget.retryTimeLeft(now);
       if (verdict.retryable && verdict.retryAfterMs !== undefined && verdict.retryAfterMs > left) {
-        const until = isoSeconds(new Date(now + verdict.retryAfterMs));
-        const asks = outcome.kind === 'response' && outcome.status === 429 ? 'is throttling requests' : 'is unavailable';
-        throw new TransportError(
-          `${request.service} (${host}) ${asks} (${verdict.reason}) and will accept requests again at ${until}, in ${seconds(verdict.retryAfterMs)}; that is beyond what is left of the retry budget (${seconds(left)}).`,
-          `Run the pipeline again after ${until}, or raise retryBudgetSeconds above ${Math.ceil(verdict.retryAfterMs / 1000)}.`,
-        );
+        throw beyondBudget(request, host, outcome, verdict, now, left);
       }
-      if (!verdict.retryable || left <= 0) {
+      limited += verdict.maxAttempts === undefined ? 0 : 1;
+      const lastChance = verdict.maxAttempts !== undefined && limited >= verdict.maxAttempts;
+      if (!verdict.retryable || left <= 0 || lastChance) {
         if (result.kind === 'response') {
           return { status: result.status, headers: result.headers, body: result.body, attempts: attempt };
         }
-        throw this.failure(request, host, result, attempt, timeoutMs);
+        throw failure(request, host, result, attempt, timeoutMs);
       }
       // Retry-After is a minimum; a zero or past value must not turn into a tight loop.
       const wait = Math.min(Math.max(verdict.retryAfterMs ?? 0, backoffMs(attempt, this.random)), left);
@@ -115,27 +121,53 @@ export class HttpClient {
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
+}
 
-  private failure(
-    request: HttpRequest,
-    host: string,
-    result: Extract<TransportResult, { kind: 'failure' }>,
-    attempts: number,
-    timeoutMs: number,
-  ): TransportError {
-    const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-    if (isCertificateError(result.code)) {
-      return new TransportError(
-        `Could not verify the TLS certificate of ${host} (${result.code}).`,
-        'If your network inspects TLS or uses a private certificate authority, give the agent that CA (agent setting --sslcacert, or NODE_EXTRA_CA_CERTS). Certificate checks are never switched off.',
-      );
-    }
-    const reason = result.timedOut ? `no complete answer within ${seconds(timeoutMs)}` : describeFailureCode(result.code, false);
+/** The server asks for a wait (Retry-After) longer than the retry budget has left. */
+function beyondBudget(request: HttpRequest, host: string, outcome: AttemptOutcome, verdict: Verdict, now: number, left: number): TransportError {
+  const waitMs = verdict.retryAfterMs ?? 0;
+  const asks = outcome.kind === 'response' && outcome.status === 429 ? 'is throttling requests' : 'is unavailable';
+  const beyond = `that is beyond what is left of the retry budget (${seconds(left)})`;
+  if (waitMs > LONGEST_BUDGET_MS) {
     return new TransportError(
-      `Could not reach ${request.service} at ${host}${tries}: ${reason}.`,
-      'Check that the agent can reach this host (firewall, proxy settings of the agent), then run again; raise requestTimeoutSeconds if answers are slow.',
+      `${request.service} (${host}) ${asks} (${verdict.reason}) and asks to wait more than a day (Retry-After); ${beyond}.`,
+      'Run the pipeline again later; if the service keeps asking for waits this long, report it with the log of a run with system.debug set to true.',
     );
   }
+  const until = isoSeconds(new Date(now + waitMs));
+  return new TransportError(
+    `${request.service} (${host}) ${asks} (${verdict.reason}) and will accept requests again at ${until}, in ${seconds(waitMs)}; ${beyond}.`,
+    `Run the pipeline again after ${until}, or raise retryBudgetSeconds above ${Math.ceil(waitMs / 1000)}.`,
+  );
+}
+
+/** The TransportError for an attempt that got no answer and is not retried any more. */
+function failure(
+  request: HttpRequest,
+  host: string,
+  result: Extract<TransportResult, { kind: 'failure' }>,
+  attempts: number,
+  timeoutMs: number,
+): TransportError {
+  const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+  if (isCertificateError(result.code)) {
+    return new TransportError(
+      `Could not verify the TLS certificate of ${host} (${result.code}).`,
+      'If your network inspects TLS or uses a private certificate authority, give the agent that CA (agent setting --sslcacert, or NODE_EXTRA_CA_CERTS). Certificate checks are never switched off.',
+    );
+  }
+  const reason = result.timedOut ? `no complete answer within ${seconds(timeoutMs)}` : describeFailureCode(result.code, false);
+  if (!result.timedOut && isUnreachable(result.code)) {
+    // A typo, the wrong geography or a firewall: waiting longer would not help.
+    return new TransportError(
+      `Could not reach ${request.service} at ${host}${tries}: ${reason}.`,
+      `Check ${request.endpointField ?? 'the URL'} in the service connection for typos${request.endpointExample ? ` (${request.endpointExample})` : ''}, and that the agent's firewall or proxy settings let it reach ${host}.`,
+    );
+  }
+  return new TransportError(
+    `Could not reach ${request.service} at ${host}${tries}: ${reason}.`,
+    'Check that the agent can reach this host (firewall, proxy settings of the agent), then run again; raise requestTimeoutSeconds if answers are slow.',
+  );
 }
 
 export interface AxiosTransportOptions {

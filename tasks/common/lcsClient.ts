@@ -197,6 +197,8 @@ export class LcsClient {
           'Content-Type': 'application/json',
         },
         service: 'LCS',
+        endpointField: 'the Lifecycle Services API endpoint (apiurl)',
+        endpointExample: 'it must be your LCS project\'s geography, e.g. https://lcsapi.eu.lcs.dynamics.com for Europe',
       },
       budget,
     );
