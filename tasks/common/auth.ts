@@ -6,6 +6,7 @@ import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@az
 import { LogLevel, PublicClientApplication } from '@azure/msal-node';
 import { SignInError, TaskFailure, TransportError } from './errors';
 import { HttpClient } from './http';
+import { withinJsonBound } from './json';
 import { RetryBudget } from './retry';
 import { describeSignInFailure, parseEntraErrorBody } from './signInErrors';
 import { neutralize } from './sanitize';
@@ -42,6 +43,10 @@ export function authorityMetadata(authority: string): string {
 const TOKEN_PATH = /\/oauth2\/v2\.0\/token$/;
 
 function parseJson(text: string): unknown {
+  // A token answer is a few kilobytes; one too large to read is no token answer.
+  if (!withinJsonBound(text)) {
+    return undefined;
+  }
   try {
     return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch {

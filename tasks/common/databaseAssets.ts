@@ -4,7 +4,7 @@
  * variables that describe one backup. Pure apart from listDatabaseBackups.
  */
 import { LcsApiError } from './errors';
-import { LcsClient, LcsEnvelope, parseEnvelope } from './lcsClient';
+import { LcsClient, LcsEnvelope, TOO_LARGE_ADVICE, parseEnvelope } from './lcsClient';
 import { LcsInstant, formatInstant, isoSeconds, parseLcsTimestamp } from './time';
 import { neutralize } from './sanitize';
 
@@ -147,11 +147,25 @@ export interface DatabaseList {
   assets: DatabaseAsset[];
 }
 
+/**
+ * The most backups the task reads from one list. A project's Asset library holds tens or
+ * hundreds; 50,000 (a 30 MB answer) still work. Each entry becomes a DatabaseAsset, so the
+ * bound keeps memory flat whatever LCS sends (a list of millions of nulls, say).
+ */
+export const MAX_DATABASE_ASSETS = 200_000;
+
 /** Reads the list operation's part of an envelope: `DatabaseAssets`. */
 export function parseDatabaseList(envelope: LcsEnvelope): DatabaseList {
   const list = envelope.body.DatabaseAssets;
   if (list !== null && list !== undefined && !Array.isArray(list)) {
     throw new LcsApiError('LCS answered IsSuccess: true, but DatabaseAssets is not a list.', 'Run again; if it persists, report it with the debug log.', 200);
+  }
+  if (list && list.length > MAX_DATABASE_ASSETS) {
+    throw new LcsApiError(
+      `LCS listed ${list.length.toLocaleString('en-US')} database backups, more than the ${MAX_DATABASE_ASSETS.toLocaleString('en-US')} the task reads from one list.`,
+      TOO_LARGE_ADVICE,
+      200,
+    );
   }
   return { assets: (list ?? []).map(toDatabaseAsset) };
 }

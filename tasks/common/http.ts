@@ -156,6 +156,12 @@ function failure(
       'If your network inspects TLS or uses a private certificate authority, give the agent that CA (agent setting --sslcacert, or NODE_EXTRA_CA_CERTS). Certificate checks are never switched off.',
     );
   }
+  if (result.code === BODY_TOO_LARGE) {
+    return new TransportError(
+      `${request.service} (${host}) answered with more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB (after decompression), more than the task reads from one answer.`,
+      `No answer of ${request.service} is that large: check ${request.endpointField ?? 'the URL'} in the service connection and that no proxy answers instead; if it persists, report it with the log of a run with system.debug set to true.`,
+    );
+  }
   const reason = result.timedOut ? `no complete answer within ${seconds(timeoutMs)}` : describeFailureCode(result.code, false);
   if (!result.timedOut && isUnreachable(result.code)) {
     // A typo, the wrong geography or a firewall: waiting longer would not help.
@@ -170,10 +176,17 @@ function failure(
   );
 }
 
+/**
+ * The most one answer may hold, decompressed (axios counts maxContentLength after gunzip, so a
+ * small gzip bomb stops here too). A list of 50,000 backups is about 33 MB, and the task's
+ * peak memory is about six times the answer: 48 MiB keeps it near 350 MB whatever comes.
+ */
+export const MAX_ANSWER_BYTES = 48 * 1024 * 1024;
+
 export interface AxiosTransportOptions {
   /** Node's http.Agent for a URL: a proxy tunnel or a direct one, with certificate checks on. */
   httpAgentFor: (url: string) => HttpAgent | undefined;
-  /** Upper bound on a response body, so a runaway answer cannot exhaust memory. */
+  /** Upper bound on a response body, decompressed; MAX_ANSWER_BYTES unless a test lowers it. */
   maxBodyBytes?: number;
 }
 
@@ -219,7 +232,7 @@ export function axiosTransport(options: AxiosTransportOptions): Transport {
         httpAgent,
         httpsAgent: httpAgent,
         signal: controller.signal,
-        maxContentLength: options.maxBodyBytes ?? 256 * 1024 * 1024,
+        maxContentLength: options.maxBodyBytes ?? MAX_ANSWER_BYTES,
         maxBodyLength: 1024 * 1024,
       });
       return {

@@ -123,21 +123,31 @@ function debug(line: string): void {
   tl.debug(neutralize(line, 4000));
 }
 
+/** Secrets registered per write: few writes, and no single string of all of them (tens of MB for 100,000 URLs). */
+const SECRETS_PER_WRITE = 1000;
+
 /**
- * Registers many secrets with one write: the same `##vso[task.setsecret]` lines tl.setSecret
+ * Registers many secrets with few writes: the same `##vso[task.setsecret]` lines tl.setSecret
  * prints, formatted by task-lib's TaskCommand, without one write per value (a project with
  * thousands of backups has thousands of download URLs).
  */
 function setSecrets(values: Iterable<string>): void {
-  const lines: string[] = [];
+  let lines: string[] = [];
+  const flush = (): void => {
+    if (lines.length) {
+      process.stdout.write(lines.join(os.EOL) + os.EOL);
+      lines = [];
+    }
+  };
   for (const value of values) {
     if (value) {
       lines.push(new TaskCommand('task.setsecret', {}, value).toString());
     }
+    if (lines.length >= SECRETS_PER_WRITE) {
+      flush();
+    }
   }
-  if (lines.length) {
-    process.stdout.write(lines.join(os.EOL) + os.EOL);
-  }
+  flush();
 }
 
 /**
