@@ -13,11 +13,11 @@
  *   npm run bench:hostile -- --memory --only 50,000   only the answers whose label has the text
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createGzip } from 'node:zlib';
-import { VERSION_EOL_NONE, generateBackups, startEmulator, type Emulator, type Step } from '../test/emulator/emulator';
+import {
+  LIST_ANSWER_HEAD as HEAD, LIST_ANSWER_TAIL as TAIL, generateBackups, gzipBomb, startEmulator, type Emulator, type Step,
+} from '../test/emulator/emulator';
 import { runTask } from '../test/support/agent';
 import { emulatorRunOptions } from '../test/support/emulatorRun';
 import { findRepoRoot } from '../test/support/repo';
@@ -28,8 +28,6 @@ const PRELOAD = `'use strict';
 process.on('exit', () => { process.stderr.write('${RSS_TAG}' + process.resourceUsage().maxRSS + '\\n'); });
 `;
 
-const HEAD = `{"IsSuccess":true,"OperationActivityId":"5f1c2b3a-0000-4000-8000-000000000000","ErrorMessage":null,"VersionEOL":"${VERSION_EOL_NONE}","DatabaseAssets":[`;
-const TAIL = ']}';
 const MIB = 1024 * 1024;
 
 interface Scenario {
@@ -44,22 +42,9 @@ function repeated(entry: string, count: number): { step: Step; bytes: number } {
   return { step: { status: 200, headers: { 'Content-Type': 'application/json' }, body }, bytes: Buffer.byteLength(body) };
 }
 
-async function gzipBomb(mib: number): Promise<{ step: Step; bytes: number; note: string }> {
-  const gzip = createGzip({ level: 9 });
-  const parts: Buffer[] = [];
-  gzip.on('data', (chunk: Buffer) => parts.push(chunk));
-  const ended = once(gzip, 'end');
-  const blanks = Buffer.alloc(MIB, 0x20);
-  gzip.write(HEAD);
-  for (let i = 0; i < mib; i++) if (!gzip.write(blanks)) await once(gzip, 'drain');
-  gzip.end(TAIL);
-  await ended;
-  const body = Buffer.concat(parts);
-  return {
-    step: { status: 200, headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, body },
-    bytes: mib * MIB,
-    note: `${(body.length / 1024).toFixed(0)} KiB gzip`,
-  };
+async function bomb(mib: number): Promise<{ step: Step; bytes: number; note: string }> {
+  const step = await gzipBomb(mib);
+  return { step, bytes: mib * MIB, note: `${((step.body as Buffer).length / 1024).toFixed(0)} KiB gzip` };
 }
 
 async function backups(count: number): Promise<{ backups: unknown[]; bytes: number }> {
@@ -81,7 +66,7 @@ const SCENARIOS: Scenario[] = [
   { label: '20 MiB of {} (600 MB once parsed)', answer: async () => repeated('{}', Math.floor((20 * MIB) / 3)) },
   { label: 'one name of 45 MiB', answer: async () => repeated(`{"Name":"${'x'.repeat(45 * MIB)}"}`, 1) },
   { label: 'one name of 22 MiB, 2-byte characters (45 MiB)', answer: async () => repeated(`{"Name":"${'ü'.repeat(22 * MIB)}"}`, 1) },
-  { label: 'gzip bomb, 1 GiB unpacked', answer: () => gzipBomb(1024) },
+  { label: 'gzip bomb, 1 GiB unpacked', answer: () => bomb(1024) },
 ];
 
 function peakRss(stderr: string): number {

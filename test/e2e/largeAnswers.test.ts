@@ -4,29 +4,8 @@
  * a small gzip bomb exhausted the heap and the process died with no result at all.
  */
 import { strict as assert } from 'node:assert';
-import { once } from 'node:events';
-import { createGzip } from 'node:zlib';
-import { VERSION_EOL_NONE } from '../emulator/emulator';
+import { LIST_ANSWER_HEAD as HEAD, LIST_ANSWER_TAIL as TAIL, gzipBomb } from '../emulator/emulator';
 import { assertInvariants, assertMentions, listRequests, runLcsTask, singleError, useEmulator } from './helpers';
-
-const HEAD = `{"IsSuccess":true,"OperationActivityId":"5f1c2b3a-0000-4000-8000-000000000000","ErrorMessage":null,"VersionEOL":"${VERSION_EOL_NONE}","DatabaseAssets":[`;
-const TAIL = ']}';
-
-/** gzip of HEAD + `mib` MiB of blanks + TAIL: valid JSON, about 1,000 times smaller than it unpacks. */
-async function gzipBomb(mib: number): Promise<Buffer> {
-  const gzip = createGzip({ level: 9 });
-  const parts: Buffer[] = [];
-  gzip.on('data', (chunk: Buffer) => parts.push(chunk));
-  const ended = once(gzip, 'end');
-  const blanks = Buffer.alloc(1024 * 1024, 0x20);
-  gzip.write(HEAD);
-  for (let i = 0; i < mib; i++) {
-    if (!gzip.write(blanks)) await once(gzip, 'drain');
-  }
-  gzip.end(TAIL);
-  await ended;
-  return Buffer.concat(parts);
-}
 
 describe('e2e: answers too large to hold', function () {
   const ctx = useEmulator();
@@ -34,8 +13,8 @@ describe('e2e: answers too large to hold', function () {
   it('a gzip bomb (100 MiB unpacked from about 100 KiB): Failed, naming the 48 MiB limit; not retried', async () => {
     const emu = ctx.emu;
     const bomb = await gzipBomb(100);
-    assert.ok(bomb.length < 1024 * 1024, `${bomb.length} bytes`);
-    emu.lcsSteps.push({ status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Content-Encoding': 'gzip' }, body: bomb });
+    assert.ok((bomb.body as Buffer).length < 1024 * 1024, `${(bomb.body as Buffer).length} bytes`);
+    emu.lcsSteps.push(bomb);
     const run = await runLcsTask(emu);
     assertInvariants(run, emu);
     assertMentions(singleError(run), /^LCS \(127\.0\.0\.1:\d+\) answered with more than 48 MiB \(after decompression\), more than the task reads from one answer\./, /Lifecycle Services API endpoint/);

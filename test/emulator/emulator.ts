@@ -21,7 +21,7 @@ export {
   LCS_RESOURCE_APP_ID, entraError, type EntraErrorContext,
 } from './entra';
 export { sampleBackups, generateBackups, SAMPLE_PROJECT_ID, type RawBackup } from './samples';
-export { lcsFailure, htmlPage, VERSION_EOL_NONE, type Step } from './steps';
+export { lcsFailure, htmlPage, gzipBomb, LIST_ANSWER_HEAD, LIST_ANSWER_TAIL, VERSION_EOL_NONE, type Step } from './steps';
 
 /** The test-only CA and server certificate, committed in test/emulator/certs (see its README). */
 export const certsDir = path.join(findRepoRoot(__dirname), 'test', 'emulator', 'certs');
