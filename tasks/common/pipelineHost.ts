@@ -16,6 +16,20 @@ import { NetworkSettings, proxyDisplayUrl, proxyUrlWithCredentials } from './net
 import { neutralize } from './sanitize';
 
 /**
+ * Registers a secret the user configured. The agent refuses a secret with a line break (and
+ * task-lib throws on one), so such a value is the user's to fix: an InputError that names it.
+ */
+function registerConfiguredSecret(value: string | undefined, what: string, fix: string): void {
+  if (!value) {
+    return;
+  }
+  if (/[\r\n]/.test(value)) {
+    throw new InputError(`The ${what} contains a line break; the agent cannot mask such a value in the log.`, fix);
+  }
+  tl.setSecret(value);
+}
+
+/**
  * A connection's credentials, read from ENDPOINT_AUTH_<id> as a whole. task-lib's
  * getEndpointAuthorizationParameter writes every value it reads, the password included, to
  * debug output; reading the JSON does not, and lets us mask the password first.
@@ -33,9 +47,7 @@ function endpointAuthorization(id: string): { scheme?: string; parameters: Recor
       parameters[key.toLowerCase()] = value;
     }
   }
-  if (parameters.password) {
-    tl.setSecret(parameters.password);
-  }
+  registerConfiguredSecret(parameters.password, `password of service connection ${id}`, 'Edit the service connection and enter the password on one line.');
   return { scheme: auth?.scheme, parameters };
 }
 
@@ -70,14 +82,8 @@ const agentInputs: InputSource = {
 
 /** The agent's proxy and certificate settings. */
 function agentNetworkSettings(): NetworkSettings {
-  const proxyPassword = tl.getVariable('Agent.ProxyPassword');
-  if (proxyPassword) {
-    tl.setSecret(proxyPassword);
-  }
-  const certPassword = tl.getVariable('Agent.ClientCertPassword');
-  if (certPassword) {
-    tl.setSecret(certPassword);
-  }
+  registerConfiguredSecret(tl.getVariable('Agent.ProxyPassword'), 'agent\'s proxy password (Agent.ProxyPassword)', 'Fix the agent\'s proxy settings (config --proxypassword).');
+  registerConfiguredSecret(tl.getVariable('Agent.ClientCertPassword'), 'agent\'s client certificate password (Agent.ClientCertPassword)', 'Fix the agent\'s certificate settings (config --sslclientcertpassword).');
   const cert = tl.getHttpCertConfiguration();
   const proxyUrl = tl.getVariable('Agent.ProxyUrl');
   if (proxyUrl) {

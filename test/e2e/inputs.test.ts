@@ -116,3 +116,17 @@ describe('e2e: credentials written into a connection\'s URLs', function () {
     });
   }
 });
+
+describe('e2e: secrets the agent cannot mask', function () {
+  const ctx = useEmulator();
+
+  // task-lib's setSecret throws on a line break: it ended as "Unexpected error ... a bug in the task".
+  it('a connection password with a line break: one InputError naming it, the password in no line', async () => {
+    const emu = ctx.emu;
+    const password = 'Two-Line-Pa55\nword-8c1d';
+    const run = await runLcsTask(emu, { endpoint: { password } });
+    assertInvariants(run, emu, { extraSecrets: password.split('\n') });
+    assertMentions(singleError(run), /password of service connection LcsE2eConnection contains a line break/, /one line/);
+    assert.equal(emu.requests.length, 0);
+  });
+});
