@@ -29,7 +29,7 @@ describe('e2e: answers too large to hold', function () {
     assertMentions(singleError(run), 'LCS listed 200,001 database backups, more than the 200,000 the task reads from one list.', /Asset library/);
   });
 
-  it('3,000,001 empty objects (9 MB that JSON.parse would make 200 MB of): Failed before parsing them', async () => {
+  it('3,000,001 empty objects (9 MB that JSON.parse would make about 200 MB of): Failed before parsing them', async () => {
     const emu = ctx.emu;
     emu.lcsSteps.push({ status: 200, headers: { 'Content-Type': 'application/json' }, body: `${HEAD}${'{},'.repeat(3_000_000)}{}${TAIL}` });
     const run = await runLcsTask(emu);
