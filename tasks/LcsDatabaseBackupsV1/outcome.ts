@@ -45,7 +45,7 @@ export function outputLine(fileLocationIsSecret: boolean, count: number): string
 }
 
 function noMatch(selection: Selection, settings: OutcomeSettings): Outcome {
-  const what = `No database backup in LCS project ${settings.projectId} matched (${selection.listedCount} listed; ${describeFilters(settings.criteria)}${selection.skipped.length ? `; ${selection.skipped.length} skipped` : ''}).`;
+  const what = `No database backup in LCS project ${settings.projectId} matched (${selection.listedCount} listed; ${describeFilters(settings.criteria)}${selection.skippedCount ? `; ${selection.skippedCount} skipped` : ''}).`;
   const fix = 'Check the name and file name filters against the Asset library > Database backup list in LCS, or export a new backup.';
   return {
     lines: [],

@@ -157,8 +157,8 @@ export function summaryMarkdown(ctx: SummaryContext): string {
   }
   if (criteria.backupId && selection.skipped.length) {
     lines.push(`The backup with this Id is listed but cannot be used: ${escapeMarkdown(selection.skipped[0].reason)}.`, '');
-  } else if (selection.skipped.length) {
-    lines.push(`${selection.skipped.length} matching backups were skipped (no usable id, download URL or ${fieldName(criteria.newestBy)}); see the log.`, '');
+  } else if (selection.skippedCount) {
+    lines.push(`${selection.skippedCount} matching backups were skipped (no usable id, download URL or ${fieldName(criteria.newestBy)}); see the log.`, '');
   }
   if (ctx.fileLocationExpiresOn) {
     lines.push(`The download URL (FileLocation) expires on ${isoSeconds(ctx.fileLocationExpiresOn)}.`, '');
@@ -167,12 +167,13 @@ export function summaryMarkdown(ctx: SummaryContext): string {
   return `${lines.join('\n')}\n`;
 }
 
-function warnAboutSkipped(host: TaskHost, skipped: SkippedAsset[]): void {
+function warnAboutSkipped(host: TaskHost, skipped: SkippedAsset[], count: number): void {
   for (const { asset, reason } of skipped.slice(0, SKIP_WARNINGS)) {
     host.warn(`Skipped backup '${neutralize(asset.name, 120)}' (id ${neutralize(asset.id || '?', 60)}): ${reason}.`);
   }
-  if (skipped.length > SKIP_WARNINGS) {
-    host.warn(`Skipped ${skipped.length - SKIP_WARNINGS} more matching backups for the same kinds of reasons (debug output lists them).`);
+  if (count > SKIP_WARNINGS) {
+    const listed = skipped.length < count ? `debug output lists the next ${skipped.length - SKIP_WARNINGS}` : 'debug output lists them';
+    host.warn(`Skipped ${count - SKIP_WARNINGS} more matching backups for the same kinds of reasons (${listed}).`);
     for (const { asset, reason } of skipped.slice(SKIP_WARNINGS)) {
       host.debug(`Skipped '${neutralize(asset.name, 120)}' (id ${neutralize(asset.id || '?', 60)}): ${reason}.`);
     }
@@ -186,7 +187,7 @@ export function logSelection(host: TaskHost, selection: Selection, criteria: Sel
       ? `Backups:     ${selection.listedCount} listed; chosen by backupId ${neutralize(criteria.backupId, 60)}: ${selection.chosen ? 'found' : selection.skipped.length ? 'listed, but not usable' : 'not listed'} (filters, newestBy and maxAgeDays do not apply).`
       : `Backups:     ${selection.listedCount} listed, ${selection.candidates.length} matched (${describeFilters(criteria)}), newest by ${fieldName(criteria.newestBy)}.`,
   );
-  warnAboutSkipped(host, selection.skipped);
+  warnAboutSkipped(host, selection.skipped, selection.skippedCount);
   if (selection.candidates.length) {
     host.info('');
     backupTable(selection.candidates, now, criteria.newestBy).forEach((line) => host.info(line));

@@ -4,6 +4,7 @@
  */
 import { DatabaseAsset, unusableReason } from '../common/databaseAssets';
 import { compareInstants, LcsInstant } from '../common/time';
+import { compileWildcards } from '../common/wildcards';
 
 export type NewestBy = 'created' | 'modified';
 
@@ -28,11 +29,19 @@ export interface Selection {
   listedCount: number;
   /** Backups that matched the filters and can be ranked, newest first. */
   candidates: DatabaseAsset[];
-  /** Backups that matched the filters but cannot be ranked or used. */
+  /** The first SKIPPED_KEPT backups that matched the filters but cannot be ranked or used. */
   skipped: SkippedAsset[];
+  /** How many matching backups were skipped in all. */
+  skippedCount: number;
   /** The newest candidate, if any. */
   chosen?: DatabaseAsset;
 }
+
+/**
+ * How many skipped backups are kept to be named in the log; the rest are counted. A list of
+ * 200,000 placeholders must not become 200,000 log lines.
+ */
+export const SKIPPED_KEPT = 50;
 
 /** Splits a multi-line filter input into patterns: one per line, blank lines ignored. */
 export function parsePatterns(text: string | undefined): string[] {
@@ -40,18 +49,6 @@ export function parsePatterns(text: string | undefined): string[] {
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line.length > 0);
-}
-
-/** Compiles wildcard patterns (`*` any text, `?` one character), case-insensitive, any may match. */
-export function compileWildcards(patterns: string[]): ((text: string) => boolean) | undefined {
-  if (patterns.length === 0) {
-    return undefined;
-  }
-  const source = patterns
-    .map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.'))
-    .join('|');
-  const regex = new RegExp(`^(?:${source})$`, 'is');
-  return (text) => regex.test(text);
 }
 
 /** The timestamp that decides "newest" under a rule. */
@@ -104,9 +101,10 @@ export function selectBackupById(assets: DatabaseAsset[], backupId: string): Sel
   const asset = assets.find((a) => a.id.toLowerCase() === wanted);
   const unusable = asset && unusableReason(asset);
   if (!asset || unusable) {
-    return { listedCount: assets.length, candidates: [], skipped: asset ? [{ asset, reason: unusable! }] : [] };
+    const skipped = asset ? [{ asset, reason: unusable! }] : [];
+    return { listedCount: assets.length, candidates: [], skipped, skippedCount: skipped.length };
   }
-  return { listedCount: assets.length, candidates: [asset], skipped: [], chosen: asset };
+  return { listedCount: assets.length, candidates: [asset], skipped: [], skippedCount: 0, chosen: asset };
 }
 
 /** The backup the criteria ask for: the one with `backupId` when set, else the newest match. */
@@ -121,23 +119,26 @@ export function selectNewestBackup(assets: DatabaseAsset[], criteria: SelectionC
   const field = fieldName(criteria.newestBy);
   const candidates: DatabaseAsset[] = [];
   const skipped: SkippedAsset[] = [];
+  let skippedCount = 0;
+  const skip = (asset: DatabaseAsset, reason: string): void => {
+    if (skippedCount++ < SKIPPED_KEPT) {
+      skipped.push({ asset, reason });
+    }
+  };
   for (const asset of assets) {
     if ((nameMatches && !nameMatches(asset.name)) || (fileNameMatches && !fileNameMatches(asset.fileName))) {
       continue;
     }
     const unusable = unusableReason(asset);
     if (unusable) {
-      skipped.push({ asset, reason: unusable });
+      skip(asset, unusable);
     } else if (!instantFor(asset, criteria.newestBy)) {
       const raw = criteria.newestBy === 'created' ? asset.createdRaw : asset.modifiedRaw;
-      skipped.push({
-        asset,
-        reason: raw === undefined || raw === null ? `its ${field} is missing` : `its ${field} is not a valid date`,
-      });
+      skip(asset, raw === undefined || raw === null ? `its ${field} is missing` : `its ${field} is not a valid date`);
     } else {
       candidates.push(asset);
     }
   }
   candidates.sort(compareNewestFirst(criteria.newestBy));
-  return { listedCount: assets.length, candidates, skipped, chosen: candidates[0] };
+  return { listedCount: assets.length, candidates, skipped, skippedCount, chosen: candidates[0] };
 }

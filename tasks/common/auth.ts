@@ -6,6 +6,7 @@ import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@az
 import { LogLevel, PublicClientApplication } from '@azure/msal-node';
 import { SignInError, TaskFailure, TransportError } from './errors';
 import { HttpClient } from './http';
+import { withinJsonBound } from './json';
 import { RetryBudget } from './retry';
 import { describeSignInFailure, parseEntraErrorBody } from './signInErrors';
 import { neutralize } from './sanitize';
@@ -39,12 +40,49 @@ export function authorityMetadata(authority: string): string {
   });
 }
 
+const TOKEN_PATH = /\/oauth2\/v2\.0\/token$/;
+
 function parseJson(text: string): unknown {
+  // A token answer is a few kilobytes; one too large to read is no token answer.
+  if (!withinJsonBound(text)) {
+    return undefined;
+  }
   try {
     return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch {
     return undefined;
   }
+}
+
+/** Entra ID's access tokens last 60-90 minutes, a day at most; no lifetime beyond two days is real. */
+const MAX_TOKEN_LIFETIME_SECONDS = 2 * 86_400;
+/** A JWT is base64url and dots: one line of printable characters, which the agent can mask. */
+const TOKEN_TEXT = /^[\x21-\x7e]+$/;
+
+const TOKEN_ADVICE = 'Run again; if it persists, check that no proxy between the agent and Microsoft Entra ID alters its answers, and report it with the log of a run with system.debug set to true.';
+
+/**
+ * Checks what MSAL would take from a token answer before it does: the token must be one line of
+ * printable text (it is registered as a secret and sent in a header) and its lifetime a number
+ * of seconds a token can have (it decides when the token is renewed). Undefined when usable.
+ */
+export function checkTokenAnswer(body: Record<string, unknown>): SignInError | undefined {
+  const token = body.access_token;
+  if (typeof token !== 'string' || !TOKEN_TEXT.test(token)) {
+    return new SignInError(
+      typeof token === 'string' && token ? 'Microsoft Entra ID answered with an access token that is not one line of printable characters.' : 'Microsoft Entra ID answered without an access token (access_token).',
+      TOKEN_ADVICE,
+    );
+  }
+  const raw = body.expires_in;
+  const lifetime = typeof raw === 'string' && /^\d{1,12}$/.test(raw.trim()) ? Number(raw) : raw;
+  if (typeof lifetime !== 'number' || !Number.isFinite(lifetime) || lifetime <= 0 || lifetime > MAX_TOKEN_LIFETIME_SECONDS) {
+    return new SignInError(
+      `Microsoft Entra ID answered with an access token lifetime (expires_in) that is not usable: ${neutralize(JSON.stringify(raw) ?? 'none', 40)}; a token lasts more than 0 and at most ${MAX_TOKEN_LIFETIME_SECONDS} seconds.`,
+      TOKEN_ADVICE,
+    );
+  }
+  return undefined;
 }
 
 /**
@@ -76,13 +114,18 @@ class MsalNetwork implements INetworkModule {
         headers: options?.headers ?? {},
         body: options?.body,
         service: 'Microsoft Entra ID',
+        endpointField: 'the authentication endpoint (URL)',
+        endpointExample: 'e.g. https://login.microsoftonline.com/organizations, or your national cloud\'s sign-in host',
       }, this.budget);
       const body = parseJson(response.body);
       if (response.status >= 400) {
-        const entra = parseEntraErrorBody(body, response.status);
+        // Throttling is said as throttling, whatever error body comes with it.
+        const entra = response.status === 429 ? undefined : parseEntraErrorBody(body, response.status);
         this.lastFailure = entra ? describeSignInFailure(entra) : this.unexpectedAnswer(url, response.status, response.headers['content-type'], response.attempts);
-      } else if (body === undefined || typeof body !== 'object') {
+      } else if (body === null || typeof body !== 'object') {
         this.lastFailure = this.unexpectedAnswer(url, response.status, response.headers['content-type'], response.attempts);
+      } else if (TOKEN_PATH.test(new URL(url).pathname)) {
+        this.lastFailure = checkTokenAnswer(body as Record<string, unknown>);
       }
       if (this.lastFailure) {
         throw this.lastFailure;
@@ -99,7 +142,13 @@ class MsalNetwork implements INetworkModule {
   private unexpectedAnswer(url: string, status: number, contentType: string | undefined, attempts: number): TaskFailure {
     const host = new URL(url).host;
     const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-    if (status === 429 || status >= 500) {
+    if (status === 429) {
+      return new TransportError(
+        `Microsoft Entra ID (${host}) is throttling requests (HTTP 429)${tries}.`,
+        'Wait a few minutes and run again, or raise retryBudgetSeconds so the task waits for Microsoft Entra ID.',
+      );
+    }
+    if (status >= 500) {
       return new TransportError(
         `Microsoft Entra ID (${host}) is unavailable${tries}: HTTP ${status}.`,
         'This is usually temporary: run the pipeline again later.',
@@ -169,11 +218,16 @@ export async function signIn(request: SignInRequest, http: HttpClient, debug: (l
       'Check the service connection\'s authentication endpoint, application (client) id, username and password.',
     );
   }
-  if (!result?.accessToken) {
-    throw new SignInError('Microsoft Entra ID returned no access token.', 'Run again; if it persists, check the app registration.');
+  return usableToken(result?.accessToken, result?.expiresOn);
+}
+
+/** MSAL's result as an AccessToken, checked again: its expiry becomes a time in log lines and renewals. */
+function usableToken(token: unknown, expiresOn: Date | null | undefined): AccessToken {
+  if (typeof token !== 'string' || !TOKEN_TEXT.test(token)) {
+    throw new SignInError('Microsoft Entra ID returned no usable access token.', TOKEN_ADVICE);
   }
-  return {
-    token: result.accessToken,
-    expiresOn: result.expiresOn ?? undefined,
-  };
+  if (expiresOn && !(expiresOn instanceof Date && Number.isFinite(expiresOn.getTime()))) {
+    throw new SignInError('Microsoft Entra ID returned an access token whose expiry is not a valid time.', TOKEN_ADVICE);
+  }
+  return { token, expiresOn: expiresOn ?? undefined };
 }

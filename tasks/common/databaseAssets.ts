@@ -4,7 +4,7 @@
  * variables that describe one backup. Pure apart from listDatabaseBackups.
  */
 import { LcsApiError } from './errors';
-import { LcsCallOptions, LcsClient, LcsEnvelope, parseEnvelope } from './lcsClient';
+import { LcsCallOptions, LcsClient, LcsEnvelope, TOO_LARGE_ADVICE, parseEnvelope } from './lcsClient';
 import { LcsInstant, formatInstant, isoSeconds, parseLcsTimestamp } from './time';
 import { neutralize } from './sanitize';
 
@@ -48,13 +48,32 @@ export function toDatabaseAsset(raw: unknown): DatabaseAsset {
  */
 export const SAFE_ID = /^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/;
 
-/** Whether a FileLocation is a download URL at all (not a placeholder such as "N/A"). */
+/** SAS URLs are a few hundred characters long; a secret the agent masks in every line stays short. */
+const MAX_DOWNLOAD_URL_LENGTH = 8192;
+/** Printable ASCII without the space: all a URL in canonical form is made of. */
+const URL_TEXT = /^[\x21-\x7e]+$/;
+
+/**
+ * Whether a FileLocation is a download URL that can be passed on as it is: published as an
+ * output, registered as a secret, echoed by a later step. It must be one line of printable
+ * characters (a line break would let `##vso[` start a command in a later step's log, and the
+ * agent refuses a secret with a line break and then prints the line), hold no `#` (no
+ * fragment, so no `##vso[` either), and be exactly its own canonical https URL: the WHATWG
+ * parser silently drops tabs and line breaks and repairs much else, so a URL that merely
+ * parses can still differ from what a later step reads. No user name or password either.
+ * Anything else, a placeholder such as "N/A" included, is not a download URL.
+ */
 export function isDownloadUrl(value: string): boolean {
+  if (value.length > MAX_DOWNLOAD_URL_LENGTH || !URL_TEXT.test(value) || value.includes('#')) {
+    return false;
+  }
+  let url: URL;
   try {
-    return new URL(value).protocol === 'https:';
+    url = new URL(value);
   } catch {
     return false;
   }
+  return url.protocol === 'https:' && url.href === value && !url.username && !url.password;
 }
 
 /** Why a backup cannot be handed to a later step, or undefined when it can. */
@@ -69,7 +88,7 @@ export function unusableReason(asset: DatabaseAsset): string | undefined {
     return 'it has no FileLocation (download URL)';
   }
   if (!isDownloadUrl(asset.fileLocation)) {
-    return 'its FileLocation is not an https:// download URL';
+    return 'its FileLocation is not an https:// download URL (one line, exactly in canonical URL form)';
   }
   return undefined;
 }
@@ -128,11 +147,25 @@ export interface DatabaseList {
   assets: DatabaseAsset[];
 }
 
+/**
+ * The most backups the task reads from one list. A project's Asset library holds tens or
+ * hundreds; 50,000 (a 30 MB answer) still work. Each entry becomes a DatabaseAsset, so the
+ * bound keeps memory flat whatever LCS sends (a list of millions of nulls, say).
+ */
+export const MAX_DATABASE_ASSETS = 200_000;
+
 /** Reads the list operation's part of an envelope: `DatabaseAssets`. */
 export function parseDatabaseList(envelope: LcsEnvelope): DatabaseList {
   const list = envelope.body.DatabaseAssets;
   if (list !== null && list !== undefined && !Array.isArray(list)) {
     throw new LcsApiError('LCS answered IsSuccess: true, but DatabaseAssets is not a list.', 'Run again; if it persists, report it with the debug log.', 200);
+  }
+  if (list && list.length > MAX_DATABASE_ASSETS) {
+    throw new LcsApiError(
+      `LCS listed ${list.length.toLocaleString('en-US')} database backups, more than the ${MAX_DATABASE_ASSETS.toLocaleString('en-US')} the task reads from one list.`,
+      TOO_LARGE_ADVICE,
+      200,
+    );
   }
   return { assets: (list ?? []).map(toDatabaseAsset) };
 }

@@ -7,7 +7,7 @@ import type { Agent as HttpAgent } from 'node:http';
 import axios, { AxiosError } from 'axios';
 import { TransportError } from './errors';
 import { isoSeconds } from './time';
-import { AttemptOutcome, BODY_TOO_LARGE, RetryBudget, backoffMs, describeFailureCode, isCertificateError, judge } from './retry';
+import { AttemptOutcome, BODY_TOO_LARGE, RetryBudget, Verdict, backoffMs, describeFailureCode, isCertificateError, isUnreachable, judge } from './retry';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -21,6 +21,10 @@ export interface HttpRequest {
    * (429, or no connection was made), never after a 5xx or a lost answer. Default true.
    */
   idempotent?: boolean;
+  /** The service connection's field that holds this URL, for advice: "the authentication endpoint (URL)". */
+  endpointField?: string;
+  /** What the field should hold, for advice: "e.g. https://lcsapi.eu.lcs.dynamics.com for Europe". */
+  endpointExample?: string;
 }
 
 export interface HttpResponse {
@@ -72,6 +76,8 @@ function safeToRepeat(request: HttpRequest, outcome: AttemptOutcome): boolean {
   }
   return outcome.kind === 'response' ? outcome.status === 429 : !outcome.timedOut && NOT_SENT.has(outcome.code);
 }
+/** Waits longer than this are beyond any retry budget (retryBudgetSeconds is at most a day). */
+const LONGEST_BUDGET_MS = 86_400_000;
 
 /** Sends requests with per-attempt timeouts and retries inside the run's budget. */
 export class HttpClient {
@@ -89,6 +95,8 @@ export class HttpClient {
   async send(request: HttpRequest, budget: RetryBudget = this.options.budget): Promise<HttpResponse> {
     const { transport, log } = this.options;
     const host = hostOf(request.url);
+    // Attempts that ended in a failure with an attempt limit of its own (an unreachable host).
+    let limited = 0;
     for (let attempt = 1; ; attempt++) {
       const timeoutMs = budget.attemptTimeout();
       // A sliver of time left before the hard deadline is no attempt worth making.
@@ -110,18 +118,15 @@ export class HttpClient {
       const verdict = safeToRepeat(request, outcome) ? judge(outcome, now) : { retryable: false, reason: '' };
       const left = budget.retryTimeLeft(now);
       if (verdict.retryable && verdict.retryAfterMs !== undefined && verdict.retryAfterMs > left) {
-        const until = isoSeconds(new Date(now + verdict.retryAfterMs));
-        const asks = outcome.kind === 'response' && outcome.status === 429 ? 'is throttling requests' : 'is unavailable';
-        throw new TransportError(
-          `${request.service} (${host}) ${asks} (${verdict.reason}) and will accept requests again at ${until}, in ${seconds(verdict.retryAfterMs)}; that is beyond what is left of the retry budget (${seconds(left)}).`,
-          `Run the pipeline again after ${until}, or raise retryBudgetSeconds above ${Math.ceil(verdict.retryAfterMs / 1000)}.`,
-        );
+        throw beyondBudget(request, host, outcome, verdict, now, left);
       }
-      if (!verdict.retryable || left <= 0) {
+      limited += verdict.maxAttempts === undefined ? 0 : 1;
+      const lastChance = verdict.maxAttempts !== undefined && limited >= verdict.maxAttempts;
+      if (!verdict.retryable || left <= 0 || lastChance) {
         if (result.kind === 'response') {
           return { status: result.status, headers: result.headers, body: result.body, attempts: attempt };
         }
-        throw this.failure(request, host, result, attempt, timeoutMs);
+        throw failure(request, host, result, attempt, timeoutMs);
       }
       // Retry-After is a minimum; a zero or past value must not turn into a tight loop.
       const wait = Math.min(Math.max(verdict.retryAfterMs ?? 0, backoffMs(attempt, this.random)), left);
@@ -131,33 +136,72 @@ export class HttpClient {
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
-
-  private failure(
-    request: HttpRequest,
-    host: string,
-    result: Extract<TransportResult, { kind: 'failure' }>,
-    attempts: number,
-    timeoutMs: number,
-  ): TransportError {
-    const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-    if (isCertificateError(result.code)) {
-      return new TransportError(
-        `Could not verify the TLS certificate of ${host} (${result.code}).`,
-        'If your network inspects TLS or uses a private certificate authority, give the agent that CA (agent setting --sslcacert, or NODE_EXTRA_CA_CERTS). Certificate checks are never switched off.',
-      );
-    }
-    const reason = result.timedOut ? `no complete answer within ${seconds(timeoutMs)}` : describeFailureCode(result.code, false);
-    return new TransportError(
-      `Could not reach ${request.service} at ${host}${tries}: ${reason}.`,
-      'Check that the agent can reach this host (firewall, proxy settings of the agent), then run again; raise requestTimeoutSeconds if answers are slow.',
-    );
-  }
 }
 
+/** The server asks for a wait (Retry-After) longer than the retry budget has left. */
+function beyondBudget(request: HttpRequest, host: string, outcome: AttemptOutcome, verdict: Verdict, now: number, left: number): TransportError {
+  const waitMs = verdict.retryAfterMs ?? 0;
+  const asks = outcome.kind === 'response' && outcome.status === 429 ? 'is throttling requests' : 'is unavailable';
+  const beyond = `that is beyond what is left of the retry budget (${seconds(left)})`;
+  if (waitMs > LONGEST_BUDGET_MS) {
+    return new TransportError(
+      `${request.service} (${host}) ${asks} (${verdict.reason}) and asks to wait more than a day (Retry-After); ${beyond}.`,
+      'Run the pipeline again later; if the service keeps asking for waits this long, report it with the log of a run with system.debug set to true.',
+    );
+  }
+  const until = isoSeconds(new Date(now + waitMs));
+  return new TransportError(
+    `${request.service} (${host}) ${asks} (${verdict.reason}) and will accept requests again at ${until}, in ${seconds(waitMs)}; ${beyond}.`,
+    `Run the pipeline again after ${until}, or raise retryBudgetSeconds above ${Math.ceil(waitMs / 1000)}.`,
+  );
+}
+
+/** The TransportError for an attempt that got no answer and is not retried any more. */
+function failure(
+  request: HttpRequest,
+  host: string,
+  result: Extract<TransportResult, { kind: 'failure' }>,
+  attempts: number,
+  timeoutMs: number,
+): TransportError {
+  const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+  if (isCertificateError(result.code)) {
+    return new TransportError(
+      `Could not verify the TLS certificate of ${host} (${result.code}).`,
+      'If your network inspects TLS or uses a private certificate authority, give the agent that CA (agent setting --sslcacert, or NODE_EXTRA_CA_CERTS). Certificate checks are never switched off.',
+    );
+  }
+  if (result.code === BODY_TOO_LARGE) {
+    return new TransportError(
+      `${request.service} (${host}) answered with more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB (after decompression), more than the task reads from one answer.`,
+      `No answer of ${request.service} is that large: check ${request.endpointField ?? 'the URL'} in the service connection and that no proxy answers instead; if it persists, report it with the log of a run with system.debug set to true.`,
+    );
+  }
+  const reason = result.timedOut ? `no complete answer within ${seconds(timeoutMs)}` : describeFailureCode(result.code, false);
+  if (!result.timedOut && isUnreachable(result.code)) {
+    // A typo, the wrong geography or a firewall: waiting longer would not help.
+    return new TransportError(
+      `Could not reach ${request.service} at ${host}${tries}: ${reason}.`,
+      `Check ${request.endpointField ?? 'the URL'} in the service connection for typos${request.endpointExample ? ` (${request.endpointExample})` : ''}, and that the agent's firewall or proxy settings let it reach ${host}.`,
+    );
+  }
+  return new TransportError(
+    `Could not reach ${request.service} at ${host}${tries}: ${reason}.`,
+    'Check that the agent can reach this host (firewall, proxy settings of the agent), then run again; raise requestTimeoutSeconds if answers are slow.',
+  );
+}
+
+/**
+ * The most one answer may hold, decompressed (axios counts maxContentLength after gunzip, so a
+ * small gzip bomb stops here too). A list of 50,000 backups is about 33 MB, and the task's
+ * peak memory is about six times the answer: 48 MiB keeps it near 350 MB whatever comes.
+ */
+export const MAX_ANSWER_BYTES = 48 * 1024 * 1024;
+
 export interface AxiosTransportOptions {
-  /** Node's http.Agent for a URL: proxy tunnel and/or CA bundle; undefined for Node's default. */
+  /** Node's http.Agent for a URL: a proxy tunnel or a direct one, with certificate checks on. */
   httpAgentFor: (url: string) => HttpAgent | undefined;
-  /** Upper bound on a response body, so a runaway answer cannot exhaust memory. */
+  /** Upper bound on a response body, decompressed; MAX_ANSWER_BYTES unless a test lowers it. */
   maxBodyBytes?: number;
 }
 
@@ -203,7 +247,7 @@ export function axiosTransport(options: AxiosTransportOptions): Transport {
         httpAgent,
         httpsAgent: httpAgent,
         signal: controller.signal,
-        maxContentLength: options.maxBodyBytes ?? 256 * 1024 * 1024,
+        maxContentLength: options.maxBodyBytes ?? MAX_ANSWER_BYTES,
         maxBodyLength: 1024 * 1024,
       });
       return {

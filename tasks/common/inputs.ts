@@ -3,6 +3,7 @@
  * before it makes a single request. Pure apart from the InputSource it is given.
  */
 import { InputError } from './errors';
+import { withoutUserinfo } from './urlCredentials';
 
 /** What the agent hands over for one service connection. */
 export interface RawEndpoint {
@@ -52,7 +53,7 @@ export function parseHttpsUrl(raw: string | undefined, field: string, example: s
   try {
     url = new URL(value);
   } catch {
-    throw new InputError(`The ${field} of the ${owner}, '${value.slice(0, 100)}', is not an absolute URL.`, fix);
+    throw new InputError(`The ${field} of the ${owner}, '${withoutUserinfo(value).slice(0, 100)}', is not an absolute URL.`, fix);
   }
   if (url.protocol !== 'https:') {
     throw new InputError(

@@ -5,6 +5,7 @@
  * (parseEnvelope, describeLcsStatus); LcsClient adds the HTTP call.
  */
 import { LcsApiError } from './errors';
+import { MAX_JSON_VALUES, withinJsonBound } from './json';
 import { HttpClient, HttpResponse } from './http';
 import { RetryBudget } from './retry';
 import { isoSeconds, parseLcsTimestamp } from './time';
@@ -43,7 +44,18 @@ export function activitySuffix(id: unknown): string {
   return typeof id === 'string' && id ? ` (OperationActivityId ${neutralize(id, 60)}; Microsoft support asks for it)` : '';
 }
 
+/** The advice when an answer is larger than the task reads: no real LCS answer is. */
+export const TOO_LARGE_ADVICE =
+  'Delete the database backups the project no longer needs from its LCS Asset library; if it does not hold that many, check that the Lifecycle Services API endpoint is LCS itself and that no proxy answers instead, and report it with the log of a run with system.debug set to true.';
+
 function parseJsonObject(body: string, contentType: string | undefined): Record<string, unknown> {
+  if (!withinJsonBound(body)) {
+    throw new LcsApiError(
+      `LCS answered with JSON of more than ${MAX_JSON_VALUES.toLocaleString('en-US')} values (${body.length.toLocaleString('en-US')} characters), more than the task reads from one answer.`,
+      TOO_LARGE_ADVICE,
+      200,
+    );
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.replace(/^\uFEFF/, ''));
@@ -208,6 +220,8 @@ export class LcsClient {
         },
         service: 'LCS',
         idempotent,
+        endpointField: 'the Lifecycle Services API endpoint (apiurl)',
+        endpointExample: 'it must be your LCS project\'s geography, e.g. https://lcsapi.eu.lcs.dynamics.com for Europe',
       },
       budget,
     );

@@ -31,6 +31,8 @@ export interface NetworkSettings {
   cert?: CertSettings;
   /** NODE_EXTRA_CA_CERTS, which Node drops as soon as a `ca` option is given. */
   extraCaFile?: string;
+  /** NODE_TLS_REJECT_UNAUTHORIZED=0 is set: Node would skip certificate checks; the task does not. */
+  certificateChecksOffInEnvironment?: boolean;
 }
 
 function readFile(path: string, what: string): Buffer {
@@ -44,10 +46,15 @@ function readFile(path: string, what: string): Buffer {
   }
 }
 
-/** TLS options for the agent's CA bundle and client certificate; {} when it has none. */
+/**
+ * TLS options for every connection: certificate checks on, and the agent's CA bundle and
+ * client certificate when it has them. `rejectUnauthorized: true` is explicit because Node's
+ * default is read from NODE_TLS_REJECT_UNAUTHORIZED, which any earlier step of the job can set
+ * to 0; an explicit option wins over it.
+ */
 export function tlsOptions(settings: NetworkSettings): AgentOptions {
   const cert = settings.cert;
-  const options: AgentOptions = {};
+  const options: AgentOptions = { rejectUnauthorized: true };
   if (cert?.caFile) {
     // A `ca` option replaces Node's trust store, so keep the public roots and
     // NODE_EXTRA_CA_CERTS next to the agent's own CA.
@@ -69,8 +76,9 @@ export function tlsOptions(settings: NetworkSettings): AgentOptions {
 type ConnectOptions = Parameters<HttpsProxyAgent<string>['connect']>[1];
 
 /**
- * A CONNECT tunnel whose TLS session to the target also trusts the agent's CA: https-proxy-agent
- * applies its constructor options only to the connection to the proxy itself.
+ * A CONNECT tunnel whose TLS session to the target also gets our TLS options (certificate
+ * checks on, the agent's CA): https-proxy-agent applies its constructor options only to the
+ * connection to the proxy itself.
  */
 class TunnelAgent extends HttpsProxyAgent<string> {
   constructor(
@@ -94,14 +102,12 @@ export interface ConnectionPool {
 
 /**
  * Returns a function that picks Node's http.Agent for a URL: a CONNECT tunnel through the
- * configured proxy, or a direct one. Each is made once per proxy and reused.
+ * configured proxy, or a direct one. Each is made once per proxy and reused. There is always
+ * one of ours: Node's global agent would take its certificate checks from the environment.
  */
-export function httpAgentFactory(settings: NetworkSettings, pool: ConnectionPool = {}): (url: string) => HttpAgent | undefined {
+export function httpAgentFactory(settings: NetworkSettings, pool: ConnectionPool = {}): (url: string) => HttpAgent {
   const tlsOpts = tlsOptions(settings);
-  const direct =
-    Object.keys(tlsOpts).length > 0 || pool.keepAlive
-      ? new HttpsAgent({ ...tlsOpts, keepAlive: pool.keepAlive ?? false, maxSockets: pool.maxSockets })
-      : undefined;
+  const direct = new HttpsAgent({ ...tlsOpts, keepAlive: pool.keepAlive ?? false, maxSockets: pool.maxSockets });
   const tunnels = new Map<string, HttpAgent>();
   return (url) => {
     const proxy = settings.proxyFor(url);

@@ -2,6 +2,8 @@
  * The TaskHost of a real pipeline run: everything that touches azure-pipelines-task-lib (and so
  * the Azure Pipelines agent) lives here, so the rest of the code is tested without the agent.
  */
+// First: registers URL passwords before azure-pipelines-task-lib loads and echoes the proxy URL.
+import './maskUrlPasswords';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
@@ -12,6 +14,20 @@ import { TaskHost } from './host';
 import { InputSource } from './inputs';
 import { NetworkSettings, proxyDisplayUrl, proxyUrlWithCredentials } from './network';
 import { neutralize } from './sanitize';
+
+/**
+ * Registers a secret the user configured. The agent refuses a secret with a line break (and
+ * task-lib throws on one), so such a value is the user's to fix: an InputError that names it.
+ */
+function registerConfiguredSecret(value: string | undefined, what: string, fix: string): void {
+  if (!value) {
+    return;
+  }
+  if (/[\r\n]/.test(value)) {
+    throw new InputError(`The ${what} contains a line break; the agent cannot mask such a value in the log.`, fix);
+  }
+  tl.setSecret(value);
+}
 
 /**
  * A connection's credentials, read from ENDPOINT_AUTH_<id> as a whole. task-lib's
@@ -31,10 +47,21 @@ function endpointAuthorization(id: string): { scheme?: string; parameters: Recor
       parameters[key.toLowerCase()] = value;
     }
   }
-  if (parameters.password) {
-    tl.setSecret(parameters.password);
-  }
+  registerConfiguredSecret(parameters.password, `password of service connection ${id}`, 'Edit the service connection and enter the password on one line.');
   return { scheme: auth?.scheme, parameters };
+}
+
+/**
+ * A connection's URL and data parameters, read from the same variables as task-lib's
+ * getEndpointUrl and getEndpointDataParameter, which write the value they read to debug
+ * output: a URL with a user name and password in it would be printed whole.
+ */
+function endpointUrl(id: string): string | undefined {
+  return process.env[`ENDPOINT_URL_${id}`];
+}
+
+function endpointData(id: string, key: string): string | undefined {
+  return process.env[`ENDPOINT_DATA_${id}_${key.toUpperCase()}`];
 }
 
 /** Inputs and service connections as the agent hands them over. */
@@ -43,8 +70,8 @@ const agentInputs: InputSource = {
   getEndpoint: (id) => {
     const auth = endpointAuthorization(id);
     return {
-      url: tl.getEndpointUrl(id, true),
-      apiUrl: tl.getEndpointDataParameter(id, 'apiurl', true),
+      url: endpointUrl(id),
+      apiUrl: endpointData(id, 'apiurl'),
       scheme: auth.scheme,
       username: auth.parameters.username,
       password: auth.parameters.password,
@@ -55,14 +82,8 @@ const agentInputs: InputSource = {
 
 /** The agent's proxy and certificate settings. */
 function agentNetworkSettings(): NetworkSettings {
-  const proxyPassword = tl.getVariable('Agent.ProxyPassword');
-  if (proxyPassword) {
-    tl.setSecret(proxyPassword);
-  }
-  const certPassword = tl.getVariable('Agent.ClientCertPassword');
-  if (certPassword) {
-    tl.setSecret(certPassword);
-  }
+  registerConfiguredSecret(tl.getVariable('Agent.ProxyPassword'), 'agent\'s proxy password (Agent.ProxyPassword)', 'Fix the agent\'s proxy settings (config --proxypassword).');
+  registerConfiguredSecret(tl.getVariable('Agent.ClientCertPassword'), 'agent\'s client certificate password (Agent.ClientCertPassword)', 'Fix the agent\'s certificate settings (config --sslclientcertpassword).');
   const cert = tl.getHttpCertConfiguration();
   const proxyUrl = tl.getVariable('Agent.ProxyUrl');
   if (proxyUrl) {
@@ -91,6 +112,7 @@ function agentNetworkSettings(): NetworkSettings {
       ? { caFile: cert.caFile, certFile: cert.certFile, keyFile: cert.keyFile, passphrase: cert.passphrase }
       : undefined,
     extraCaFile: process.env.NODE_EXTRA_CA_CERTS,
+    certificateChecksOffInEnvironment: process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0',
   };
 }
 
@@ -107,21 +129,31 @@ function debug(line: string): void {
   tl.debug(neutralize(line, 4000));
 }
 
+/** Secrets registered per write: few writes, and no single string of all of them (tens of MB for 100,000 URLs). */
+const SECRETS_PER_WRITE = 1000;
+
 /**
- * Registers many secrets with one write: the same `##vso[task.setsecret]` lines tl.setSecret
+ * Registers many secrets with few writes: the same `##vso[task.setsecret]` lines tl.setSecret
  * prints, formatted by task-lib's TaskCommand, without one write per value (a project with
  * thousands of backups has thousands of download URLs).
  */
 function setSecrets(values: Iterable<string>): void {
-  const lines: string[] = [];
+  let lines: string[] = [];
+  const flush = (): void => {
+    if (lines.length) {
+      process.stdout.write(lines.join(os.EOL) + os.EOL);
+      lines = [];
+    }
+  };
   for (const value of values) {
     if (value) {
       lines.push(new TaskCommand('task.setsecret', {}, value).toString());
     }
+    if (lines.length >= SECRETS_PER_WRITE) {
+      flush();
+    }
   }
-  if (lines.length) {
-    process.stdout.write(lines.join(os.EOL) + os.EOL);
-  }
+  flush();
 }
 
 /**

@@ -14,6 +14,8 @@ export interface Verdict {
   reason: string;
   /** How long the server asked us to wait (Retry-After), in ms. */
   retryAfterMs?: number;
+  /** At most this many attempts in all end like this one, whatever the budget says. */
+  maxAttempts?: number;
 }
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -35,6 +37,18 @@ const CERTIFICATE_CODES = new Set([
 
 export function isCertificateError(code: string): boolean {
   return CERTIFICATE_CODES.has(code);
+}
+
+/**
+ * A host name that does not resolve (a DNS server that did not answer is EAI_AGAIN) or a port
+ * where nothing listens is almost always a typo, the wrong geography or a firewall, not a
+ * passing fault: a short chance (a DNS change or a restart under way), not the whole budget.
+ */
+const UNREACHABLE_CODES = new Set(['ENOTFOUND', 'ECONNREFUSED']);
+export const UNREACHABLE_ATTEMPTS = 3;
+
+export function isUnreachable(code: string): boolean {
+  return UNREACHABLE_CODES.has(code);
 }
 
 /** Our code for an answer larger than the transport accepts. */
@@ -66,8 +80,15 @@ export function describeFailureCode(code: string, timedOut: boolean): string {
 }
 
 /**
+ * The longest Retry-After taken at its word. A longer one is beyond any retry budget all the
+ * same (retryBudgetSeconds is at most a day); the cap keeps every wait a real point in time
+ * (1e13 seconds is not: new Date() of it is an Invalid Date).
+ */
+export const MAX_RETRY_AFTER_MS = 7 * 86_400_000;
+
+/**
  * Parses Retry-After: delta-seconds or an HTTP date. Returns ms to wait (0 for a date in the
- * past), or undefined when absent or unreadable.
+ * past, at most MAX_RETRY_AFTER_MS), or undefined when absent or unreadable.
  */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
   const text = (value ?? '').trim();
@@ -75,7 +96,8 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
     return undefined;
   }
   if (/^\d+$/.test(text)) {
-    return Number(text) * 1000;
+    // Number() of a long digit string is 1e300 or Infinity: Math.min keeps it a real wait.
+    return Math.min(Number(text) * 1000, MAX_RETRY_AFTER_MS);
   }
   // Only the HTTP-date form (IMF-fixdate, e.g. "Sun, 29 Nov 2026 06:00:00 GMT"): Date.parse
   // alone would read almost any text as some date.
@@ -86,7 +108,7 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   if (Number.isNaN(at)) {
     return undefined;
   }
-  return Math.max(0, at - nowMs);
+  return Math.min(Math.max(0, at - nowMs), MAX_RETRY_AFTER_MS);
 }
 
 /** Whether an attempt is worth repeating. 4xx answers and logical failures never are. */
@@ -101,6 +123,7 @@ export function judge(outcome: AttemptOutcome, nowMs: number): Verdict {
   return {
     retryable: outcome.timedOut || !(isCertificateError(outcome.code) || outcome.code === BODY_TOO_LARGE),
     reason: describeFailureCode(outcome.code, outcome.timedOut),
+    ...(!outcome.timedOut && isUnreachable(outcome.code) ? { maxAttempts: UNREACHABLE_ATTEMPTS } : {}),
   };
 }
 

@@ -9,15 +9,26 @@
 // start a new log line or an escape sequence.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+// Format characters (Unicode category Cf) are invisible, yet they reorder the text around them
+// (bidirectional embeddings, overrides and isolates, U+202A-202E and U+2066-2069), hide text
+// (zero-width space and joiners, U+200B-200D, U+2060, U+FEFF) or tag it (U+E0000 block): a
+// name could read as something it is not in the log, the summary or a later step. Each is
+// shown as <U+XXXX> instead, so the oddity stays visible and cannot assemble a marker.
+const FORMAT_CHARACTERS = /\p{Cf}/gu;
 const VSO_MARKER = /##vso\[/gi;
 const FORMAT_MARKER = /##\[/g;
 
-/** One line of untrusted text, safe to print: no line breaks, no agent command markers. */
+/**
+ * One line of untrusted text, safe to print: no line breaks, no agent command markers, no
+ * invisible characters that change how the line reads.
+ */
 export function neutralize(value: unknown, maxLength = 400): string {
   if (value === null || value === undefined) {
     return '';
   }
-  let text = String(value).replace(CONTROL_CHARACTERS, ' ');
+  let text = String(value)
+    .replace(CONTROL_CHARACTERS, ' ')
+    .replace(FORMAT_CHARACTERS, (c) => `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`);
   // Rewrite the markers the way azure-pipelines-task-lib's external-output filter does,
   // but case-insensitively and for the formatting prefix as well.
   text = text.replace(VSO_MARKER, '##_vso[').replace(FORMAT_MARKER, '##_[');

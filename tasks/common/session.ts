@@ -85,6 +85,10 @@ export async function openLcsSession(host: TaskHost, settings: LcsSettings): Pro
   const { connection } = settings;
   const network = host.networkSettings();
   logConnection(host, settings, network.proxyFor(connection.apiUrl)?.displayUrl);
+  if (network.certificateChecksOffInEnvironment) {
+    // Node warns that the variable makes HTTPS insecure; say that it does not, here.
+    host.warn('NODE_TLS_REJECT_UNAUTHORIZED=0 is set for this job, which switches certificate checks off for Node.js; this task checks certificates regardless. Remove the variable, and give the agent your CA instead (agent setting --sslcacert, or NODE_EXTRA_CA_CERTS).');
+  }
   const http = new HttpClient({
     budget: new RetryBudget(settings.retryBudgetMs, settings.requestTimeoutMs),
     transport: axiosTransport({ httpAgentFor: httpAgentFactory(network) }),

@@ -165,6 +165,8 @@ export function assertResult(run: TaskRun, expected: 'Succeeded' | 'SucceededWit
   assert.equal(run.result?.result, expected, `expected result ${expected}, got ${run.result?.result} (${run.result?.message})${describeRun(run)}`);
   const completes = run.commands.filter((c) => c.command.toLowerCase() === 'task.complete');
   assert.equal(completes.length, 1, `expected exactly one task.complete, got ${completes.length}`);
+  // Whatever runs the task outside the agent (a wrapper script, npm run local) sees a failure by the exit code.
+  assert.equal(run.exitCode, expected === 'Failed' ? 1 : 0, `exit code ${run.exitCode} for result ${expected}${describeRun(run)}`);
 }
 
 /** A failed run: one error issue, returned for further checks. */

@@ -72,3 +72,61 @@ describe('e2e: input validation (no request is made)', function () {
     });
   }
 });
+
+/** The forms in which a password written into a URL could show in a line. */
+function passwordForms(password: string): string[] {
+  return [password, encodeURIComponent(password)];
+}
+
+describe('e2e: credentials written into a connection\'s URLs', function () {
+  const ctx = useEmulator();
+  const password = 'Url-P@ss-9f2e';
+  const userinfo = `admin:${encodeURIComponent(password)}@`;
+
+  // task-lib's getEndpointUrl/getEndpointDataParameter echo the value to debug output; the
+  // task reads the variables itself, and quotes an unparseable URL without its user info.
+  const cases: { title: string; endpoint: (emu: { authority: string; apiUrl: string }) => E2eOptions['endpoint']; mentions: (string | RegExp)[] }[] = [
+    {
+      title: 'an authentication endpoint with a user name and password',
+      endpoint: (emu) => ({ url: emu.authority.replace('https://', `https://${userinfo}`) }),
+      mentions: ['authentication endpoint (URL)', /must not contain a user name, password/],
+    },
+    {
+      title: 'an API endpoint with a user name and password',
+      endpoint: (emu) => ({ apiurl: emu.apiUrl.replace('https://', `https://${userinfo}`) }),
+      mentions: ['(apiurl)', /must not contain a user name, password/],
+    },
+    {
+      title: 'an API endpoint with credentials that is not a valid URL (port out of range)',
+      endpoint: () => ({ apiurl: `https://${userinfo}lcsapi.lcs.dynamics.com:99999` }),
+      mentions: ['(apiurl)', "'https://***@lcsapi.lcs.dynamics.com:99999'", /not an absolute URL/],
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.title}: Failed, and the password is in no line, debug output included`, async () => {
+      const emu = ctx.emu;
+      const run = await runLcsTask(emu, { endpoint: c.endpoint(emu), env: { SYSTEM_DEBUG: 'true' } });
+      assertInvariants(run, emu, { extraSecrets: passwordForms(password) });
+      assertMentions(singleError(run), ...c.mentions);
+      for (const { text } of run.output) {
+        if (text.startsWith('##vso[task.setsecret]')) continue;
+        for (const form of passwordForms(password)) assert.ok(!text.includes(form), `the URL's password appears in: ${text}`);
+      }
+      assert.equal(emu.requests.length, 0);
+    });
+  }
+});
+
+describe('e2e: secrets the agent cannot mask', function () {
+  const ctx = useEmulator();
+
+  // task-lib's setSecret throws on a line break: it ended as "Unexpected error ... a bug in the task".
+  it('a connection password with a line break: one InputError naming it, the password in no line', async () => {
+    const emu = ctx.emu;
+    const password = 'Two-Line-Pa55\nword-8c1d';
+    const run = await runLcsTask(emu, { endpoint: { password } });
+    assertInvariants(run, emu, { extraSecrets: password.split('\n') });
+    assertMentions(singleError(run), /password of service connection LcsE2eConnection contains a line break/, /one line/);
+    assert.equal(emu.requests.length, 0);
+  });
+});

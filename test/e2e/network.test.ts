@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { startConnectProxy, type ConnectProxy } from '../emulator/proxy';
-import { parseVsoLine, type TaskRun } from '../support/agent';
+import { parseVsoLine, renderAgentLog, type TaskRun } from '../support/agent';
 import {
   assertInvariants, assertMentions, assertResult, describeRun, listRequests, outputValue, runLcsTask, singleError, tokenRequests,
   useEmulator,
@@ -78,6 +78,24 @@ describe('e2e: proxy and certificates', function () {
     assertProxyPasswordHidden(run, username, password);
     assertResult(run, 'Succeeded');
     assert.equal(proxy.connects.filter((c) => c.status === 200).length, 2, JSON.stringify(proxy.connects));
+  });
+
+  // azure-pipelines-task-lib echoes Agent.ProxyUrl as debug output while it loads, before any
+  // task code runs; the task registers the URL's password first, so the agent masks the echo.
+  it('a proxy URL with the user name and password in it: authenticates, and the agent masks the password in every line', async () => {
+    const emu = ctx.emu;
+    const password = 'Pr0xy:Url@Secret-5d1';
+    proxy = await startConnectProxy({ username: 'build-agent', password });
+    const proxyUrl = proxy.url.replace('http://', `http://build-agent:${encodeURIComponent(password)}@`);
+    const run = await runLcsTask(emu, { env: { AGENT_PROXYURL: proxyUrl, SYSTEM_DEBUG: 'true' } });
+    assertInvariants(run, emu);
+    assertResult(run, 'Succeeded');
+    assert.ok(proxy.connects.every((c) => c.status === 200), JSON.stringify(proxy.connects));
+    const log = renderAgentLog(run, { showDebug: true });
+    for (const form of [password, encodeURIComponent(password)]) {
+      assert.ok(!log.includes(form), `the proxy URL's password shows in the agent's log:\n${log}`);
+    }
+    assert.ok(log.includes('build-agent:***@'), 'task-lib\'s echo of Agent.ProxyUrl is not in the log any more: this test checks nothing');
   });
 
   it('wrong proxy credentials: Failed with a message about the proxy (407)', async () => {
@@ -153,6 +171,38 @@ describe('e2e: proxy and certificates', function () {
     assertInvariants(run, emu);
     assertResult(run, 'Succeeded');
     assert.equal(proxy.connects.length, 2);
+  });
+
+  // Any earlier step can set NODE_TLS_REJECT_UNAUTHORIZED=0 for the rest of the job; Node would
+  // then accept any certificate, for the password grant too. The task's connections do not.
+  it('NODE_TLS_REJECT_UNAUTHORIZED=0 and no CA for the emulator: still Failed on the certificate, the password never sent', async () => {
+    const emu = ctx.emu;
+    const run = await runLcsTask(emu, { caFile: null, env: { NODE_TLS_REJECT_UNAUTHORIZED: '0' }, inputs: { retryBudgetSeconds: '5', requestTimeoutSeconds: '2' } });
+    assertInvariants(run, emu);
+    assertMentions(singleError(run), /Could not verify the TLS certificate/, /never switched off/);
+    assert.equal(emu.requests.length, 0, 'a request got through without a trusted certificate');
+    assert.ok(run.warnings.some((w) => /NODE_TLS_REJECT_UNAUTHORIZED=0/.test(w) && /checks certificates regardless/.test(w)), JSON.stringify(run.warnings));
+  });
+
+  it('NODE_TLS_REJECT_UNAUTHORIZED=0 through the proxy tunnel, no CA for the emulator: Failed on the certificate', async () => {
+    const emu = ctx.emu;
+    proxy = await startConnectProxy();
+    const run = await runLcsTask(emu, {
+      caFile: null,
+      env: { NODE_TLS_REJECT_UNAUTHORIZED: '0', AGENT_PROXYURL: proxy.url },
+      inputs: { retryBudgetSeconds: '5', requestTimeoutSeconds: '2' },
+    });
+    assertInvariants(run, emu);
+    assertMentions(singleError(run), /Could not verify the TLS certificate/, /never switched off/);
+    assert.equal(emu.requests.length, 0, 'a request got through the tunnel without a trusted certificate');
+    assert.ok(proxy.connects.length >= 1 && proxy.connects.every((c) => c.status === 200), JSON.stringify(proxy.connects));
+  });
+
+  it('NODE_TLS_REJECT_UNAUTHORIZED=0 with the agent CA setting: Succeeded (the CA is what makes it work)', async () => {
+    const emu = ctx.emu;
+    const run = await runLcsTask(emu, { caFile: null, env: { NODE_TLS_REJECT_UNAUTHORIZED: '0', AGENT_CAINFO: emu.caFile } });
+    assertInvariants(run, emu);
+    assertResult(run, 'Succeeded');
   });
 
   it('no CA for the emulator at all: Failed with a TLS certificate message, no retries', async () => {

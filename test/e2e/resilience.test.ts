@@ -3,11 +3,21 @@
  * once; the task always ends within budget + one request timeout.
  */
 import { strict as assert } from 'node:assert';
+import { createServer, type AddressInfo } from 'node:net';
 import type { TaskRun } from '../support/agent';
 import {
   assertInvariants, assertMentions, assertResult, describeRun, listRequests, outputValue, runLcsTask, singleError, tokenRequests,
   useEmulator,
 } from './helpers';
+
+/** A loopback port where nothing listens: taken from the OS, then closed again. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 /** The log lines about retries (one per retry). */
 function retryLines(run: TaskRun): string[] {
@@ -71,6 +81,34 @@ describe('e2e: retries, throttling and timeouts', function () {
     const at = Date.parse(when[1]);
     assert.ok(Math.abs(at - (started + 600_000)) < 30_000, `LCS accepts requests again at ${when[1]}, expected about ${new Date(started + 600_000).toISOString()}`);
     assertMentions(message, /throttling/, /retryBudgetSeconds/);
+  });
+
+  it('Retry-After of 1e13 seconds from LCS: Failed at once, throttling beyond the budget (not "Invalid time value")', async () => {
+    const emu = ctx.emu;
+    emu.lcsSteps.push({ status: 429, headers: { 'Retry-After': '10000000000000' } });
+    const run = await runLcsTask(emu);
+    assertInvariants(run, emu);
+    const message = singleError(run);
+    assertMentions(message, /LCS \(127\.0\.0\.1:\d+\) is throttling requests \(HTTP 429\) and asks to wait more than a day/, /beyond what is left of the retry budget/);
+    assert.doesNotMatch(message, /Invalid time value|bug in the task/);
+    assert.equal(listRequests(emu).length, 1);
+  });
+
+  // A typo in a host name used to cost the whole budget: 18 attempts over 5 minutes by default.
+  it('a sign-in endpoint where nothing listens, default timeout and budget: Failed after 3 attempts, within 30 s, advice about the URL', async () => {
+    const emu = ctx.emu;
+    const port = await closedPort();
+    const run = await runLcsTask(emu, {
+      endpoint: { url: `https://127.0.0.1:${port}/organizations` },
+      inputs: { requestTimeoutSeconds: undefined, retryBudgetSeconds: undefined },
+      timeoutMs: 45_000,
+    });
+    assertInvariants(run, emu);
+    const message = singleError(run);
+    assertMentions(message, `Could not reach Microsoft Entra ID at 127.0.0.1:${port} after 3 attempts: connection refused.`, 'authentication endpoint (URL)', /firewall or proxy/);
+    assert.doesNotMatch(message, /requestTimeoutSeconds|retryBudgetSeconds/);
+    assert.equal(retryLines(run).length, 2, describeRun(run));
+    assert.ok(run.durationMs < 30_000, `took ${Math.round(run.durationMs)} ms`);
   });
 
   it('a list answer that never comes (timeout 1 s, budget 2 s): Failed with a timeout message within budget + timeout', async () => {

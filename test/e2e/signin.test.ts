@@ -3,7 +3,8 @@
  * naming the fix; no retry of the token request and no LCS request.
  */
 import { strict as assert } from 'node:assert';
-import { entraError } from '../emulator/emulator';
+import { EMULATOR_CLIENT_ID, EMULATOR_USERNAME, entraError, type Emulator, type Step } from '../emulator/emulator';
+import { tokenSuccess } from '../emulator/entra';
 import { assertInvariants, assertMentions, listRequests, runLcsTask, singleError, tokenRequests, useEmulator } from './helpers';
 
 const FIXES: Record<number, (string | RegExp)[]> = {
@@ -51,5 +52,58 @@ describe('e2e: Microsoft Entra ID sign-in errors', function () {
     const message = singleError(run);
     assertMentions(message, 'AADSTS50126', /trace id [0-9a-f-]{36}/, /username or password/);
     assert.equal(emu.requests.length, 1);
+  });
+});
+
+/** A token answer like Entra's with some fields replaced; the token is recorded, so the leak check covers it. */
+function oddTokenAnswer(emu: Emulator, changes: Record<string, unknown>): Step {
+  const issued = tokenSuccess({ issuerBase: emu.url, clientId: EMULATOR_CLIENT_ID, username: EMULATOR_USERNAME, scope: '', apiUrl: emu.apiUrl });
+  emu.issuedTokens.push(issued.accessToken);
+  return { ...issued.step, body: { ...(issued.step.body as Record<string, unknown>), ...changes } };
+}
+
+describe('e2e: token answers with values out of range', function () {
+  const ctx = useEmulator();
+
+  // Each ended as "Unexpected error: Invalid time value. This is a bug in the task".
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['expires_in of 1e13 seconds', { expires_in: 1e13, ext_expires_in: 1e13 }, /lifetime/],
+    ['expires_in that is not a number', { expires_in: 'soon', ext_expires_in: 'soon' }, /lifetime/],
+    ['expires_in of 0', { expires_in: 0, ext_expires_in: 0 }, /lifetime/],
+    ['an access token that is a number', { access_token: 12345 }, /access token/],
+    ['an access token that is an object', { access_token: { value: 'x' } }, /access token/],
+    ['an access token with a line break', { access_token: 'eyJ0eXAi.abc\n##vso[task.setvariable variable=Injected]owned' }, /access token/],
+  ];
+  for (const [title, changes, mentions] of cases) {
+    it(`${title}: one readable sign-in failure, no LCS request`, async () => {
+      const emu = ctx.emu;
+      emu.tokenSteps.push(oddTokenAnswer(emu, changes));
+      const run = await runLcsTask(emu);
+      assertInvariants(run, emu);
+      const message = singleError(run);
+      assertMentions(message, /Microsoft Entra ID/, mentions);
+      assert.doesNotMatch(message, /Unexpected error|Invalid time value|bug in the task/);
+      assert.equal(listRequests(emu).length, 0);
+      assert.equal(run.variables.Injected, undefined);
+    });
+  }
+
+  it('HTTP 429 with a Retry-After of 1e13 seconds: throttling, beyond the budget', async () => {
+    const emu = ctx.emu;
+    emu.tokenSteps.push({ status: 429, headers: { 'Retry-After': '10000000000000' }, body: { error: 'temporarily_unavailable', error_description: 'AADSTS90055: Too many requests.' } });
+    const run = await runLcsTask(emu);
+    assertInvariants(run, emu);
+    const message = singleError(run);
+    assertMentions(message, 'Microsoft Entra ID', /is throttling requests \(HTTP 429\)/, /beyond what is left of the retry budget/);
+    assert.doesNotMatch(message, /Invalid time value|bug in the task/);
+    assert.equal(tokenRequests(emu).length, 1);
+  });
+
+  it('HTTP 429 without Retry-After until the budget is spent: says Entra ID is throttling', async () => {
+    const emu = ctx.emu;
+    emu.tokenSteps.push({ status: 429, body: { error: 'temporarily_unavailable', error_description: 'AADSTS90055: Too many requests.' } });
+    const run = await runLcsTask(emu, { inputs: { retryBudgetSeconds: '0' } });
+    assertInvariants(run, emu);
+    assertMentions(singleError(run), 'Microsoft Entra ID', /is throttling requests \(HTTP 429\)/, /retryBudgetSeconds/);
   });
 });

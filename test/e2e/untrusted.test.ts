@@ -92,6 +92,46 @@ describe('e2e: untrusted text from LCS', function () {
     assert.ok(!run.secrets.includes('N/A'), 'a placeholder must not become a secret: the agent would mask "N/A" everywhere');
   });
 
+  // new URL() accepts each of these FileLocations (it drops tabs and line breaks): published or
+  // registered as a secret, they would set variables in a later step or make the agent print them.
+  for (const fileLocationIsSecret of ['true', 'false']) {
+    it(`FileLocations that parse but are not exactly a URL are skipped, never published or registered (fileLocationIsSecret ${fileLocationIsSecret})`, async () => {
+      const emu = ctx.emu;
+      const base = emu.backups[0];
+      const good = base.FileLocation!;
+      emu.backups.push(
+        hostile(base, 1, { Name: 'Line break', FileLocation: `${good}\n##vso[task.setvariable variable=Injected]owned` }, 1 * MINUTE_MS),
+        hostile(base, 2, { Name: 'No space', FileLocation: `${good}##vso[task.prependpath]/tmp/evil` }, 2 * MINUTE_MS),
+        hostile(base, 3, { Name: 'Tab', FileLocation: good.replace('sig=', 'sig=\t') }, 3 * MINUTE_MS),
+      );
+      const run = await runLcsTask(emu, { inputs: { fileLocationIsSecret } });
+      assertInvariants(run, emu);
+      assertResult(run, 'Succeeded');
+      assertNoInjectedCommands(run);
+      assert.equal(outputValue(run, 'FileLocation'), good);
+      assert.equal(outputValue(run, 'BackupId'), base.Id);
+      for (const name of ['Line break', 'No space', 'Tab']) {
+        assert.ok(run.warnings.some((w) => w.includes(`'${name}'`) && /not an https:\/\/ download URL/.test(w)), `${name}: ${JSON.stringify(run.warnings)}`);
+      }
+      assert.ok(run.secrets.every((secret) => !/[\r\n\t#]/.test(secret)), `a secret with a line break, tab or #: ${JSON.stringify(run.secrets)}`);
+      assert.ok(!run.output.some((l) => l.text.includes('prependpath')), 'the hostile FileLocation reached a line');
+    });
+  }
+
+  it('bidirectional and zero-width characters in names reach no log line, summary or output', async () => {
+    const emu = ctx.emu;
+    const base = emu.backups[0];
+    emu.backups.push(hostile(base, 1, { Name: 'UAT \u202eexe.gnp\u202c copy\u200b', FileName: 'uat\u2066\u200d\ufeff.bacpac' }, 1 * MINUTE_MS));
+    const run = await runLcsTask(emu);
+    assertInvariants(run, emu);
+    assertResult(run, 'Succeeded');
+    const invisible = /[\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]/;
+    for (const { text } of run.output) assert.doesNotMatch(text, invisible, `in the log: ${JSON.stringify(text)}`);
+    assert.doesNotMatch(summaryOf(run), invisible);
+    assert.equal(outputValue(run, 'BackupName'), 'UAT <U+202E>exe.gnp<U+202C> copy<U+200B>');
+    assert.equal(outputValue(run, 'BackupFileName'), 'uat<U+2066><U+200D><U+FEFF>.bacpac');
+  });
+
   it('IsSuccess false with an ErrorMessage carrying agent commands: the failure message is neutralized', async () => {
     const emu = ctx.emu;
     const activity = '3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c';

@@ -26,7 +26,7 @@ export {
   LCS_RESOURCE_APP_ID, entraError, type EntraErrorContext,
 } from './entra';
 export { sampleBackups, generateBackups, SAMPLE_PROJECT_ID, type RawBackup } from './samples';
-export { lcsFailure, htmlPage, VERSION_EOL_NONE, type Step } from './steps';
+export { lcsFailure, htmlPage, gzipBomb, LIST_ANSWER_HEAD, LIST_ANSWER_TAIL, VERSION_EOL_NONE, type Step } from './steps';
 export {
   addOperation, dailyLimitMessage, lcsMessageTime, operationRefusal, operationStartBody, operationStatusBody, REFUSALS, TERMINAL_STATES,
   DEFAULT_OPERATION_SCRIPT, DEFAULT_DAILY_LIMIT, type Operation, type OperationKind, type EnvironmentSpec, type StatusFields,

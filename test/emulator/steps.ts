@@ -4,6 +4,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createGzip } from 'node:zlib';
 
 export interface Step {
   /** HTTP status; default 200. */
@@ -44,6 +46,29 @@ export function lcsFailure(message: string, activityId: string = randomUUID()): 
       VersionEOL: VERSION_EOL_NONE,
     },
   };
+}
+
+/** A successful list answer as text, around DatabaseAssets written as text: for answers too large or odd for JSON.stringify. */
+export const LIST_ANSWER_HEAD = `{"IsSuccess":true,"OperationActivityId":"5f1c2b3a-0000-4000-8000-000000000000","ErrorMessage":null,"VersionEOL":"${VERSION_EOL_NONE}","DatabaseAssets":[`;
+export const LIST_ANSWER_TAIL = ']}';
+
+/**
+ * A list answer compressed with gzip that unpacks to `mib` MiB of blanks inside the envelope:
+ * valid JSON, about a thousand times larger than what is sent.
+ */
+export async function gzipBomb(mib: number): Promise<Step> {
+  const gzip = createGzip({ level: 9 });
+  const parts: Buffer[] = [];
+  gzip.on('data', (chunk: Buffer) => parts.push(chunk));
+  const ended = once(gzip, 'end');
+  const blanks = Buffer.alloc(1024 * 1024, 0x20);
+  gzip.write(LIST_ANSWER_HEAD);
+  for (let i = 0; i < mib; i++) {
+    if (!gzip.write(blanks)) await once(gzip, 'drain');
+  }
+  gzip.end(LIST_ANSWER_TAIL);
+  await ended;
+  return { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Content-Encoding': 'gzip' }, body: Buffer.concat(parts) };
 }
 
 /** The kind of HTML page a gateway (Azure Front Door, IIS, a corporate proxy) puts in front of an API. */

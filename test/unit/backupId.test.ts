@@ -23,7 +23,7 @@ function backup(id: string, name: string, daysOld: number, fields: Record<string
     Id: id,
     Name: name,
     FileName: `${name}.bacpac`,
-    FileLocation: `https://x.blob.core.windows.net/c/${name}?sv=2024&se=2026-12-01T00%3A00%3A00Z&sig=secret`,
+    FileLocation: `https://x.blob.core.windows.net/c/${encodeURIComponent(name)}?sv=2024&se=2026-12-01T00%3A00%3A00Z&sig=secret`,
     CreatedDateTime: iso(NOW - daysOld * DAY),
     ModifiedDateTime: iso(NOW - daysOld * DAY),
     ...fields,

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { DatabaseAsset, sasExpiry, toDatabaseAsset } from '../../tasks/common/databaseAssets';
+import { DatabaseAsset, backupOutputValues, isDownloadUrl, sasExpiry, toDatabaseAsset } from '../../tasks/common/databaseAssets';
 import { LcsInstant, compareInstants, formatInstant, parseLcsTimestamp } from '../../tasks/common/time';
-import { SelectionCriteria, compileWildcards, parsePatterns, selectNewestBackup } from '../../tasks/LcsDatabaseBackupsV1/selection';
+import { SelectionCriteria, parsePatterns, selectNewestBackup } from '../../tasks/LcsDatabaseBackupsV1/selection';
+import { compileWildcards } from '../../tasks/common/wildcards';
 
 function instant(raw: string): LcsInstant {
   const parsed = parseLcsTimestamp(raw);
@@ -470,8 +471,8 @@ describe('backups', () => {
       assert.deepEqual(s.skipped.map((k) => k.reason), [
         'its Id is not a safe token (letters, digits and dashes, as in a GUID)',
         'its Id is not a safe token (letters, digits and dashes, as in a GUID)',
-        'its FileLocation is not an https:// download URL',
-        'its FileLocation is not an https:// download URL',
+        'its FileLocation is not an https:// download URL (one line, exactly in canonical URL form)',
+        'its FileLocation is not an https:// download URL (one line, exactly in canonical URL form)',
       ]);
     });
 
@@ -545,6 +546,75 @@ describe('backups', () => {
       const assets = [asset({ Id: 'old', CreatedDateTime: '2020-01-01T00:00:00' }), asset({ Id: 'new', CreatedDateTime: '2030-01-01T00:00:00' })];
       selectNewestBackup(assets, criteria());
       assert.deepEqual(ids(assets), ['old', 'new']);
+    });
+  });
+
+  describe('isDownloadUrl', () => {
+    const SAS = 'https://uswedpl1catalog.blob.core.windows.net/product-ax7productname/6d3f/AX7ProductName-12-17-a1b2?sv=2015-12-11&sr=b&sig=rO3z%2FV%2Bk%3D&se=2019-09-28T15%3A18%3A05Z&sp=r';
+
+    it('accepts a blob SAS URL as LCS writes it', () => {
+      assert.equal(isDownloadUrl(SAS), true);
+      assert.equal(isDownloadUrl('https://a.blob.core.windows.net/c/b?se=2030-01-02T03:04:05Z&sig=x'), true);
+    });
+
+    // Each of these parses with new URL(), and each would reach an output or a secret as it is.
+    const rejected: [string, string][] = [
+      ['a line break and an agent command after it', `${SAS}\n##vso[task.setvariable variable=Injected]owned`],
+      ['a carriage return', `${SAS}\r`],
+      ['a tab inside (the parser drops it)', SAS.replace('sig=', 'sig=\t')],
+      ['an agent command without a space, in the fragment', `${SAS}##vso[task.prependpath]/tmp/evil`],
+      ['an empty fragment', `${SAS}#`],
+      ['a space', SAS.replace('sp=r', 'sp=r x')],
+      ['leading blanks (the parser trims them)', ` ${SAS}`],
+      ['a Unicode line separator', `${SAS}\u2028x`],
+      ['a right-to-left override', `${SAS}\u202e`],
+      ['a zero-width space', SAS.replace('blob', 'blob\u200b')],
+      ['non-ASCII text in the path', SAS.replace('product-', 'prödukt-')],
+      ['an upper-case host', SAS.replace('uswedpl1catalog', 'USWEDPL1CATALOG')],
+      ['an upper-case scheme', SAS.replace('https:', 'HTTPS:')],
+      ['the default port written out', SAS.replace('.net/', '.net:443/')],
+      ['a dot segment', SAS.replace('/6d3f/', '/x/../6d3f/')],
+      ['a backslash', SAS.replace('/6d3f/', '\\6d3f/')],
+      ['no path at all', 'https://a.blob.core.windows.net'],
+      ['a user name and password', SAS.replace('https://', 'https://u:p@')],
+      ['plain http', SAS.replace('https:', 'http:')],
+      ['a placeholder', 'N/A'],
+      ['an empty string', ''],
+      ['a URL longer than 8192 characters', `${SAS}&x=${'a'.repeat(8192)}`],
+    ];
+    for (const [label, value] of rejected) {
+      it(`rejects ${label}`, () => assert.equal(isDownloadUrl(value), false));
+    }
+
+    it('skips such a backup as "not a download URL", and the others stay eligible', () => {
+      const assets = [
+        asset({ Id: 'evil', FileLocation: `${SAS}\n##vso[task.setvariable variable=Injected]owned`, CreatedDateTime: '2030-01-01T00:00:00' }),
+        asset({ Id: 'fragment', FileLocation: `${SAS}##vso[task.prependpath]/tmp`, CreatedDateTime: '2029-01-01T00:00:00' }),
+        asset({ Id: 'good', FileLocation: SAS, CreatedDateTime: '2020-01-01T00:00:00' }),
+      ];
+      const s = selectNewestBackup(assets, criteria());
+      assert.equal(s.chosen?.id, 'good');
+      assert.deepEqual(s.skipped.map((k) => k.asset.id), ['evil', 'fragment']);
+      for (const k of s.skipped) assert.match(k.reason, /FileLocation is not an https:\/\/ download URL/);
+    });
+  });
+
+  describe('backupOutputValues', () => {
+    it('publishes only single lines without agent commands or invisible characters', () => {
+      const values = backupOutputValues(toDatabaseAsset({
+        Id: '6e1b2c3d-4e5f-4a6b-8c7d-000000000001',
+        Name: 'UAT\n##vso[task.setvariable variable=X]y \u202egnp.exe',
+        FileName: 'a\r\n##[error]b\u200b.bacpac',
+        FileLocation: 'https://a.blob.core.windows.net/c/b?se=2030-01-02T03:04:05Z&sig=x',
+        CreatedDateTime: '2026-01-02T03:04:05.1234567',
+      }));
+      for (const [name, value] of Object.entries(values)) {
+        // eslint-disable-next-line no-control-regex
+        assert.doesNotMatch(value, /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|\p{Cf}/u, `${name}: ${JSON.stringify(value)}`);
+        assert.doesNotMatch(value, /##vso\[|##\[/i, `${name}: ${value}`);
+      }
+      assert.equal(values.BackupCreatedDateTime, '2026-01-02T03:04:05.1234567Z');
+      assert.equal(values.FileLocationExpiresOn, '2030-01-02T03:04:05Z');
     });
   });
 

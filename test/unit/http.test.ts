@@ -417,6 +417,73 @@ describe('HttpClient (fake transport, fake timers)', () => {
     });
   }
 
+  // A typo in a host name must not cost the whole budget (18 attempts over 5 minutes by default).
+  for (const [code, reason] of [['ECONNREFUSED', 'connection refused'], ['ENOTFOUND', 'host name not found \\(DNS\\)']]) {
+    it(`${code} with the default budget: 3 attempts within a few seconds, advice about the URL, not the timeout`, async () => {
+      const { http, calls } = client([fail(code)], 300, 100, () => 1);
+      const outcome = track(http.send({ ...REQUEST, endpointField: 'the Lifecycle Services API endpoint (apiurl)', endpointExample: 'e.g. https://lcsapi.eu.lcs.dynamics.com for Europe' }));
+      await clock.tickAsync(10_000);
+      const error = transportError(outcome);
+      assert.equal(calls.length, 3);
+      // Backoff with random() = 1: 1 s, then 2 s.
+      assert.deepEqual(calls.map((c) => c.at), [0, 1000, 3000]);
+      assert.equal(logs.length, 2);
+      assert.match(error.message, new RegExp(`Could not reach LCS at lcsapi\\.lcs\\.dynamics\\.com after 3 attempts: ${reason}\\.`));
+      assert.match(error.userMessage, /Check the Lifecycle Services API endpoint \(apiurl\) in the service connection for typos \(e\.g\. https:\/\/lcsapi\.eu\.lcs\.dynamics\.com for Europe\)/);
+      assert.match(error.userMessage, /firewall or proxy/);
+      assert.doesNotMatch(error.userMessage, /requestTimeoutSeconds|retryBudgetSeconds/);
+    });
+  }
+
+  it('ECONNREFUSED, then 200: the short chance is a real one', async () => {
+    const { http, calls } = client([fail('ECONNREFUSED'), ok()]);
+    const outcome = track(http.send(REQUEST));
+    await clock.tickAsync(2_000);
+    assert.equal(outcome.value?.status, 200);
+    assert.equal(calls.length, 2);
+  });
+
+  it('only the refused attempts count toward the short chance: resets in between do not', async () => {
+    const { http, calls } = client([fail('ECONNRESET'), fail('ECONNREFUSED'), fail('ECONNRESET'), fail('ECONNREFUSED'), fail('ECONNRESET'), fail('ECONNREFUSED')], 300, 100);
+    const outcome = track(http.send(REQUEST));
+    await clock.tickAsync(120_000);
+    transportError(outcome);
+    assert.equal(calls.length, 6);
+  });
+
+  for (const code of ['EAI_AGAIN', 'ECONNRESET']) {
+    it(`${code} stays retryable for the whole budget`, async () => {
+      const { http, calls } = client([fail(code)], 60, 100, () => 0);
+      const outcome = track(http.send(REQUEST));
+      await clock.tickAsync(120_000);
+      const error = transportError(outcome);
+      assert.ok(calls.length > 3, `${calls.length} attempts`);
+      assert.ok(calls[calls.length - 1].at >= 30_000, `last attempt at ${calls[calls.length - 1].at} ms`);
+      assert.match(error.userMessage, /requestTimeoutSeconds/);
+    });
+  }
+
+  // new Date(now + 1e16) is an Invalid Date: the message used to be "Invalid time value".
+  for (const value of ['10000000000000', '9'.repeat(400), 'Fri, 31 Dec 9999 23:59:59 GMT']) {
+    it(`Retry-After ${value.length > 20 ? `${value.slice(0, 12)}… (${value.length} characters)` : value}: beyond the budget, still says HTTP 429 throttling`, async () => {
+      const { http, calls } = client([status(429, { 'retry-after': value }), ok()]);
+      const outcome = track(http.send(REQUEST));
+      await clock.tickAsync(0);
+      const error = transportError(outcome);
+      assert.equal(calls.length, 1);
+      assert.match(error.message, /^LCS \(lcsapi\.lcs\.dynamics\.com\) is throttling requests \(HTTP 429\) and asks to wait more than a day \(Retry-After\); that is beyond what is left of the retry budget \(300 s\)\.$/);
+      assert.match(error.userMessage, /Run the pipeline again later/);
+      assert.doesNotMatch(error.userMessage, /Invalid|NaN|Infinity|e\+/);
+    });
+  }
+
+  it('a 503 with a Retry-After of 1e13 s says the service is unavailable, beyond the budget', async () => {
+    const { http } = client([status(503, { 'retry-after': '10000000000000' })], 300);
+    const outcome = track(http.send({ ...REQUEST, service: 'Microsoft Entra ID', url: 'https://login.microsoftonline.com/organizations/oauth2/v2.0/token' }));
+    await clock.tickAsync(0);
+    assert.match(transportError(outcome).message, /^Microsoft Entra ID \(login\.microsoftonline\.com\) is unavailable \(HTTP 503\) and asks to wait more than a day/);
+  });
+
   it('names the service and host in failures, and never the request headers', async () => {
     const { http } = client([fail('ENOTFOUND')], 0);
     const outcome = track(http.send({ ...REQUEST, service: 'Microsoft Entra ID', url: 'https://login.microsoftonline.com/organizations/oauth2/v2.0/token' }));

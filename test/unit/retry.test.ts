@@ -8,6 +8,7 @@ import {
   describeFailureCode,
   isCertificateError,
   judge,
+  MAX_RETRY_AFTER_MS,
   parseRetryAfter,
 } from '../../tasks/common/retry';
 
@@ -37,6 +38,15 @@ describe('retry', () => {
     it('reads an HTTP date in the past as 0', () => {
       assert.equal(parseRetryAfter(new Date(NOW - 60_000).toUTCString(), NOW), 0);
       assert.equal(parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', NOW), 0);
+    });
+
+    it('caps a wait beyond any budget at a week, so it stays a real point in time', () => {
+      for (const value of ['604801', '10000000000000', '9'.repeat(400), 'Fri, 31 Dec 9999 23:59:59 GMT']) {
+        const ms = parseRetryAfter(value, NOW);
+        assert.equal(ms, MAX_RETRY_AFTER_MS, value.slice(0, 30));
+        assert.ok(Number.isFinite(new Date(NOW + ms!).getTime()));
+      }
+      assert.equal(parseRetryAfter('604800', NOW), 604_800_000);
     });
 
     for (const value of [undefined, '', '   ', 'soon', '-1', '1.5', '3s', '2026-01-15', 'NaN']) {
@@ -79,6 +89,8 @@ describe('retry', () => {
         assert.equal(v.retryable, true);
         assert.ok(v.reason.length > 0);
         assert.equal(v.retryAfterMs, undefined);
+        // A name that does not resolve or a port that refuses gets a short chance only.
+        assert.equal(v.maxAttempts, ['ECONNREFUSED', 'ENOTFOUND'].includes(code) ? 3 : undefined);
       });
     }
 

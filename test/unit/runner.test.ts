@@ -1,22 +1,54 @@
-/** The runner: one readable failure for anything a task throws, and an end soon after a cancel. */
 import { strict as assert } from 'node:assert';
-import * as sinon from 'sinon';
 import { InputError } from '../../tasks/common/errors';
+import * as sinon from 'sinon';
 import { CANCEL_GRACE_MS, executeTask } from '../../tasks/common/runner';
 import { FakeHost } from '../support/fakeHost';
 
-describe('executeTask', () => {
-  it('a TaskFailure becomes its message and advice', async () => {
-    const host = new FakeHost({ inputs: {} });
-    await executeTask(async () => { throw new InputError('Bad input.', 'Fix it.'); }, host);
-    assert.deepEqual(host.result, { status: 'Failed', message: 'Bad input. Fix it.' });
+function host(): FakeHost {
+  return new FakeHost({ inputs: {} });
+}
+
+describe('runner: executeTask', () => {
+  it('resolves to false when the task sets a successful result', async () => {
+    const h = host();
+    assert.equal(await executeTask(async (t) => t.succeed('done'), h), false);
+    assert.equal(h.result?.status, 'Succeeded');
   });
 
-  it('anything else is reported as a bug, the stack only in debug output', async () => {
-    const host = new FakeHost({ inputs: {} });
-    await executeTask(async () => { throw new TypeError('x is undefined'); }, host);
-    assert.match(host.result!.message, /^Unexpected error: x is undefined\. This is a bug/);
-    assert.ok(!host.text(['info', 'warn']).includes('at '), 'no stack trace outside debug');
+  it('resolves to false for SucceededWithIssues', async () => {
+    const h = host();
+    assert.equal(await executeTask(async (t) => t.succeedWithIssues('meh'), h), false);
+  });
+
+  it('resolves to true when the task throws a TaskFailure, and sets its message', async () => {
+    const h = host();
+    assert.equal(await executeTask(async () => { throw new InputError('Bad input.', 'Fix it.'); }, h), true);
+    assert.deepEqual(h.result, { status: 'Failed', message: 'Bad input. Fix it.' });
+  });
+
+  it('resolves to true on an unexpected error, without a stack trace in the result', async () => {
+    const h = host();
+    assert.equal(await executeTask(async () => { throw new TypeError('boom'); }, h), true);
+    assert.equal(h.result?.status, 'Failed');
+    assert.match(h.result!.message, /^Unexpected error: boom\. This is a bug/);
+    assert.doesNotMatch(h.result!.message, /\n\s+at /);
+  });
+
+  it('resolves to true when the task calls fail() itself, and the host still records it', async () => {
+    const h = host();
+    assert.equal(await executeTask(async (t) => t.fail('gave up'), h), true);
+    assert.deepEqual(h.result, { status: 'Failed', message: 'gave up' });
+  });
+
+  it('hands the task the host\'s own members (inputs, secrets, outputs)', async () => {
+    const h = new FakeHost({ inputs: { projectId: '42' } });
+    await executeTask(async (t) => {
+      t.setSecret(t.inputs.getInput('projectId')!);
+      t.setOutput('X', 'y');
+      t.succeed('ok');
+    }, h);
+    assert.ok(h.secrets.has('42'));
+    assert.equal(h.outputs.get('X')?.value, 'y');
   });
 
   describe('cancellation', () => {

@@ -72,6 +72,43 @@ describe('sanitize', () => {
       assert.match(out, /^a b c \[31md e f g h i j$/);
     });
 
+    // Trojan Source (CVE-2021-42574) and friends: a name that reads differently from what it is.
+    const invisible: [string, string][] = [
+      ['\u202e', 'right-to-left override'],
+      ['\u202a', 'left-to-right embedding'],
+      ['\u202b', 'right-to-left embedding'],
+      ['\u202c', 'pop directional formatting'],
+      ['\u202d', 'left-to-right override'],
+      ['\u2066', 'left-to-right isolate'],
+      ['\u2067', 'right-to-left isolate'],
+      ['\u2068', 'first strong isolate'],
+      ['\u2069', 'pop directional isolate'],
+      ['\u200e', 'left-to-right mark'],
+      ['\u200f', 'right-to-left mark'],
+      ['\u061c', 'Arabic letter mark'],
+      ['\u200b', 'zero-width space'],
+      ['\u200c', 'zero-width non-joiner'],
+      ['\u200d', 'zero-width joiner'],
+      ['\u2060', 'word joiner'],
+      ['\ufeff', 'zero-width no-break space (BOM)'],
+      ['\u180e', 'Mongolian vowel separator'],
+      ['\u{e0041}', 'tag character'],
+    ];
+    for (const [char, label] of invisible) {
+      it(`shows the ${label} as a visible code instead of passing it on`, () => {
+        const out = neutralize(`invoice${char}fdp.bacpac`);
+        assert.ok(!out.includes(char), JSON.stringify(out));
+        assert.doesNotMatch(out, /\p{Cf}/u);
+        assert.equal(out, `invoice<U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>fdp.bacpac`);
+      });
+    }
+
+    it('does not let invisible characters hide or assemble a marker', () => {
+      for (const raw of ['##\u200bvso[task.setvariable variable=X]y', '#\u202e#vso[x]', '##vso\u2060[x]', '##\ufeff[error]x']) {
+        assertNoCommand(neutralize(raw));
+      }
+    });
+
     it('does not let removing control characters assemble a marker', () => {
       for (const raw of ['##\nvso[task.setvariable variable=X]y', '#\u0000#vso[x]', '##\u001b[error]', '##vso\r[x]']) {
         assertNoCommand(neutralize(raw));

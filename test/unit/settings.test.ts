@@ -128,6 +128,19 @@ describe('settings', () => {
       const error = assertInputError(() => parseHttpsUrl('http://user:secret@host.example/x', field, example));
       assert.doesNotMatch(error.userMessage, /secret/);
     });
+
+    // The unparseable value is quoted so the user sees the typo; its user info is not.
+    for (const value of [
+      'https://user:secret@lcsapi.lcs.dynamics.com:99999',
+      'https://user:secret@lcs api.example/x',
+      'https:\\\\user:secret@lcs api.example',
+      'https://us@er:sec@ret@lcs api.example',
+    ]) {
+      it(`quotes a URL it cannot parse without its user name and password: ${value}`, () => {
+        const error = assertInputError(() => parseHttpsUrl(value, field, example), /is not an absolute URL/, /\*\*\*@/);
+        assert.doesNotMatch(error.userMessage, /secret|user|sec@ret/);
+      });
+    }
   });
 
   describe('readConnection', () => {
