@@ -4,7 +4,6 @@
  * minutes for clocks that differ). Pure apart from awaitExportedBackup, which lists again
  * until LCS shows it, within a budget of its own.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { DatabaseAsset, listDatabaseBackups, unusableReason } from '../common/databaseAssets';
 import { SelectionError } from '../common/errors';
 import { TaskHost } from '../common/host';
@@ -60,7 +59,7 @@ export async function awaitExportedBackup(host: TaskHost, session: LcsSession, r
     if (found) {
       return found;
     }
-    if (Date.now() + request.pollIntervalMs > deadline) {
+    if (Date.now() >= deadline) {
       throw new SelectionError(
         `The export completed (OperationActivityId ${request.activityId}), but no backup named '${neutralize(request.backupName, 120)}' created after ${isoSeconds(new Date(request.startedAtMs))} appeared in the project's asset library within ${LISTING_BUDGET_MS / 60_000} minutes (${attempt} lists).`,
         'Look in LCS > Asset library > Database backup: once it is there, LcsDatabaseBackups@1 with a nameFilter (or its backupId) finds it.',
@@ -69,6 +68,7 @@ export async function awaitExportedBackup(host: TaskHost, session: LcsSession, r
     if (attempt === 1) {
       host.info(`The export completed; LCS does not list its backup yet. Listing again every ${request.pollIntervalMs / 1000} s for up to ${LISTING_BUDGET_MS / 60_000} min.`);
     }
-    await delay(request.pollIntervalMs);
+    // The last list comes at the end of the budget, however long the interval.
+    await new Promise((resolve) => setTimeout(resolve, Math.min(request.pollIntervalMs, Math.max(0, deadline - Date.now()))));
   }
 }

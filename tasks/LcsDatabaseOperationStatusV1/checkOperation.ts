@@ -2,14 +2,15 @@
  * LcsDatabaseOperationStatus@1: wait for (or look at) an operation started elsewhere. Without
  * waiting, one status request: publish the state, fail only on a failure state.
  */
-import { OperationError } from '../common/errors';
 import { TaskHost } from '../common/host';
 import { OperationRef, fetchStatus } from '../common/operations';
 import { classifyState } from '../common/operationState';
 import { waitWithSession } from '../common/operationTask';
+import { failureState, publishState } from '../common/operationWait';
 import { neutralize } from '../common/sanitize';
 import { openLcsSession } from '../common/session';
 import { formatInstant } from '../common/time';
+import { OUTPUTS } from './outputs';
 import { readSettings } from './settings';
 
 export async function checkOperation(host: TaskHost): Promise<void> {
@@ -20,17 +21,17 @@ export async function checkOperation(host: TaskHost): Promise<void> {
   host.info(`Operation:   ${ref.activityId} on environment ${ref.environmentId}`);
   if (settings.waitForCompletion) {
     const final = await waitWithSession(host, session, ref, settings);
+    host.info(`Output variables: ${OUTPUTS.join(', ')}.`);
     host.succeed(`The operation ended: ${final.state}`);
     return;
   }
   const answer = await fetchStatus(session.client, ref);
   const state = neutralize(answer.state, 60);
-  host.setOutput('OperationStatus', answer.state);
-  host.setOutput('CompletionDate', answer.completionDate ? formatInstant(answer.completionDate) : '');
+  publishState(host, answer);
   host.info(`State:       ${state}${answer.completionDate ? `, completed ${formatInstant(answer.completionDate)}` : ''} (not waiting: waitForCompletion is false).`);
-  const { verdict } = classifyState(answer.state);
-  if (verdict === 'failed') {
-    throw new OperationError(`The operation ${ref.activityId} is in state ${state}.`, 'Look at the environment\'s History in LCS for the cause; Microsoft support asks for the activity id.');
+  host.info(`Output variables: ${OUTPUTS.join(', ')}.`);
+  if (classifyState(answer.state).verdict === 'failed') {
+    throw failureState(ref, answer.state);
   }
   host.succeed(`Operation state: ${state}`);
 }

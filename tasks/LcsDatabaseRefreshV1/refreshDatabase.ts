@@ -6,6 +6,7 @@ import { TaskHost } from '../common/host';
 import { refreshPath } from '../common/operations';
 import { startAndWait } from '../common/operationTask';
 import { openLcsSession } from '../common/session';
+import { OUTPUTS } from './outputs';
 import { readSettings } from './settings';
 
 export async function refreshDatabase(host: TaskHost): Promise<void> {
@@ -23,6 +24,6 @@ export async function refreshDatabase(host: TaskHost): Promise<void> {
     host.succeed(`Refresh started: OperationActivityId ${ref.activityId}`);
     return;
   }
-  host.info('Output variables: OperationActivityId, OperationStatus, CompletionDate.');
+  host.info(`Output variables: ${OUTPUTS.join(', ')}.`);
   host.succeed(`Refreshed ${target} from ${source} (${final.state})`);
 }

@@ -121,7 +121,10 @@ class MsalNetwork implements INetworkModule {
       if (response.status >= 400) {
         // Throttling is said as throttling, whatever error body comes with it.
         const entra = response.status === 429 ? undefined : parseEntraErrorBody(body, response.status);
-        this.lastFailure = entra ? describeSignInFailure(entra) : this.unexpectedAnswer(url, response.status, response.headers['content-type'], response.attempts);
+        const described = entra ? describeSignInFailure(entra) : this.unexpectedAnswer(url, response.status, response.headers['content-type'], response.attempts);
+        // A 5xx is an outage whatever its body says (AADSTS90033 "temporarily unavailable"): a
+        // transport failure, which a long wait rides out, not a sign-in the user must fix.
+        this.lastFailure = response.status >= 500 && !(described instanceof TransportError) ? new TransportError(described.message, described.advice) : described;
       } else if (body === null || typeof body !== 'object') {
         this.lastFailure = this.unexpectedAnswer(url, response.status, response.headers['content-type'], response.attempts);
       } else if (TOKEN_PATH.test(new URL(url).pathname)) {

@@ -48,6 +48,9 @@ export class LcsApiError extends TaskFailure {
 /** A request could not complete (network, timeout, throttling) within the retry budget. */
 export class TransportError extends TaskFailure {}
 
+/** The service said 429 and asked for a wait beyond the budget: it did not act on the request. */
+export class ThrottledError extends TransportError {}
+
 /** No backup satisfied the filters or the age limit. */
 export class SelectionError extends TaskFailure {}
 

@@ -5,7 +5,7 @@
  */
 import type { Agent as HttpAgent } from 'node:http';
 import axios, { AxiosError } from 'axios';
-import { TransportError } from './errors';
+import { ThrottledError, TransportError } from './errors';
 import { isoSeconds } from './time';
 import { AttemptOutcome, BODY_TOO_LARGE, RetryBudget, Verdict, backoffMs, describeFailureCode, isCertificateError, isUnreachable, judge } from './retry';
 
@@ -122,14 +122,17 @@ export class HttpClient {
       }
       limited += verdict.maxAttempts === undefined ? 0 : 1;
       const lastChance = verdict.maxAttempts !== undefined && limited >= verdict.maxAttempts;
-      if (!verdict.retryable || left <= 0 || lastChance) {
+      // Retry-After is a minimum; a zero or past value must not turn into a tight loop.
+      const wait = Math.min(Math.max(verdict.retryAfterMs ?? 0, backoffMs(attempt, this.random)), left);
+      // A retry that would only get a sliver of time is not made: this attempt's own answer or
+      // failure is the more useful message than "the budget is spent".
+      const noRoom = budget.attemptTimeout(now + wait) < Math.min(1000, budget.timeoutMs);
+      if (!verdict.retryable || left <= 0 || lastChance || noRoom) {
         if (result.kind === 'response') {
           return { status: result.status, headers: result.headers, body: result.body, attempts: attempt };
         }
         throw failure(request, host, result, attempt, timeoutMs);
       }
-      // Retry-After is a minimum; a zero or past value must not turn into a tight loop.
-      const wait = Math.min(Math.max(verdict.retryAfterMs ?? 0, backoffMs(attempt, this.random)), left);
       log(
         `${request.service} attempt ${attempt} failed: ${verdict.reason}${verdict.retryAfterMs !== undefined ? ' (Retry-After)' : ''}. Retrying in ${seconds(wait)} (retry budget left: ${seconds(left)}).`,
       );
@@ -141,16 +144,18 @@ export class HttpClient {
 /** The server asks for a wait (Retry-After) longer than the retry budget has left. */
 function beyondBudget(request: HttpRequest, host: string, outcome: AttemptOutcome, verdict: Verdict, now: number, left: number): TransportError {
   const waitMs = verdict.retryAfterMs ?? 0;
-  const asks = outcome.kind === 'response' && outcome.status === 429 ? 'is throttling requests' : 'is unavailable';
+  const throttled = outcome.kind === 'response' && outcome.status === 429;
+  const asks = throttled ? 'is throttling requests' : 'is unavailable';
+  const Failure = throttled ? ThrottledError : TransportError;
   const beyond = `that is beyond what is left of the retry budget (${seconds(left)})`;
   if (waitMs > LONGEST_BUDGET_MS) {
-    return new TransportError(
+    return new Failure(
       `${request.service} (${host}) ${asks} (${verdict.reason}) and asks to wait more than a day (Retry-After); ${beyond}.`,
       'Run the pipeline again later; if the service keeps asking for waits this long, report it with the log of a run with system.debug set to true.',
     );
   }
   const until = isoSeconds(new Date(now + waitMs));
-  return new TransportError(
+  return new Failure(
     `${request.service} (${host}) ${asks} (${verdict.reason}) and will accept requests again at ${until}, in ${seconds(waitMs)}; ${beyond}.`,
     `Run the pipeline again after ${until}, or raise retryBudgetSeconds above ${Math.ceil(waitMs / 1000)}.`,
   );

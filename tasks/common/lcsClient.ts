@@ -83,7 +83,8 @@ function parseJsonObject(body: string, contentType: string | undefined): Record<
 export function parseEnvelope(body: string, contentType: string | undefined, operation: LcsOperation): LcsEnvelope {
   const envelope = parseJsonObject(body, contentType);
   if (envelope.IsSuccess === false) {
-    const message = neutralize(envelope.ErrorMessage || 'no error message', 500);
+    const raw = envelope.ErrorMessage;
+    const message = neutralize(typeof raw === 'string' || !raw ? raw || 'no error message' : JSON.stringify(raw), 500);
     const advice = typeof operation.ifRefused === 'string' ? operation.ifRefused : operation.ifRefused(message);
     throw new LcsApiError(`LCS could not ${operation.couldNot}: ${message}${activitySuffix(envelope.OperationActivityId)}.`, advice, 200);
   }
@@ -202,7 +203,7 @@ export class LcsClient {
       throw describeLcsStatus(response, projectId, apiUrl, operation);
     }
     const envelope = parseEnvelope(response.body, response.headers['content-type'], operation);
-    this.options.debug(`LCS OperationActivityId: ${envelope.operationActivityId ?? '(none)'}`);
+    this.options.debug(`LCS OperationActivityId: ${neutralize(envelope.operationActivityId ?? '(none)', 60)}`);
     this.warnAboutEol(envelope.versionEol);
     return envelope;
   }

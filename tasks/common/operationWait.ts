@@ -42,7 +42,8 @@ function isTransient(error: unknown): error is TaskFailure {
   return error instanceof LcsApiError && (error.malformed || (error.status !== undefined && (error.status === 429 || error.status >= 500)));
 }
 
-function failureState(ref: OperationRef, state: string): OperationError {
+/** The failure for an operation that ended in a failure state. */
+export function failureState(ref: OperationRef, state: string): OperationError {
   const rolledBack = /^rollbackcompleted$/i.test(state) ? ' LCS rolled the environment back to where it was before.' : '';
   return new OperationError(
     `The ${ref.kind} ended in state ${neutralize(state, 60)} (OperationActivityId ${ref.activityId}).${rolledBack}`,
@@ -50,9 +51,10 @@ function failureState(ref: OperationRef, state: string): OperationError {
   );
 }
 
-function publishState(deps: WaitDependencies, answer: StatusAnswer): void {
-  deps.host.setOutput('OperationStatus', answer.state);
-  deps.host.setOutput('CompletionDate', answer.completionDate ? formatInstant(answer.completionDate) : '');
+/** Publishes OperationStatus and CompletionDate (empty while LCS has none). */
+export function publishState(host: Pick<TaskHost, 'setOutput'>, answer: StatusAnswer): void {
+  host.setOutput('OperationStatus', answer.state);
+  host.setOutput('CompletionDate', answer.completionDate ? formatInstant(answer.completionDate) : '');
 }
 
 /** The cancellation of one wait: a signal for sleeps, a promise for requests in flight. */
@@ -69,18 +71,53 @@ function cancellation(controller: AbortController): Cancellation {
   return { signal: controller.signal, cancelled };
 }
 
-async function pollOnce(deps: WaitDependencies, deadline: number, cancel: Cancellation): Promise<StatusAnswer | undefined> {
+/** Slack past the deadline for a status request (or a token renewal inside it) before it is left behind. */
+export const DEADLINE_SLACK_MS = 5000;
+
+/** What the wait remembers of failed status requests, so a failure that repeats is said once. */
+interface FailureNotes {
+  last?: string;
+  repeats: number;
+}
+
+function noteFailure(deps: WaitDependencies, notes: FailureNotes, error: TaskFailure): void {
+  // One status request failing (throttled, timed out, 5xx) says nothing about the operation.
+  if (error.message === notes.last) {
+    notes.repeats++;
+    deps.host.debug(`A status request failed again (${notes.repeats} times in a row): ${error.message}`);
+    return;
+  }
+  notes.last = error.message;
+  notes.repeats = 1;
+  deps.host.warn(`A status request failed; the wait goes on: ${error.message}`);
+}
+
+/** Resolves with `undefined` when the deadline (plus slack) passes: nothing runs much past it. */
+function deadlinePassed(deadline: number, now: number): { reached: Promise<undefined>; clear: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const reached = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - now) + DEADLINE_SLACK_MS);
+  });
+  return { reached, clear: () => clearTimeout(timer) };
+}
+
+async function pollOnce(deps: WaitDependencies, deadline: number, cancel: Cancellation, notes: FailureNotes): Promise<StatusAnswer | undefined> {
   const now = deps.now ?? Date.now;
+  const late = deadlinePassed(deadline, now());
   try {
-    // A request in flight is left behind on cancellation: the process exits once the result is set.
-    return await Promise.race([deps.poll(deps.newBudget(Math.max(0, deadline - now()))), cancel.cancelled]);
+    // A request in flight is left behind on cancellation or at the deadline (a token renewal
+    // inside it has a budget of its own): the process exits once the result is set.
+    const answer = await Promise.race([deps.poll(deps.newBudget(Math.max(0, deadline - now()))), cancel.cancelled, late.reached]);
+    notes.last = answer ? undefined : notes.last;
+    return answer;
   } catch (error) {
     if (!isTransient(error)) {
       throw error;
     }
-    // One status request failing (throttled, timed out, 5xx) says nothing about the operation.
-    deps.host.warn(`A status request failed; the wait goes on: ${error.message}`);
+    noteFailure(deps, notes, error);
     return undefined;
+  } finally {
+    late.clear();
   }
 }
 
@@ -110,14 +147,15 @@ async function loop(deps: WaitDependencies, request: WaitRequest, cancel: Cancel
   const now = deps.now ?? Date.now;
   const deadline = now() + request.timeoutMs;
   let progress = startProgress(request.ref.kind, request.ref.activityId, now());
+  const notes: FailureNotes = { repeats: 0 };
   for (;;) {
-    const answer = await pollOnce(deps, deadline, cancel);
+    const answer = await pollOnce(deps, deadline, cancel, notes);
     if (answer) {
       const seen = observe(progress, answer, now());
       progress = seen.progress;
       seen.lines.forEach((line) => deps.host.info(line));
       if (seen.changed) {
-        publishState(deps, answer);
+        publishState(deps.host, answer);
       }
       if (seen.verdict !== 'waiting') {
         return seen.verdict === 'succeeded' ? answer : Promise.reject(failureState(request.ref, answer.state));
@@ -133,6 +171,18 @@ async function loop(deps: WaitDependencies, request: WaitRequest, cancel: Cancel
     }
     await sleep(Math.min(request.pollIntervalMs, deadline - now()), cancel.signal);
   }
+}
+
+/**
+ * A failure that ended the wait before the operation did (a 403, a status IsSuccess: false, a
+ * sign-in refused during a renewal): its own message and advice, and that the operation may go on.
+ */
+function endedEarly(ref: OperationRef, error: unknown): unknown {
+  if (!(error instanceof TaskFailure) || error instanceof OperationError || error instanceof WaitEndedError) {
+    return error;
+  }
+  const goesOn = `If the ${ref.kind} was started, it goes on in LCS (OperationActivityId ${ref.activityId}). ${howToWaitAgain(ref)}`;
+  return new WaitEndedError(error.message, error.advice ? `${error.advice} ${goesOn}` : goesOn);
 }
 
 /**
@@ -152,7 +202,7 @@ export async function waitForOperation(deps: WaitDependencies, request: WaitRequ
     if (error instanceof Cancelled) {
       throw new WaitEndedError(`Cancelled while waiting for the ${request.ref.kind} (OperationActivityId ${request.ref.activityId}); it goes on in LCS.`, howToWaitAgain(request.ref));
     }
-    throw error;
+    throw endedEarly(request.ref, error);
   } finally {
     stopListening();
   }

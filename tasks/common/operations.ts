@@ -2,7 +2,7 @@
  * The LCS operations that start work and report on it: export, refresh, fetch status. Paths,
  * the status answer, and advice for LCS's known refusals are pure; the calls go through LcsClient.
  */
-import { LcsApiError, OperationError, TaskFailure, TransportError } from './errors';
+import { LcsApiError, OperationError, TaskFailure, ThrottledError, TransportError } from './errors';
 import { LcsCallOptions, LcsClient, LcsEnvelope, LcsOperation } from './lcsClient';
 import { neutralize } from './sanitize';
 import { LcsInstant, parseLcsTimestamp } from './time';
@@ -103,11 +103,14 @@ export async function startOperationAt(client: LcsClient, kind: OperationKind, p
 }
 
 function explainLostStart(kind: OperationKind, error: unknown): unknown {
-  const refused = error instanceof LcsApiError && error.status === 200;
-  if (refused) {
+  if (error instanceof ThrottledError || (error instanceof LcsApiError && error.status === 429)) {
+    return new OperationError(error.message, `${error.advice ?? ''} LCS did not take the request: nothing was started.`.trim());
+  }
+  if (error instanceof LcsApiError && error.status === 200 && !error.malformed) {
     return new OperationError(error.message, error.advice);
   }
-  const unsure = error instanceof TransportError || (error instanceof LcsApiError && (error.status ?? 0) >= 500);
+  // No answer, a 5xx, or an answer that is not LCS's envelope: the start may have reached LCS.
+  const unsure = error instanceof TransportError || (error instanceof LcsApiError && (error.malformed || (error.status ?? 0) >= 500));
   if (unsure && error instanceof TaskFailure) {
     return new OperationError(
       error.message,

@@ -270,6 +270,26 @@ describe('e2e: LcsDatabaseExport@1', function () {
     assertTokenRenewed(run, emu);
   });
 
+  it('Microsoft Entra ID unavailable (503 with its JSON error) when the token is renewed mid-wait: the wait rides it out', async () => {
+    const emu = ctx.emu;
+    expireTokensDuringWait(emu);
+    emu.operationScript = ['NotStarted', ...Array.from({ length: 7 }, () => 'InProgress'), 'Completed'];
+    const outage = { status: 503, body: { error: 'temporarily_unavailable', error_description: 'AADSTS90033: A transient error has occurred. Please try again.', error_codes: [90033] } };
+    let scripted = false;
+    const run = await runExport(emu, { retryBudgetSeconds: '1' }, {
+      onLine: (line) => {
+        if (!scripted && /^Waiting up to/.test(line)) {
+          scripted = true;
+          for (let i = 0; i < 4; i++) emu.tokenSteps.push(outage);
+        }
+      },
+    });
+    assertInvariants(run, emu);
+    assertResult(run, 'Succeeded');
+    assert.ok(run.warnings.some((w) => /A status request failed; the wait goes on/.test(w) && /AADSTS90033/.test(w)), describeRun(run));
+    assertTokenRenewed(run, emu);
+  });
+
   it('a 401 during the wait: one token renewal, the status request repeated, no failure', async () => {
     const emu = ctx.emu;
     emu.operationScript = ['InProgress', 'Completed'];

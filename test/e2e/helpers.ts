@@ -32,6 +32,8 @@ export interface E2eOptions {
   timeoutMs?: number;
   /** Cancel the step as the agent does (SIGINT, then SIGTERM) once a stdout line matches. */
   cancel?: CancelSpec;
+  /** Called for every output line as it arrives, e.g. to script the emulator mid-run. */
+  onLine?: (line: string) => void;
   /** Kills the task when aborted (killSignal, default SIGKILL). */
   signal?: AbortSignal;
   killSignal?: NodeJS.Signals;
@@ -68,6 +70,7 @@ export async function runLcsTask(emu: Emulator, options: E2eOptions = {}): Promi
     caFile: options.caFile === null ? undefined : (options.caFile ?? emu.caFile),
     timeoutMs: options.timeoutMs ?? 25_000,
     cancel: options.cancel,
+    onLine: options.onLine,
     signal: options.signal,
     killSignal: options.killSignal,
   });

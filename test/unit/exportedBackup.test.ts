@@ -1,7 +1,11 @@
 /** Telling the backup an export created from older ones with the same name. */
 import { strict as assert } from 'node:assert';
+import * as sinon from 'sinon';
+import { SelectionError } from '../../tasks/common/errors';
+import type { LcsSession } from '../../tasks/common/session';
+import { FakeHost } from '../support/fakeHost';
 import { toDatabaseAsset } from '../../tasks/common/databaseAssets';
-import { CLOCK_SKEW_MS, findExportedBackup, hasBackupName, sameNameIds } from '../../tasks/LcsDatabaseExportV1/exportedBackup';
+import { CLOCK_SKEW_MS, LISTING_BUDGET_MS, awaitExportedBackup, findExportedBackup, hasBackupName, sameNameIds } from '../../tasks/LcsDatabaseExportV1/exportedBackup';
 
 const START = Date.UTC(2026, 10, 29, 8, 0, 0);
 const lcs = (ms: number): string => new Date(ms).toISOString().replace('Z', '');
@@ -33,5 +37,41 @@ describe('the exported backup', () => {
   it('skips a match that cannot be handed on (no download URL)', () => {
     const noUrl = toDatabaseAsset({ Id: 'z', Name: 'UAT', FileName: 'UAT.bacpac', FileLocation: 'N/A', CreatedDateTime: lcs(START + 1000) });
     assert.equal(findExportedBackup([noUrl], 'UAT', new Set(), START), undefined);
+  });
+});
+
+describe('waiting for LCS to list the exported backup', () => {
+  let clock: sinon.SinonFakeTimers;
+  beforeEach(() => {
+    clock = sinon.useFakeTimers({ now: START, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => clock.restore());
+
+  /** A session whose list answers come from `lists` in turn (the last repeats); counts the lists. */
+  function session(lists: (() => unknown[])[]): { session: LcsSession; count: () => number } {
+    let n = 0;
+    const client = {
+      call: async () => ({ body: { IsSuccess: true, DatabaseAssets: lists[Math.min(n++, lists.length - 1)]() } }),
+    };
+    return { session: { client, newBudget: () => undefined } as unknown as LcsSession, count: () => n };
+  }
+
+  const raw = (createdMs: number) => ({ Id: 'new-1', Name: 'UAT', FileName: 'UAT.bacpac', FileLocation: 'https://a.blob.core.windows.net/c/new-1?sv=1&sig=s', CreatedDateTime: lcs(createdMs) });
+
+  it('with a poll interval of 5 minutes, lists again at the end of the budget instead of giving up after one list', async () => {
+    const s = session([() => [], () => [raw(START + 1000)]]);
+    const found = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a', pollIntervalMs: 300_000 });
+    await clock.tickAsync(LISTING_BUDGET_MS);
+    assert.equal((await found).id, 'new-1');
+    assert.equal(s.count(), 2);
+  });
+
+  it('gives up after the budget with the number of lists it made', async () => {
+    const s = session([() => []]);
+    const result = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a', pollIntervalMs: 60_000 }).then((v) => v, (e: Error) => e);
+    await clock.tickAsync(LISTING_BUDGET_MS + 1000);
+    const error = await result;
+    assert.ok(error instanceof SelectionError, String(error));
+    assert.match(error.message, /within 5 minutes \(6 lists\)/);
   });
 });

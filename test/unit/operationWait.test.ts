@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import * as sinon from 'sinon';
 import { LcsApiError, OperationError, TransportError, WaitEndedError } from '../../tasks/common/errors';
 import { OperationRef, StatusAnswer } from '../../tasks/common/operations';
-import { WaitDependencies, waitForOperation } from '../../tasks/common/operationWait';
+import { DEADLINE_SLACK_MS, WaitDependencies, waitForOperation } from '../../tasks/common/operationWait';
 import { RetryBudget, budgetWithin } from '../../tasks/common/retry';
 
 const REF: OperationRef = { kind: 'export', projectId: 1, environmentId: 'e0000000-0000-0000-0000-000000000001', activityId: 'a0000000-0000-0000-0000-000000000001' };
@@ -115,7 +115,8 @@ describe('waitForOperation', () => {
     const r = new Recorder();
     const refused = new LcsApiError('LCS could not report the operation\'s status: not found.', 'Check.', 200);
     const result = await settle(clock, waitForOperation(r.deps([s('InProgress'), refused]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
-    assert.equal(result, refused);
+    assert.ok(result instanceof WaitEndedError, String(result));
+    assert.equal(result.message, refused.message);
     assert.equal(r.polls, 2);
     assert.equal(Date.now(), START + 60_000);
   });
@@ -169,5 +170,32 @@ describe('waitForOperation', () => {
     await clock.tickAsync(10);
     r.cancelHandler!('SIGTERM');
     assert.ok((await waiting) instanceof WaitEndedError);
+  });
+
+  it('a status request that hangs past the deadline (a token renewal inside it, say) is left behind', async () => {
+    const r = new Recorder();
+    const deps = r.deps([s('InProgress')]);
+    const first = deps.poll;
+    deps.poll = (budget) => (r.polls === 0 ? first(budget) : new Promise(() => undefined));
+    const result = await settle(clock, waitForOperation(deps, { ref: REF, timeoutMs: 120_000, pollIntervalMs: 60_000 }));
+    assert.ok(result instanceof WaitEndedError, String(result));
+    assert.match(result.message, /did not end within timeoutMinutes/);
+    assert.equal(Date.now(), START + 120_000 + DEADLINE_SLACK_MS, 'ends at the deadline plus the slack');
+  });
+
+  it('the same failure again and again is one warning, not a line per poll', async () => {
+    const r = new Recorder();
+    const garbled = new LcsApiError('LCS answered HTTP 200 with 512 bytes of text/html that is not JSON.', 'Proxy?', 200, true);
+    await settle(clock, waitForOperation(r.deps([s('InProgress'), garbled, garbled, garbled, garbled, s('Completed')]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    assert.equal(r.warnings.length, 1, r.warnings.join('\n'));
+  });
+
+  it('a failure that ends the wait early says the operation may go on, and how to wait again', async () => {
+    const r = new Recorder();
+    const forbidden = new LcsApiError('LCS refused access to project 1 (HTTP 403).', 'Add the account to the project.', 403);
+    const result = await settle(clock, waitForOperation(r.deps([s('InProgress'), forbidden]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    assert.ok(result instanceof WaitEndedError, String(result));
+    assert.match(result.userMessage, /HTTP 403\)\. Add the account to the project\. If the export was started, it goes on in LCS/);
+    assert.match(result.userMessage, /LcsDatabaseOperationStatus@1/);
   });
 });

@@ -3,7 +3,7 @@
  * repeated, the wait inputs and the inputs of the three operation tasks.
  */
 import { strict as assert } from 'node:assert';
-import { InputError, LcsApiError, OperationError, TransportError } from '../../tasks/common/errors';
+import { InputError, LcsApiError, OperationError, ThrottledError, TransportError } from '../../tasks/common/errors';
 import { InputSource } from '../../tasks/common/inputs';
 import { LcsClient, LcsEnvelope, parseEnvelope } from '../../tasks/common/lcsClient';
 import { START_EXPORT, exportPath, parseStatus, refreshPath, refusalAdvice, startOperationAt, statusPath } from '../../tasks/common/operations';
@@ -103,6 +103,18 @@ describe('LCS operations', () => {
     it('a lost answer says the operation may have started', async () => {
       const lost = new TransportError('Could not reach LCS: no complete answer within 100 s.', 'Check.');
       await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(lost)), 'refresh', '/x'), (e: unknown) => e instanceof OperationError && /may have started even so/.test(e.userMessage));
+    });
+
+    it('a garbled answer (not LCS\'s envelope) may also mean it started', async () => {
+      const garbled = new LcsApiError('LCS answered HTTP 200 with 78 bytes of text/html that is not JSON.', 'Proxy?', 200, true);
+      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(garbled)), 'export', '/x'), (e: unknown) => e instanceof OperationError && /may have started even so/.test(e.userMessage));
+    });
+
+    it('throttling (429) means nothing was started', async () => {
+      const throttled = new ThrottledError('LCS (h) is throttling requests (HTTP 429) and will accept requests again at ...', 'Run again later.');
+      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(throttled)), 'export', '/x'), (e: unknown) => e instanceof OperationError && /nothing was started/.test(e.userMessage) && !/may have started/.test(e.userMessage));
+      const exhausted = new LcsApiError('LCS is throttling requests (HTTP 429) after 5 attempts.', 'Wait.', 429);
+      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(exhausted)), 'export', '/x'), (e: unknown) => e instanceof OperationError && /nothing was started/.test(e.userMessage));
     });
 
     it('an answer without a valid activity id fails readably', async () => {
