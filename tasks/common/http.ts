@@ -79,6 +79,11 @@ function safeToRepeat(request: HttpRequest, outcome: AttemptOutcome): boolean {
 /** Waits longer than this are beyond any retry budget (retryBudgetSeconds is at most a day). */
 const LONGEST_BUDGET_MS = 86_400_000;
 
+/** Less time than this before the hard deadline is no attempt worth making: a second, or half a short timeout. */
+function sliverMs(budget: RetryBudget): number {
+  return Math.min(1000, budget.timeoutMs / 2);
+}
+
 /** Sends requests with per-attempt timeouts and retries inside the run's budget. */
 export class HttpClient {
   private readonly random: () => number;
@@ -100,7 +105,7 @@ export class HttpClient {
     for (let attempt = 1; ; attempt++) {
       const timeoutMs = budget.attemptTimeout();
       // A sliver of time left before the hard deadline is no attempt worth making.
-      if (timeoutMs < Math.min(1000, budget.timeoutMs)) {
+      if (timeoutMs < sliverMs(budget)) {
         throw new TransportError(
           `Gave up on ${request.service} (${host}): the retry budget (${seconds(budget.budgetMs)}) and the request timeout (${seconds(budget.timeoutMs)}) are spent.`,
           'Try again later, or raise retryBudgetSeconds / requestTimeoutSeconds.',
@@ -126,7 +131,7 @@ export class HttpClient {
       const wait = Math.min(Math.max(verdict.retryAfterMs ?? 0, backoffMs(attempt, this.random)), left);
       // A retry that would only get a sliver of time is not made: this attempt's own answer or
       // failure is the more useful message than "the budget is spent".
-      const noRoom = budget.attemptTimeout(now + wait) < Math.min(1000, budget.timeoutMs);
+      const noRoom = budget.attemptTimeout(now + wait) < sliverMs(budget);
       if (!verdict.retryable || left <= 0 || lastChance || noRoom) {
         if (result.kind === 'response') {
           return { status: result.status, headers: result.headers, body: result.body, attempts: attempt };
