@@ -225,9 +225,10 @@ describe('download: retry decision', () => {
     now = 59_000;
     assert.equal(budget.decide(busy, 1).retry, true);
     now = 61_000;
-    assert.equal(budget.decide(busy, 1).retry, false);
+    assert.equal(budget.decide(busy, 2).retry, false);
+    assert.equal(budget.decide({ kind: 'failure', code: '', timedOut: true }, 1).retry, true, 'a request\'s first failure (one hung connection) is tried once more');
     budget.progressed();
-    assert.equal(budget.decide(busy, 1).retry, true, 'progress renews the budget');
+    assert.equal(budget.decide(busy, 2).retry, true, 'progress renews the budget');
     assert.equal(budget.decide({ kind: 'response', status: 503, headers: { 'retry-after': '120' } }, 1).retry, false, 'Retry-After beyond the budget');
     assert.equal(new StallBudget(0, () => 0).decide(busy, 1).retry, false, 'budget 0: no retries');
   });

@@ -9,6 +9,9 @@ import { AttemptOutcome, backoffMs, judge } from '../retry';
 /** Tries of one request in a row that brought no byte, before the download gives up (AzCopy: 20). */
 export const MAX_TRIES_WITHOUT_PROGRESS = 10;
 
+/** What a request's first retry may wait at least, whatever the stall budget says. */
+const FIRST_RETRY_MS = 2000;
+
 export type RetryDecision = { retry: true; waitMs: number; reason: string } | { retry: false; reason: string };
 
 export class StallBudget {
@@ -35,7 +38,10 @@ export class StallBudget {
   /** Whether to try again after the `tries`-th failure in a row without progress, and how long to wait. */
   decide(outcome: AttemptOutcome, tries: number): RetryDecision {
     const verdict = judge(outcome, this.now());
-    const left = this.timeLeft();
+    // A request's first failure gets one more try even when no byte arrived within the budget:
+    // one connection that hung for a whole request timeout (which may be longer than the budget)
+    // says little about storage. A budget of 0 still means no retries.
+    const left = tries === 1 && this.budgetMs > 0 ? Math.max(this.timeLeft(), FIRST_RETRY_MS) : this.timeLeft();
     if (!verdict.retryable) {
       return { retry: false, reason: verdict.reason };
     }
