@@ -208,12 +208,13 @@ async function writeBody(store: BlobStore, blob: EmulatedBlob, sas: Sas, res: Se
   const rate = blob.faults.bytesPerSecondPerConnection;
   for (let at = start; at < stopAt && !res.destroyed; ) {
     const length = Math.min(PIECE, stopAt - at);
-    if (rate) {
+    const socket = res.socket;
+    if (rate && socket) {
       const now = performance.now();
       // A token bucket 50 ms deep: a timer that fires late (a busy event loop) is made up for,
       // so the cap is a rate, not a rate minus the machine's timer latency.
-      const freeAt = Math.max(now - THROTTLE_BURST_MS, socketFreeAt.get(res.socket!) ?? now);
-      socketFreeAt.set(res.socket!, freeAt + (length / rate) * 1000);
+      const freeAt = Math.max(now - THROTTLE_BURST_MS, socketFreeAt.get(socket) ?? now);
+      socketFreeAt.set(socket, freeAt + (length / rate) * 1000);
       if (freeAt - now >= 1) await sleep(freeAt - now);
     }
     const ok = res.write(blobBytes(seed, at, length));
