@@ -2,7 +2,7 @@
  * `npm run bench:hostile`: what hostile or very large answers cost, measured, not asserted.
  *
  *  1. Memory: the bundled task against the local emulator, one process per answer, with a
- *     preload that reports the peak resident set size (process.resourceUsage().maxRSS) at exit.
+ *     preload that reports the process's own peak memory (VmHWM; test/support/peakRss.ts) at exit.
  *     Large lists, lists at and beyond the task's bounds, a gzip bomb.
  *  2. Wildcards: the task's matcher against the regular expression LcsDatabaseBackups 1.0.0
  *     built from a filter (`.*` per star), on long names that do not match.
@@ -21,12 +21,10 @@ import {
 import { runTask } from '../test/support/agent';
 import { emulatorRunOptions } from '../test/support/emulatorRun';
 import { findRepoRoot } from '../test/support/repo';
+import { PEAK_RSS_PRELOAD, peakRssBytes } from '../test/support/peakRss';
 import { compileWildcards } from '../tasks/common/wildcards';
 
-const RSS_TAG = '##bench[maxrss]';
-const PRELOAD = `'use strict';
-process.on('exit', () => { process.stderr.write('${RSS_TAG}' + process.resourceUsage().maxRSS + '\\n'); });
-`;
+const PRELOAD = PEAK_RSS_PRELOAD;
 
 const MIB = 1024 * 1024;
 
@@ -70,8 +68,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 function peakRss(stderr: string): number {
-  const line = stderr.split('\n').find((l) => l.startsWith(RSS_TAG));
-  return line ? (Number(line.slice(RSS_TAG.length)) * 1024) / MIB : NaN;
+  return peakRssBytes(stderr) / MIB;
 }
 
 function pad(cells: string[], widths: number[]): string {
@@ -79,7 +76,7 @@ function pad(cells: string[], widths: number[]): string {
 }
 
 async function measureMemory(emulator: Emulator, script: string, preload: string, only: string | undefined): Promise<void> {
-  console.log('\n── Peak memory of the bundled task, one process per answer (MiB = maxRSS at exit) ──');
+  console.log('\n── Peak memory of the bundled task, one process per answer (MiB = VmHWM at exit) ──');
   const widths = [44, 10, 10, 8, 60];
   console.log(pad(['answer', 'MiB sent', 'peak RSS', 'wall s', 'result'], widths));
   for (const scenario of SCENARIOS.filter((s) => !only || s.label.includes(only))) {

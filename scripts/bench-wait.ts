@@ -12,10 +12,10 @@ import { startEmulator, type Emulator } from '../test/emulator/emulator';
 import { runTask } from '../test/support/agent';
 import { emulatorRunOptions } from '../test/support/emulatorRun';
 import { taskScript } from '../test/support/repo';
+import { PEAK_RSS_PRELOAD, peakRssBytes } from '../test/support/peakRss';
 
 /** Task seconds per real second. */
 export const WARP = 120;
-const RSS_TAG = '##bench[maxrss]';
 
 const PRELOAD = `
 // Written by scripts/bench-wait.ts: the task's clock runs ${WARP}x faster; timers shrink to match.
@@ -33,7 +33,6 @@ const realSetTimeout = globalThis.setTimeout;
 const realSetInterval = globalThis.setInterval;
 globalThis.setTimeout = (fn, ms, ...args) => realSetTimeout(fn, Math.max(0, Number(ms) || 0) / K, ...args);
 globalThis.setInterval = (fn, ms, ...args) => realSetInterval(fn, Math.max(1, (Number(ms) || 0) / K), ...args);
-process.on('exit', () => process.stderr.write('${RSS_TAG}' + process.resourceUsage().maxRSS + '\\n'));
 `;
 
 export interface WaitBenchResult {
@@ -62,7 +61,7 @@ async function oneWait(emulator: Emulator, preload: string, minutes: number): Pr
   const started = Date.now();
   const run = await runTask({ ...options, nodeArgs: ['--require', preload], timeoutMs: 10 * 60_000 });
   const paths = emulator.requests.map((r) => r.path.split('?')[0]);
-  const rssLine = run.stderr.split('\n').find((l) => l.startsWith(RSS_TAG));
+
   // One token at the start, then one each time 55 of a token's 60 minutes have passed.
   const expectedTokenRequests = 1 + Math.floor(minutes / 55);
   return {
@@ -72,7 +71,7 @@ async function oneWait(emulator: Emulator, preload: string, minutes: number): Pr
     tokenRequests: paths.filter((p) => p.endsWith('/oauth2/v2.0/token')).length,
     otherLcsRequests: paths.filter((p) => p.startsWith('/databasemovement/') && !p.includes('/fetchstatus/')).length,
     expectedTokenRequests,
-    peakRssBytes: rssLine ? Number(rssLine.slice(RSS_TAG.length)) * 1024 : NaN,
+    peakRssBytes: peakRssBytes(run.stderr),
     logLines: run.lines.filter((l) => !l.startsWith('##')).length,
     realSeconds: (Date.now() - started) / 1000,
     result: run.result?.result === 'Succeeded' ? 'Succeeded' : `${run.result?.result ?? `exit ${run.exitCode}`}: ${run.result?.message ?? run.stderr.slice(-300)}`,
@@ -83,7 +82,7 @@ async function oneWait(emulator: Emulator, preload: string, minutes: number): Pr
 export async function benchWait(): Promise<WaitBenchResult[]> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'lcs-bench-wait-'));
   const preload = path.join(scratch, 'warp.js');
-  writeFileSync(preload, PRELOAD);
+  writeFileSync(preload, PRELOAD + PEAK_RSS_PRELOAD);
   const emulator = await startEmulator();
   try {
     const results = [await oneWait(emulator, preload, 5), await oneWait(emulator, preload, 120)];

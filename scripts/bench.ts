@@ -28,6 +28,7 @@ import { agentEnvironment } from '../test/support/agent';
 import { emulatorRunOptions } from '../test/support/emulatorRun';
 import { findRepoRoot, taskScript } from '../test/support/repo';
 import { benchWait } from './bench-wait';
+import { PEAK_RSS_PRELOAD, peakRssBytes } from '../test/support/peakRss';
 import { runDownloadBench } from './benchDownload';
 
 /** The task whose start-up and list handling the wall-time section measures. */
@@ -180,19 +181,12 @@ function heading(title: string): void {
 
 // ---------------------------------------------------------------- the benchmark
 
-const RSS_TAG = '##bench[maxrss]';
 
 /** Peak RSS in bytes from the preload's tagged stderr line (NaN when the run had no preload). */
 function maxRss(sample: Sample): number {
-  const line = sample.stderr.split('\n').find((l) => l.startsWith(RSS_TAG));
-  return line ? Number(line.slice(RSS_TAG.length)) * 1024 : NaN;
+  return peakRssBytes(sample.stderr);
 }
-const PRELOAD = `'use strict';
-// Written by scripts/bench.ts: reports the process's peak resident set size when it exits.
-process.on('exit', () => {
-  process.stderr.write('${RSS_TAG}' + process.resourceUsage().maxRSS + '\\n');
-});
-`;
+const PRELOAD = PEAK_RSS_PRELOAD;
 
 interface Target { what: string; target: string; value: string; ok: boolean | undefined }
 
@@ -255,7 +249,7 @@ async function main(): Promise<number> {
     const wallStats = Object.fromEntries(variants.map((v) => [v.key, stats(wall.get(v.key)!.map((s) => s.ms))])) as Record<string, Stats>;
     const requestsPerRun = Object.fromEntries(variants.map((v) => [v.key, [...new Set(wall.get(v.key)!.map((s) => s.requests))]]));
 
-    // ---- peak RSS (preload reports process.resourceUsage().maxRSS, in KiB, on exit)
+    // ---- peak RSS (the preload reports the process's own peak, VmHWM, in KiB, on exit)
     const rssVariants = [byKey('task'), byKey('floor'), byKey('unbundled'), byKey('node')];
     const rss = new Map<string, number[]>(rssVariants.map((v) => [v.key, []]));
     for (let i = 0; i < opts.rssRuns; i++) {
@@ -345,7 +339,7 @@ async function main(): Promise<number> {
     console.log(`unbundled / bundled = ${f2(ratioUnbundled)}  (bundling saves ${f1(wallStats.unbundled.median - wallStats.task.median)} ms)`);
     console.log(`floor − empty node  = ${f1(wallStats.floor.median - wallStats.node.median)} ms (TLS + 2 requests over loopback)`);
 
-    heading(`Peak RSS (maxRSS at exit, median of ${opts.rssRuns} runs, MB = MiB)`);
+    heading(`Peak RSS (VmHWM at exit, median of ${opts.rssRuns} runs, MB = MiB)`);
     console.log(table(['variant', 'MB', 'min', 'max'], rssVariants.map((v) => {
       const s = stats(rss.get(v.key)!);
       return [v.label, mb(s.median), mb(s.min), mb(s.max)];

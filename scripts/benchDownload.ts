@@ -11,6 +11,7 @@
  * The emulator runs in this process and shares the machine's CPUs with the task (and curl).
  * Files go to a scratch directory under the OS temp dir and are removed after each run.
  */
+import { PEAK_RSS_PRELOAD, peakRssBytes } from '../test/support/peakRss';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,6 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const CONNECTIONS = 8;
 const CAP = 32 * MiB;
-const RSS_TAG = '##bench[maxrss]';
 
 interface Timed { ms: number; code: number | null; stdout: string; stderr: string; killed: boolean }
 
@@ -80,8 +80,7 @@ async function taskRun(s: Setup, script: string, blob: EmulatedBlob, killAt?: nu
   if (!result.killed && !/##vso\[task\.complete[^\]]*result=Succeeded/.test(result.stdout)) {
     throw new Error(`the task did not succeed:\n${(result.stdout + result.stderr).split('\n').slice(-15).join('\n')}`);
   }
-  const line = result.stderr.split('\n').find((l) => l.startsWith(RSS_TAG));
-  return { ...result, served: blob.servedBytes - before, rss: line ? Number(line.slice(RSS_TAG.length)) * 1024 : NaN };
+  return { ...result, served: blob.servedBytes - before, rss: peakRssBytes(result.stderr) };
 }
 
 async function curlRun(s: Setup, blob: EmulatedBlob, withMd5: boolean): Promise<{ ms: number; curlMs: number }> {
@@ -124,7 +123,7 @@ export async function runDownloadBench(root: string, runs: number, log: (text: s
   const emu = await startEmulator();
   try {
     const preload = path.join(scratch, 'rss.js');
-    writeFileSync(preload, `process.on('exit', () => process.stderr.write('${RSS_TAG}' + process.resourceUsage().maxRSS + '\\n'));\n`);
+    writeFileSync(preload, PEAK_RSS_PRELOAD);
     const out = path.join(scratch, 'out');
     const s: Setup = { emu, scratch, out, preload, ...taskEnv(emu, script, scratch, out) };
     const hasCurl = spawnSync('curl', ['--version']).status === 0 && spawnSync('md5sum', ['--version']).status === 0;
