@@ -48,7 +48,7 @@ export interface WaitBenchResult {
   result: string;
 }
 
-async function oneWait(emulator: Emulator, preload: string, minutes: number): Promise<WaitBenchResult> {
+export async function oneWait(emulator: Emulator, preload: string, minutes: number): Promise<WaitBenchResult> {
   emulator.reset();
   // A status request at the start and one per interval: the export completes at the last one.
   emulator.operationScript = ['NotStarted', ...Array.from({ length: minutes - 1 }, () => 'InProgress'), 'Completed'];

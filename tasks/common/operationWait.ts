@@ -57,18 +57,31 @@ export function publishState(host: Pick<TaskHost, 'setOutput'>, answer: StatusAn
   host.setOutput('CompletionDate', answer.completionDate ? formatInstant(answer.completionDate) : '');
 }
 
-/** The cancellation of one wait: a signal for sleeps, a promise for requests in flight. */
+/** The cancellation of one wait: the signal that sleeps and status requests listen to. */
 interface Cancellation {
   signal: AbortSignal;
-  /** Rejects with Cancelled when the step is cancelled; never resolves. */
-  cancelled: Promise<never>;
 }
 
 function cancellation(controller: AbortController): Cancellation {
-  const cancelled = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Cancelled()), { once: true }));
-  // Nobody may be racing it when the abort comes; that is not an unhandled rejection.
-  cancelled.catch(() => undefined);
-  return { signal: controller.signal, cancelled };
+  return { signal: controller.signal };
+}
+
+/**
+ * A promise that rejects with Cancelled when the signal aborts, for one status request; `dispose`
+ * removes its listener. One per request rather than one for the whole wait: a long-lived pending
+ * promise raced against every poll would keep every poll's reaction, and memory would grow.
+ */
+function cancelledDuring(signal: AbortSignal): { promise: Promise<never>; dispose: () => void } {
+  let onAbort = (): void => undefined;
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Cancelled());
+    if (signal.aborted) {
+      onAbort();
+    } else {
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+  });
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
 }
 
 /** Slack past the deadline for a status request (or a token renewal inside it) before it is left behind. */
@@ -104,10 +117,11 @@ function deadlinePassed(deadline: number, now: number): { reached: Promise<undef
 async function pollOnce(deps: WaitDependencies, deadline: number, cancel: Cancellation, notes: FailureNotes): Promise<StatusAnswer | undefined> {
   const now = deps.now ?? Date.now;
   const late = deadlinePassed(deadline, now());
+  const cancelled = cancelledDuring(cancel.signal);
   try {
     // A request in flight is left behind on cancellation or at the deadline (a token renewal
     // inside it has a budget of its own): the process exits once the result is set.
-    const answer = await Promise.race([deps.poll(deps.newBudget(Math.max(0, deadline - now()))), cancel.cancelled, late.reached]);
+    const answer = await Promise.race([deps.poll(deps.newBudget(Math.max(0, deadline - now()))), cancelled.promise, late.reached]);
     notes.last = answer ? undefined : notes.last;
     return answer;
   } catch (error) {
@@ -118,6 +132,7 @@ async function pollOnce(deps: WaitDependencies, deadline: number, cancel: Cancel
     return undefined;
   } finally {
     late.clear();
+    cancelled.dispose();
   }
 }
 

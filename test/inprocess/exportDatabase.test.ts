@@ -3,51 +3,36 @@
  * a whole export with its wait in a couple of seconds, and a cancellation played by the host.
  */
 import { strict as assert } from 'node:assert';
-import { EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID, startEmulator, type Emulator } from '../emulator/emulator';
-import { FakeHost } from '../support/fakeHost';
+import type { Emulator } from '../emulator/emulator';
+import { useInProcessEmulator, emulatorHost } from './support';
 import { executeTask } from '../../tasks/common/runner';
 import { exportDatabase } from '../../tasks/LcsDatabaseExportV1/exportDatabase';
 
 const ENV = '0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d';
-
-function hostFor(emu: Emulator, inputs: Record<string, string> = {}): FakeHost {
-  return new FakeHost({
-    inputs: {
-      connectionType: 'databaseMovement', lcsConnection: 'EP', projectId: String(SAMPLE_PROJECT_ID), requestTimeoutSeconds: '5', retryBudgetSeconds: '5',
-      environmentId: ENV, backupName: 'UAT-inprocess', pollIntervalSeconds: '1', timeoutMinutes: '1', ...inputs,
-    },
-    endpoints: { EP: { url: emu.authority, apiUrl: emu.apiUrl, scheme: 'UsernamePassword', username: EMULATOR_USERNAME, password: EMULATOR_PASSWORD, clientId: EMULATOR_CLIENT_ID } },
-    network: { proxyFor: () => undefined, cert: { caFile: emu.caFile } },
-  });
-}
+const hostFor = (inputs: Record<string, string> = {}) =>
+  emulatorHost(ctx.emu, { environmentId: ENV, backupName: 'UAT-inprocess', pollIntervalSeconds: '1', timeoutMinutes: '1', ...inputs });
+let ctx: { readonly emu: Emulator };
 
 describe('in-process: LcsDatabaseExport@1 under a fake host', function () {
   this.timeout(20_000);
-  let emu: Emulator;
-  before(async () => {
-    emu = await startEmulator();
-  });
-  after(async () => {
-    await emu.close();
-  });
-  beforeEach(() => emu.reset());
+  ctx = useInProcessEmulator();
 
   it('exports, waits, and publishes the new backup with FileLocation secret', async () => {
-    emu.operationScript = ['NotStarted', 'InProgress', 'Completed'];
-    const host = hostFor(emu);
+    ctx.emu.operationScript = ['NotStarted', 'InProgress', 'Completed'];
+    const host = hostFor();
     await executeTask(exportDatabase, host);
     assert.equal(host.result?.status, 'Succeeded', host.text());
-    const backup = emu.operations[0].backup!;
+    const backup = ctx.emu.operations[0].backup!;
     assert.equal(host.outputs.get('BackupId')?.value, backup.Id);
     assert.deepEqual(host.outputs.get('FileLocation'), { value: backup.FileLocation, isSecret: true });
-    assert.equal(host.outputs.get('OperationActivityId')?.value, emu.operations[0].activityId);
+    assert.equal(host.outputs.get('OperationActivityId')?.value, ctx.emu.operations[0].activityId);
     assert.equal(host.outputs.get('OperationStatus')?.value, 'Completed');
     assert.ok(!host.text().includes(backup.FileLocation!), 'the SAS URL reached the log');
   });
 
   it('cancelled by the host while waiting: fails at once, saying the export keeps running', async () => {
-    emu.operationScript = ['InProgress'];
-    const host = hostFor(emu, { pollIntervalSeconds: '30' });
+    ctx.emu.operationScript = ['InProgress'];
+    const host = hostFor({ pollIntervalSeconds: '30' });
     const started = Date.now();
     const running = executeTask(exportDatabase, host);
     while (!host.outputs.has('OperationActivityId')) await new Promise((r) => setTimeout(r, 20));

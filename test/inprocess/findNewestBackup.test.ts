@@ -3,36 +3,24 @@
  * emulator over HTTPS: the fast, debuggable twin of the black-box e2e tests.
  */
 import { strict as assert } from 'node:assert';
-import { EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID, startEmulator, type Emulator } from '../emulator/emulator';
-import { FakeHost } from '../support/fakeHost';
+import { EMULATOR_PASSWORD, type Emulator } from '../emulator/emulator';
+import { useInProcessEmulator, emulatorHost } from './support';
 import { executeTask } from '../../tasks/common/runner';
 import { findNewestBackup } from '../../tasks/LcsDatabaseBackupsV1/findNewestBackup';
 
-function hostFor(emu: Emulator, inputs: Record<string, string> = {}): FakeHost {
-  return new FakeHost({
-    inputs: { connectionType: 'databaseMovement', lcsConnection: 'EP', projectId: String(SAMPLE_PROJECT_ID), requestTimeoutSeconds: '5', retryBudgetSeconds: '5', ...inputs },
-    endpoints: { EP: { url: emu.authority, apiUrl: emu.apiUrl, scheme: 'UsernamePassword', username: EMULATOR_USERNAME, password: EMULATOR_PASSWORD, clientId: EMULATOR_CLIENT_ID } },
-    network: { proxyFor: () => undefined, cert: { caFile: emu.caFile } },
-  });
-}
+let ctx: { readonly emu: Emulator };
+const hostFor = (inputs: Record<string, string> = {}) => emulatorHost(ctx.emu, inputs);
 
 describe('in-process: LcsDatabaseBackups@1 under a fake host', () => {
-  let emu: Emulator;
-  before(async () => {
-    emu = await startEmulator();
-  });
-  after(async () => {
-    await emu.close();
-  });
-  beforeEach(() => emu.reset());
+  ctx = useInProcessEmulator();
 
   it('publishes the newest backup and masks the token and every download URL', async () => {
-    const host = hostFor(emu);
+    const host = hostFor();
     await executeTask(findNewestBackup, host);
     assert.equal(host.result?.status, 'Succeeded', host.text());
     assert.match(host.outputs.get('BackupId')!.value, /^[0-9a-f-]{36}$/);
     assert.equal(host.outputs.get('FileLocation')!.isSecret, true);
-    const usable = emu.backups.filter((b) => typeof b.FileLocation === 'string' && b.FileLocation.startsWith('https://'));
+    const usable = ctx.emu.backups.filter((b) => typeof b.FileLocation === 'string' && b.FileLocation.startsWith('https://'));
     const newest = [...usable].sort((a, b) => String(b.CreatedDateTime).localeCompare(String(a.CreatedDateTime)))[0];
     assert.equal(host.outputs.get('BackupId')!.value, newest.Id);
     assert.equal(host.outputs.get('BackupCount')!.value, String(usable.length));
@@ -44,10 +32,10 @@ describe('in-process: LcsDatabaseBackups@1 under a fake host', () => {
   });
 
   it('fails with one readable message on a bad input, before any request', async () => {
-    const host = hostFor(emu, { projectId: 'abc' });
+    const host = hostFor({ projectId: 'abc' });
     await executeTask(findNewestBackup, host);
     assert.equal(host.result?.status, 'Failed');
     assert.match(host.result!.message, /^Input 'projectId' must be/);
-    assert.equal(emu.requests.length, 0);
+    assert.equal(ctx.emu.requests.length, 0);
   });
 });

@@ -1,0 +1,32 @@
+/** What the in-process tests share: one emulator per file, and a FakeHost connected to it. */
+import { EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID, startEmulator, type Emulator } from '../emulator/emulator';
+import { FakeHost } from '../support/fakeHost';
+
+/** A host whose connection points at the emulator (trusting its CA), with short request limits. */
+export function emulatorHost(emu: Emulator, inputs: Record<string, string>): FakeHost {
+  return new FakeHost({
+    inputs: {
+      connectionType: 'databaseMovement', lcsConnection: 'EP', projectId: String(SAMPLE_PROJECT_ID), requestTimeoutSeconds: '5', retryBudgetSeconds: '5',
+      ...inputs,
+    },
+    endpoints: { EP: { url: emu.authority, apiUrl: emu.apiUrl, scheme: 'UsernamePassword', username: EMULATOR_USERNAME, password: EMULATOR_PASSWORD, clientId: EMULATOR_CLIENT_ID } },
+    network: { proxyFor: () => undefined, cert: { caFile: emu.caFile } },
+  });
+}
+
+/** One emulator for a test file: started before, reset before each test, closed after. */
+export function useInProcessEmulator(): { readonly emu: Emulator } {
+  const holder: { emu?: Emulator } = {};
+  before(async () => {
+    holder.emu = await startEmulator();
+  });
+  after(async () => {
+    await holder.emu?.close();
+  });
+  beforeEach(() => holder.emu?.reset());
+  return {
+    get emu(): Emulator {
+      return holder.emu!;
+    },
+  };
+}
