@@ -4,7 +4,7 @@
  * tasks/common/download; this is the wiring to the session, the host and the inputs.
  */
 import type { Agent } from 'node:http';
-import { DatabaseAsset, LIST_BACKUPS, isDownloadUrl, listPath, parseDatabaseList } from '../common/databaseAssets';
+import { DatabaseAsset, isDownloadUrl, listDatabaseBackups } from '../common/databaseAssets';
 import { DownloadResult, downloadBlob } from '../common/download/engine';
 import { DownloadError } from '../common/download/errors';
 import { fallbackFileName, safeFileName } from '../common/download/fileName';
@@ -22,8 +22,8 @@ type Enabled = Extract<DownloadSettings, { enabled: true }>;
 function freshFileLocation(host: TaskHost, session: LcsSession, projectId: number, backupId: string): () => Promise<string> {
   return async () => {
     // A download can last hours: this request gets its own budget (and the session a fresh token).
-    const envelope = await session.client.call(LIST_BACKUPS, 'GET', listPath(projectId), { budget: session.newBudget() });
-    const same = parseDatabaseList(envelope).assets.find((a) => a.id === backupId);
+    const { assets } = await listDatabaseBackups(session.client, projectId, { budget: session.newBudget() });
+    const same = assets.find((a) => a.id === backupId);
     if (!same || !isDownloadUrl(same.fileLocation)) {
       throw new DownloadError(
         `The download URL expired, and backup ${backupId} is ${same ? 'listed without a download URL' : 'no longer listed'} in LCS project ${projectId}.`,

@@ -4,7 +4,7 @@
  * variables that describe one backup. Pure apart from listDatabaseBackups.
  */
 import { LcsApiError } from './errors';
-import { LcsCallOptions, LcsClient, LcsEnvelope, TOO_LARGE_ADVICE, parseEnvelope } from './lcsClient';
+import { LcsCallOptions, LcsClient, LcsEnvelope, TOO_LARGE_ADVICE } from './lcsClient';
 import { LcsInstant, formatInstant, isoSeconds, parseLcsTimestamp } from './time';
 import { neutralize } from './sanitize';
 
@@ -180,10 +180,4 @@ export const LIST_BACKUPS = {
 export async function listDatabaseBackups(client: LcsClient, projectId: number, options: LcsCallOptions = {}): Promise<DatabaseList> {
   const envelope = await client.call(LIST_BACKUPS, 'GET', listPath(projectId), options);
   return parseDatabaseList(envelope);
-}
-
-/** Reads a whole 200 answer of the list request (envelope and list). */
-export function parseDatabaseListResponse(body: string, contentType: string | undefined): DatabaseList & Omit<LcsEnvelope, 'body'> {
-  const envelope = parseEnvelope(body, contentType, LIST_BACKUPS);
-  return { ...parseDatabaseList(envelope), operationActivityId: envelope.operationActivityId, versionEol: envelope.versionEol };
 }

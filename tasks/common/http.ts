@@ -54,11 +54,12 @@ export interface HttpClientOptions {
   random?: () => number;
 }
 
-function hostOf(url: string): string {
+/** The host of a URL for messages (never the path or query: a SAS is a credential). */
+export function hostOf(url: string, fallback = 'the server'): string {
   try {
     return new URL(url).host;
   } catch {
-    return 'the server';
+    return fallback;
   }
 }
 

@@ -57,15 +57,6 @@ export function publishState(host: Pick<TaskHost, 'setOutput'>, answer: StatusAn
   host.setOutput('CompletionDate', answer.completionDate ? formatInstant(answer.completionDate) : '');
 }
 
-/** The cancellation of one wait: the signal that sleeps and status requests listen to. */
-interface Cancellation {
-  signal: AbortSignal;
-}
-
-function cancellation(controller: AbortController): Cancellation {
-  return { signal: controller.signal };
-}
-
 /**
  * A promise that rejects with Cancelled when the signal aborts, for one status request; `dispose`
  * removes its listener. One per request rather than one for the whole wait: a long-lived pending
@@ -114,10 +105,10 @@ function deadlinePassed(deadline: number, now: number): { reached: Promise<undef
   return { reached, clear: () => clearTimeout(timer) };
 }
 
-async function pollOnce(deps: WaitDependencies, deadline: number, cancel: Cancellation, notes: FailureNotes): Promise<StatusAnswer | undefined> {
+async function pollOnce(deps: WaitDependencies, deadline: number, cancel: AbortSignal, notes: FailureNotes): Promise<StatusAnswer | undefined> {
   const now = deps.now ?? Date.now;
   const late = deadlinePassed(deadline, now());
-  const cancelled = cancelledDuring(cancel.signal);
+  const cancelled = cancelledDuring(cancel);
   try {
     // A request in flight is left behind on cancellation or at the deadline (a token renewal
     // inside it has a budget of its own): the process exits once the result is set.
@@ -158,7 +149,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function loop(deps: WaitDependencies, request: WaitRequest, cancel: Cancellation): Promise<StatusAnswer> {
+async function loop(deps: WaitDependencies, request: WaitRequest, cancel: AbortSignal): Promise<StatusAnswer> {
   const now = deps.now ?? Date.now;
   const deadline = now() + request.timeoutMs;
   let progress = startProgress(request.ref.kind, request.ref.activityId, now());
@@ -184,7 +175,7 @@ async function loop(deps: WaitDependencies, request: WaitRequest, cancel: Cancel
     if (now() >= deadline) {
       throw timedOut(request, progress);
     }
-    await sleep(Math.min(request.pollIntervalMs, deadline - now()), cancel.signal);
+    await sleep(Math.min(request.pollIntervalMs, deadline - now()), cancel);
   }
 }
 
@@ -212,7 +203,7 @@ export async function waitForOperation(deps: WaitDependencies, request: WaitRequ
     controller.abort();
   });
   try {
-    return await loop(deps, request, cancellation(controller));
+    return await loop(deps, request, controller.signal);
   } catch (error) {
     if (error instanceof Cancelled) {
       throw new WaitEndedError(`Cancelled while waiting for the ${request.ref.kind} (OperationActivityId ${request.ref.activityId}); it goes on in LCS.`, howToWaitAgain(request.ref));

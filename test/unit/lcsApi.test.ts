@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { LcsApiError } from '../../tasks/common/errors';
-import { LIST_BACKUPS, listPath, parseDatabaseListResponse } from '../../tasks/common/databaseAssets';
+import { LIST_BACKUPS, listPath } from '../../tasks/common/databaseAssets';
 import { LCS_API_VERSION, describeLcsStatus as describeStatus } from '../../tasks/common/lcsClient';
+import { parseDatabaseListResponse } from '../support/lcsAnswers';
 import type { HttpResponse } from '../../tasks/common/http';
 
 const describeLcsStatus = (response: Pick<HttpResponse, 'status' | 'attempts'>, projectId: number, apiUrl: string) =>

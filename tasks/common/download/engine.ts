@@ -5,6 +5,7 @@
  * the file renamed to its final name only after verification. Memory stays flat: each
  * connection holds at most one 1 MiB batch, whatever the size of the blob.
  */
+import { hostOf } from '../http';
 import { promises as fsp } from 'node:fs';
 import type { Agent } from 'node:http';
 import { TransportError } from '../errors';
@@ -67,18 +68,10 @@ export interface Run {
   gate?: ProgressGate;
 }
 
-function storageHost(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'storage';
-  }
-}
-
 function newRun(options: DownloadOptions): Run {
   const stop = new AbortController();
   const run = {
-    options, stop, cancelled: false, received: 0, startedAt: Date.now(), host: storageHost(options.url),
+    options, stop, cancelled: false, received: 0, startedAt: Date.now(), host: hostOf(options.url, 'storage'),
     ctx: { agentFor: options.agentFor, stop: stop.signal, timeoutMs: options.requestTimeoutMs },
     retry: new StallBudget(options.retryBudgetMs),
   } as Omit<Run, 'sas'> as Run;
