@@ -83,6 +83,50 @@ function pipeDown(upstream: net.Socket, client: net.Socket, target: string, byte
   upstream.once('end', () => client.end());
 }
 
+/** A CONNECT request: refused unless it is for a local host and authorized, else tunnelled. */
+function tunnel(req: http.IncomingMessage, client: net.Socket, head: Buffer, state: ProxyState): void {
+  const { options, bytesDown } = state;
+  const target = req.url ?? '';
+  const record: ConnectRecord = { target, status: 0 };
+  if (req.headers['proxy-authorization'] !== undefined) record.authorization = req.headers['proxy-authorization'];
+  state.connects.push(record);
+
+  const parsed = parseTarget(target);
+  if (!parsed || !LOCAL_HOSTS.has(parsed.host)) {
+    record.status = 403;
+    return refuse(client, 403, 'Forbidden');
+  }
+  if (!isAuthorized(record.authorization, options)) {
+    record.status = 407;
+    return refuse(client, 407, 'Proxy Authentication Required', ['Proxy-Authenticate: Basic realm="lcs-test-proxy"']);
+  }
+  // `localhost` could resolve to ::1 while the emulator listens on 127.0.0.1 only.
+  const upstream = net.connect(parsed.port, '127.0.0.1');
+  state.track(upstream);
+  upstream.once('connect', () => {
+    record.status = 200;
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length > 0) upstream.write(head);
+    pipeDown(upstream, client, target, bytesDown, options);
+    client.pipe(upstream);
+  });
+  upstream.once('error', () => {
+    if (record.status === 0) {
+      record.status = 502;
+      refuse(client, 502, 'Bad Gateway');
+    }
+  });
+  upstream.once('close', () => client.destroy());
+  client.once('close', () => upstream.destroy());
+}
+
+interface ProxyState {
+  options: ConnectProxyOptions;
+  connects: ConnectRecord[];
+  bytesDown: Map<string, number>;
+  track: (socket: net.Socket) => void;
+}
+
 export async function startConnectProxy(options: ConnectProxyOptions = {}): Promise<ConnectProxy> {
   const connects: ConnectRecord[] = [];
   const bytesDown = new Map<string, number>();
@@ -99,41 +143,8 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
     res.end('This test proxy only supports CONNECT.\n');
   });
   server.on('connection', track);
-
-  server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
-    const target = req.url ?? '';
-    const record: ConnectRecord = { target, status: 0 };
-    if (req.headers['proxy-authorization'] !== undefined) record.authorization = req.headers['proxy-authorization'];
-    connects.push(record);
-
-    const parsed = parseTarget(target);
-    if (!parsed || !LOCAL_HOSTS.has(parsed.host)) {
-      record.status = 403;
-      return refuse(client, 403, 'Forbidden');
-    }
-    if (!isAuthorized(record.authorization, options)) {
-      record.status = 407;
-      return refuse(client, 407, 'Proxy Authentication Required', ['Proxy-Authenticate: Basic realm="lcs-test-proxy"']);
-    }
-    // `localhost` could resolve to ::1 while the emulator listens on 127.0.0.1 only.
-    const upstream = net.connect(parsed.port, '127.0.0.1');
-    track(upstream);
-    upstream.once('connect', () => {
-      record.status = 200;
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      if (head.length > 0) upstream.write(head);
-      pipeDown(upstream, client, target, bytesDown, options);
-      client.pipe(upstream);
-    });
-    upstream.once('error', () => {
-      if (record.status === 0) {
-        record.status = 502;
-        refuse(client, 502, 'Bad Gateway');
-      }
-    });
-    upstream.once('close', () => client.destroy());
-    client.once('close', () => upstream.destroy());
-  });
+  const state: ProxyState = { options, connects, bytesDown, track };
+  server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => tunnel(req, client, head, state));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
