@@ -1,5 +1,7 @@
 /** What the in-process tests share: one emulator per file, and a FakeHost connected to it. */
 import { EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID, startEmulator, type Emulator } from '../emulator/emulator';
+import { executeTask } from '../../tasks/common/runner';
+import type { TaskFunction } from '../../tasks/common/host';
 import { FakeHost } from '../support/fakeHost';
 
 /** A host whose connection points at the emulator (trusting its CA), with short request limits. */
@@ -29,4 +31,18 @@ export function useInProcessEmulator(): { readonly emu: Emulator } {
       return holder.emu!;
     },
   };
+}
+
+/**
+ * Runs `task` under `host`, cancels it (SIGINT) once it has published its OperationActivityId and
+ * waited a moment, and returns how long the whole run took in ms.
+ */
+export async function cancelWhileWaiting(task: TaskFunction, host: FakeHost): Promise<number> {
+  const started = Date.now();
+  const running = executeTask(task, host);
+  while (!host.outputs.has('OperationActivityId')) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 200));
+  host.cancel('SIGINT');
+  await running;
+  return Date.now() - started;
 }
