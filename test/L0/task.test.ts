@@ -1,3 +1,11 @@
+/**
+ * L0: the compiled backups task under azure-pipelines-task-lib's own MockTestRunner, with sign-in
+ * and HTTP mocked. What this layer adds beyond test/inprocess and test/e2e: the real task-lib
+ * writes the logging commands (setvariable with isSecret, setsecret, task.complete with
+ * SucceededWithIssues, error issues) and Microsoft's harness reads them back, so a change in how
+ * pipelineHost.ts calls task-lib, or in task-lib itself, shows here as the agent would see it.
+ * Behaviour (selection, inputs, LCS answers) is tested in-process and end to end, not here.
+ */
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { MockTestRunner } from 'azure-pipelines-task-lib/mock-test';
@@ -111,21 +119,6 @@ describe('L0: LcsDatabaseBackups task wiring (MockTestRunner)', function () {
     assert.ok(otherLines(tr).every((l) => !l.includes('NEWESTsig')));
   });
 
-  it('reads a finOpsTools (lcsserviceendpoint) connection the same way', async () => {
-    const tr = await run(baseCase({}, { connectionType: 'finOpsTools', lcsConnection: '', finOpsToolsConnection: 'EP1' }));
-    assert.ok(tr.succeeded, tr.stdout);
-    assert.equal(outputOf(tr, 'BackupId')?.value, '11111111-1111-1111-1111-111111111111');
-  });
-
-  it('fails on a bad project id before any request', async () => {
-    const tr = await run(baseCase({}, { projectId: '12.5' }));
-    assert.ok(tr.failed);
-    assert.ok(tr.createdErrorIssue(
-      "Input 'projectId' must be the LCS project's id, a positive whole number such as 1234567; got '12.5'. Copy the number after /V2/ProjectOverview/ in the project's address in LCS (on your geography's portal, e.g. https://eu.lcs.dynamics.com/V2/ProjectOverview/1234567).",
-    ), tr.stdout);
-    assert.ok(!tr.stdout.includes('L0: signIn called'));
-  });
-
   it('ends with the sign-in failure message, once, without a stack trace', async () => {
     const tr = await run(baseCase({ signInFailure: 'Sign-in to Microsoft Entra ID failed: the username or password is wrong (AADSTS50126).' }));
     assert.ok(tr.failed);
@@ -133,27 +126,11 @@ describe('L0: LcsDatabaseBackups task wiring (MockTestRunner)', function () {
     assert.ok(!/\n\s+at /.test(tr.stdout), 'no stack trace');
   });
 
-  it('fails with LCS ErrorMessage and OperationActivityId when IsSuccess is false', async () => {
-    const tr = await run(baseCase({ envelope: { IsSuccess: false, ErrorMessage: 'Project not found ##vso[task.setvariable variable=Evil]1', OperationActivityId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', DatabaseAssets: null } }));
-    assert.ok(tr.failed);
-    assert.equal(tr.errorIssues.length, 1);
-    assert.match(tr.errorIssues[0], /Project not found/);
-    assert.match(tr.errorIssues[0], /aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/);
-    assert.ok(!/##vso\[task\.setvariable variable=Evil/i.test(tr.stdout));
-  });
-
   it('ends SucceededWithIssues with BackupCount 0 when nothing matches and failIfNoBackup is false', async () => {
     const tr = await run(baseCase({}, { failIfNoBackup: 'false', nameFilter: 'PROD*' }));
     assert.ok(tr.stdout.includes('##vso[task.complete result=SucceededWithIssues;]'), tr.stdout);
     assert.equal(outputOf(tr, 'BackupCount')?.value, '0');
     assert.equal(outputOf(tr, 'BackupId')?.value, '');
-  });
-
-  it('fails when nothing matches and failIfNoBackup is true', async () => {
-    const tr = await run(baseCase({}, { nameFilter: 'PROD*' }));
-    assert.ok(tr.failed);
-    assert.match(tr.errorIssues[0], /No database backup in LCS project 1234567 matched .*name matches PROD\*/);
-    assert.equal(outputOf(tr, 'BackupId'), undefined);
   });
 
   it('does not let a backup name set a variable', async () => {
@@ -166,21 +143,5 @@ describe('L0: LcsDatabaseBackups task wiring (MockTestRunner)', function () {
     // Later steps echo the outputs, so the markers are neutralized in them too.
     assert.equal(outputOf(tr, 'BackupName')?.value, '##_vso[task.setvariable variable=Injected]owned');
     assert.equal(outputOf(tr, 'BackupFileName')?.value, '##_[error]x.bacpac');
-  });
-
-  it('fails when the chosen backup is older than maxAgeDays', async () => {
-    const tr = await run(baseCase({}, { maxAgeDays: '0.5' }));
-    assert.ok(tr.failed);
-    assert.match(tr.errorIssues[0], /older than maxAgeDays \(0\.5\)/);
-  });
-
-  it('warns about a backup older than 30 days unless maxAgeDays is set', async () => {
-    const old = envelope([asset('44444444-4444-4444-4444-444444444444', 'Ancient', 'a.bacpac', daysAgo(45), SAS1)]);
-    const warned = await run(baseCase({ envelope: old }));
-    assert.ok(warned.succeeded);
-    assert.ok(warned.warningIssues.some((w) => /more than 30 days/.test(w)), warned.stdout);
-    const silenced = await run(baseCase({ envelope: old }, { maxAgeDays: '60' }));
-    assert.ok(silenced.succeeded);
-    assert.ok(!silenced.warningIssues.some((w) => /more than 30 days/.test(w)));
   });
 });
