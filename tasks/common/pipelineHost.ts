@@ -64,6 +64,18 @@ function endpointData(id: string, key: string): string | undefined {
   return process.env[`ENDPOINT_DATA_${id}_${key.toUpperCase()}`];
 }
 
+/** All data parameters of a connection (ENDPOINT_DATA_<id>_<KEY>), keys in lower case. */
+function endpointDataAll(id: string): Record<string, string> {
+  const prefix = `ENDPOINT_DATA_${id}_`.toUpperCase();
+  const data: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && name.toUpperCase().startsWith(prefix)) {
+      data[name.slice(prefix.length).toLowerCase()] = value;
+    }
+  }
+  return data;
+}
+
 /** Inputs and service connections as the agent hands them over. */
 const agentInputs: InputSource = {
   getInput: (name) => tl.getInput(name, false),
@@ -76,8 +88,11 @@ const agentInputs: InputSource = {
       username: auth.parameters.username,
       password: auth.parameters.password,
       clientId: auth.parameters.clientid,
+      parameters: auth.parameters,
+      data: endpointDataAll(id),
     };
   },
+  getVariable: (name) => tl.getVariable(name),
 };
 
 /** The agent's proxy and certificate settings. */
