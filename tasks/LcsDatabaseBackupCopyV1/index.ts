@@ -1,3 +1,5 @@
+// First: takes destinationSasUrl out of task-lib's sight (it writes inputs to debug output).
+import './secretInputs';
 import { pipelineHost } from '../common/pipelineHost';
 import { runTask } from '../common/runner';
 import { copyBackup } from './copyBackup';

@@ -14,6 +14,7 @@ import { TaskHost } from './host';
 import { InputSource } from './inputs';
 import { NetworkSettings, proxyDisplayUrl, proxyUrlWithCredentials } from './network';
 import { neutralize } from './sanitize';
+import { capturedInput } from './secretInputs';
 
 /**
  * Registers a secret the user configured. The agent refuses a secret with a line break (and
@@ -78,7 +79,7 @@ function endpointDataAll(id: string): Record<string, string> {
 
 /** Inputs and service connections as the agent hands them over. */
 const agentInputs: InputSource = {
-  getInput: (name) => tl.getInput(name, false),
+  getInput: (name) => capturedInput(name) ?? tl.getInput(name, false),
   getEndpoint: (id) => {
     const auth = endpointAuthorization(id);
     return {

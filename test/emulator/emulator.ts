@@ -5,6 +5,7 @@
  *
  * Default behaviour follows the real services; tests script deviations by queuing `Step`s.
  */
+import { OIDC_PATH, clientCredentialsStep, newAzureRm, oidcStep, type AzureRmEmulation } from './azureRm';
 import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -32,6 +33,7 @@ export {
   DEFAULT_OPERATION_SCRIPT, DEFAULT_DAILY_LIMIT, type Operation, type OperationKind, type EnvironmentSpec, type StatusFields,
 } from './operations';
 export { DEFAULT_TOKEN_LIFETIME_SECONDS } from './entra';
+export * from './azureRm';
 export { blobBytes, blobMd5, type BlobFaults, type BlobSpec, type EmulatedBlob } from './blobs';
 
 /** The test-only CA and server certificate, committed in test/emulator/certs (see its README). */
@@ -94,6 +96,8 @@ export interface Emulator {
   /** Clears requests, every queue, operations and issued tokens, restores every setting's default and the starting backups, drops hanging connections. */
   /** Blob storage: backups' FileLocations can point here (see addBlob, blobUrl). */
   blobStore: BlobStore;
+  /** The Azure Resource Manager side (OIDC endpoint, client credentials); see azureRm.ts. */
+  azureRm: AzureRmEmulation;
   /** Adds a blob with generated content; `blobUrl` makes SAS URLs for it. */
   addBlob(name: string, spec: BlobSpec): EmulatedBlob;
   /** A new SAS URL (a new signature each time) for a blob, as LCS hands out. */
@@ -161,10 +165,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tokenExpiry: new Map(),
     issuedRefreshTokens: [],
     blobStore: newBlobStore(),
+    azureRm: newAzureRm(),
     addBlob: (name, spec) => addBlob(emulator.blobStore, name, spec),
     blobUrl: (name) => blobSasUrl(emulator.blobStore, url, name),
     reset() {
       emulator.blobStore = newBlobStore();
+      emulator.azureRm = newAzureRm();
       emulator.listHook = undefined;
       emulator.requests.length = 0;
       emulator.tokenSteps.length = 0;
@@ -224,7 +230,11 @@ async function handle(emu: Emulator, ctx: StepContext, req: IncomingMessage, res
   const blob = BLOB_PATH.exec(pathname);
   if (blob) return handleBlob(emu.blobStore, req, res, blob[1], ctx.hanging);
 
+  if (pathname === OIDC_PATH && req.method === 'POST') return writeStep(req, res, oidcStep(emu.azureRm, req.headers.authorization, new URL(requestPath, emu.url).searchParams), ctx);
+
   const token = TOKEN_PATH.exec(pathname);
+  const clientCredentials = token && req.method === 'POST' ? clientCredentialsStep(emu.azureRm, token[1], new URLSearchParams(body)) : undefined;
+  if (clientCredentials) return writeStep(req, res, clientCredentials, ctx);
   if (token && req.method === 'POST') return writeStep(req, res, emu.tokenSteps.shift() ?? tokenDefault(emu, body), ctx);
 
   const list = LIST_PATH.exec(pathname);
