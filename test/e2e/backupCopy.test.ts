@@ -7,10 +7,11 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { blobBytes, type Emulator } from '../emulator/emulator';
-import { ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_ENDPOINT_ID, ARM_TENANT_ID, OIDC_PATH, SYSTEM_ACCESS_TOKEN } from '../emulator/azureRm';
+import { ARM_CLIENT_SECRET } from '../emulator/azureRm';
 import { DEV_KEY, blobHeaders, blobSasUrl, containerSasUrl, createContainer, putBlob, startAzurite, type Azurite } from '../support/azurite';
-import type { EndpointSpec, TaskRun } from '../support/agent';
-import { assertInvariants, assertMentions, assertResult, runLcsTask, singleError, useEmulator, type E2eOptions } from './helpers';
+import type { TaskRun } from '../support/agent';
+import { assertMentions, assertResult, singleError, useEmulator, type E2eOptions } from './helpers';
+import { armEndpoints, outputValue, runCopyTask } from './copySupport';
 
 const SOURCE = 'lcs';
 const DEST = 'dest';
@@ -43,31 +44,11 @@ describe('e2e: LcsDatabaseBackupCopy@1 into Azurite', function () {
     };
   }
 
-  function armEndpoints(emu: Emulator, scheme: string, extra: Record<string, string> = {}): Record<string, EndpointSpec> {
-    return {
-      [ARM_ENDPOINT_ID]: {
-        url: 'https://management.azure.com/', scheme,
-        parameters: { tenantid: ARM_TENANT_ID, serviceprincipalid: ARM_CLIENT_ID, ...extra },
-        data: { environment: 'AzureCloud', environmentAuthorityUrl: `${emu.url}/` },
-      },
-      SystemVssConnection: { url: 'https://dev.azure.com/contoso/', scheme: 'OAuth', parameters: { AccessToken: SYSTEM_ACCESS_TOKEN } },
-    };
-  }
-
   async function run(emu: Emulator, inputs: Record<string, string | undefined>, options: E2eOptions = {}): Promise<TaskRun> {
-    const r = await runLcsTask(emu, {
-      task: 'LcsDatabaseBackupCopyV1',
-      endpoints: armEndpoints(emu, 'WorkloadIdentityFederation'),
-      env: { SYSTEM_OIDCREQUESTURI: `${emu.url}${OIDC_PATH}` },
-      ...options,
-      inputs: { azureSubscription: ARM_ENDPOINT_ID, storageAccount: azurite.accountUrl, containerName: DEST, pollIntervalSeconds: '0.2', ...inputs },
-    });
-    const az = emu.azureRm;
-    assertInvariants(r, emu, { extraSecrets: [...issued, ...az.oidcTokens, ...az.storageTokens, SYSTEM_ACCESS_TOKEN, ARM_CLIENT_SECRET, DEV_KEY] });
-    return r;
+    return runCopyTask(emu, { storageAccount: azurite.accountUrl, containerName: DEST, ...inputs }, options, [...issued, DEV_KEY]);
   }
 
-  const output = (r: TaskRun, name: string): string | undefined => r.variables[name]?.value;
+  const output = outputValue;
 
   it('workload identity federation: copies, verifies by MD5, sets metadata and publishes the outputs', async () => {
     const emu = ctx.emu;
