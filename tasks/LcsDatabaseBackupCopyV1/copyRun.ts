@@ -8,7 +8,8 @@
  */
 import { DatabaseAsset } from '../common/databaseAssets';
 import { formatBytes, formatDuration } from '../common/download/progress';
-import { TaskHost } from '../common/host';
+import { TaskFailure } from '../common/errors';
+import { TaskHost, noteOnCancel } from '../common/host';
 import { RetryBudget } from '../common/retry';
 import { neutralize } from '../common/sanitize';
 import { BlobProps, BlobService, CopyStart } from './blobService';
@@ -88,8 +89,22 @@ function progressReporter(ctx: CopyContext, started: number): (props: BlobProps)
   };
 }
 
-/** Polls until the copy is no longer pending; aborts it on timeout or cancel. */
+/**
+ * Polls until the copy is no longer pending; aborts it on timeout or cancel. A request that fails
+ * for good (network, credentials) says that the copy may go on in storage.
+ */
 async function watchCopy(ctx: CopyContext, start: CopyStart, deadline: number): Promise<BlobProps> {
+  try {
+    return await pollCopy(ctx, start, deadline);
+  } catch (error) {
+    if (error instanceof TaskFailure && !(error instanceof CopyError)) {
+      throw new CopyError(`${error.message} The copy ${start.copyId} may still be running in Azure Storage, and ${leftBehind(ctx)} until it ends.`, error.advice);
+    }
+    throw error;
+  }
+}
+
+async function pollCopy(ctx: CopyContext, start: CopyStart, deadline: number): Promise<BlobProps> {
   const report = progressReporter(ctx, Date.now());
   const stopCancel = ctx.host.onCancel((signal) => {
     void abortCopy(ctx, start.copyId, ABORT_TIMEOUT_MS).then((aborted) => ctx.host.warn(
@@ -138,7 +153,8 @@ function verify(ctx: CopyContext, props: BlobProps, facts: SourceFacts): 'md5' |
 /** Copy Blob; a source refused at the start counts as a restart with a fresh SAS. */
 async function start(ctx: CopyContext, source: DatabaseAsset, replace: boolean): Promise<CopyStart | 'source-refused'> {
   try {
-    return await ctx.blobs.startCopy(source.fileLocation, ctx.metadata, replace);
+    const note = `a Copy Blob request into ${neutralize(ctx.blobs.destination.display, 300)} was in flight: a copy may have started there; check the blob and delete it if it is incomplete.`;
+    return await noteOnCancel(ctx.host, note, () => ctx.blobs.startCopy(source.fileLocation, ctx.metadata, replace));
   } catch (error) {
     if (error instanceof CopyError && error.code === 'CannotVerifyCopySource') {
       return 'source-refused';
@@ -161,7 +177,7 @@ export async function runCopy(ctx: CopyContext, first: DatabaseAsset, facts: Sou
     } else {
       ownBlob = true;
       ctx.host.info(`Copy started (id ${neutralize(started.copyId, 60)}, ${started.copyStatus}).`);
-      const end = started.copyStatus === 'success' ? await ctx.blobs.properties() : await watchCopy(ctx, started, deadline);
+      const end = started.copyStatus === 'success' ? await ctx.blobs.properties(ctx.newBudget()) : await watchCopy(ctx, started, deadline);
       if (end?.copyStatus === 'success') {
         const check = verify(ctx, end, facts);
         return { copyId: started.copyId, length: end.length, check, restarts, durationMs: Date.now() - began, source };
