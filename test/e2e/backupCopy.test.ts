@@ -11,7 +11,8 @@ import { ARM_CLIENT_SECRET } from '../emulator/azureRm';
 import { DEV_KEY, blobHeaders, blobSasUrl, containerSasUrl, createContainer, putBlob, startAzurite, type Azurite } from '../support/azurite';
 import type { TaskRun } from '../support/agent';
 import { assertMentions, assertResult, singleError, useEmulator, type E2eOptions } from './helpers';
-import { armEndpoints, outputValue, runCopyTask } from './copySupport';
+import { outputValue, runCopyTask } from './copySupport';
+import { armEndpoints } from '../support/armConnection';
 
 const SOURCE = 'lcs';
 const DEST = 'dest';
