@@ -51,10 +51,12 @@ export function oidcStep(emu: AzureRmEmulation, authorization: string | undefine
   return { body: { oidcToken: token } };
 }
 
-/** The client-credentials grant at `/{tenant}/oauth2/v2.0/token`; undefined when the form is another grant. */
+/**
+ * The client-credentials grant at `/{ARM_TENANT_ID}/oauth2/v2.0/token`; undefined for another grant
+ * or tenant (the LCS connection's authority answers as before: it knows only the password grant).
+ */
 export function clientCredentialsStep(emu: AzureRmEmulation, tenant: string, form: URLSearchParams): Step | undefined {
-  if (form.get('grant_type') !== 'client_credentials') return undefined;
-  if (tenant !== ARM_TENANT_ID) return entraError(400, 90002, 'invalid_request', `Tenant '${tenant}' not found.`);
+  if (form.get('grant_type') !== 'client_credentials' || tenant !== ARM_TENANT_ID) return undefined;
   if (form.get('client_id') !== ARM_CLIENT_ID) return entraError(400, 700016, 'unauthorized_client', `Application with identifier '${form.get('client_id')}' was not found in the directory.`);
   const assertion = form.get('client_assertion');
   if (assertion !== null) {
