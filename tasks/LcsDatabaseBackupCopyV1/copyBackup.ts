@@ -72,7 +72,8 @@ async function chooseBackup(host: TaskHost, session: LcsSession, settings: TaskS
   const now = Date.now();
   const selection = selectBackup(list.assets, settings.criteria);
   logSelection(host, selection, settings.criteria, now);
-  const choice = decideChoice(selection, { ...settings, failIfNoBackup: true }, now);
+  // The copy asks LCS for a fresh download URL itself when the old one stops working.
+  const choice = decideChoice(selection, { ...settings, failIfNoBackup: true, warnOfExpiry: false }, now);
   choice.lines.forEach((line) => host.info(line));
   choice.warnings.forEach((line) => host.warn(line));
   if (choice.failure || !selection.chosen) {

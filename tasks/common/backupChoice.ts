@@ -23,6 +23,8 @@ export interface ChoiceSettings {
   maxAgeDays?: number;
   /** False: no match is a warning (LcsDatabaseBackups@1's failIfNoBackup); a task that needs a backup passes true. */
   failIfNoBackup: boolean;
+  /** False: no warning that the download URL expires soon (a task that renews it itself). Default true. */
+  warnOfExpiry?: boolean;
 }
 
 export interface Choice {
@@ -53,6 +55,10 @@ function expiryWarning(expiresOn: Date | undefined, now: number): string[] {
   return [
     `The download URL (FileLocation) of the chosen backup ${when} (${isoSeconds(expiresOn)}); later steps may fail to download it. Run this task right before the download.`,
   ];
+}
+
+function expiryWarnings(settings: ChoiceSettings, fileLocation: string, now: number): string[] {
+  return settings.warnOfExpiry === false ? [] : expiryWarning(sasExpiry(fileLocation), now);
 }
 
 /**
@@ -87,7 +93,7 @@ export function decideChoice(selection: Selection, settings: ChoiceSettings, now
     }
     // Chosen by hand: no age limit or staleness judgement, only whether it can still be downloaded.
     const choice = chosenChoice(selection, settings, now, `Backup chosen by id: ${neutralize(chosen.name, 120)}`);
-    choice.warnings.push(...expiryWarning(sasExpiry(chosen.fileLocation), now));
+    choice.warnings.push(...expiryWarnings(settings, chosen.fileLocation, now));
     return choice;
   }
   if (!chosen) {
@@ -109,6 +115,6 @@ export function decideChoice(selection: Selection, settings: ChoiceSettings, now
       `The chosen backup '${name}' is ${formatAge(decidingInstant, now)} old (more than ${STALE_AFTER_DAYS} days); a refresh from a stale backup is usually a mistake. Set maxAgeDays to fail instead, or to silence this warning.`,
     );
   }
-  choice.warnings.push(...expiryWarning(sasExpiry(chosen.fileLocation), now));
+  choice.warnings.push(...expiryWarnings(settings, chosen.fileLocation, now));
   return choice;
 }

@@ -4,6 +4,8 @@
  * and endpoints, the secrets it registers, the outputs and the summary.
  */
 import { strict as assert } from 'node:assert';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ARM_CLIENT_ID, ARM_ENDPOINT_ID, ARM_TENANT_ID, OIDC_PATH, SYSTEM_ACCESS_TOKEN, destinationSasUrl } from '../emulator/emulator';
 import type { FakeHost } from '../support/fakeHost';
 import { executeTask } from '../../tasks/common/runner';
@@ -58,5 +60,36 @@ describe('in-process: LcsDatabaseBackupCopy@1 under a fake host', function () {
     assert.equal(host.result?.status, 'Succeeded', host.text());
     assert.ok(host.secrets.has(sas.split('?')[1]));
     assert.equal(ctx.emu.azureRm.storageTokens.length, 0);
+  });
+
+  it('the agent\'s managed identity: a storage token from the instance metadata service (plain HTTP, Metadata: true)', async () => {
+    serve();
+    const seen: { metadata?: string; resource?: string | null }[] = [];
+    const imds = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      seen.push({ metadata: req.headers.metadata as string | undefined, resource: url.searchParams.get('resource') });
+      const token = `imds-token-${Date.now()}`;
+      ctx.emu.azureRm.storageTokens.push(token);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ access_token: token, expires_in: '3599', token_type: 'Bearer' }));
+    });
+    await new Promise<void>((resolve) => imds.listen(0, '127.0.0.1', resolve));
+    const previous = process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST;
+    process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = `http://127.0.0.1:${(imds.address() as AddressInfo).port}`;
+    try {
+      const emu = ctx.emu;
+      const host = emulatorHost(emu, { azureSubscription: 'MSI', storageAccount: `${emu.url}/copystore`, containerName: 'dest', pollIntervalSeconds: '0.1' }, {
+        endpoints: { MSI: { scheme: 'ManagedServiceIdentity', parameters: { tenantid: ARM_TENANT_ID } } },
+      });
+      await executeTask(copyBackup, host);
+      assert.equal(host.result?.status, 'Succeeded', host.text());
+      assert.deepEqual(seen, [{ metadata: 'true', resource: 'https://storage.azure.com/' }]);
+      assert.ok(host.secrets.has(emu.azureRm.storageTokens[0]));
+      assert.match(host.text(), /the agent's managed identity/);
+    } finally {
+      if (previous === undefined) delete process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST;
+      else process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = previous;
+      await new Promise((resolve) => imds.close(resolve));
+    }
   });
 });

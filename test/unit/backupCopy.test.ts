@@ -4,6 +4,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { readAzureRmConnection } from '../../tasks/common/azureRm';
+import { decideChoice } from '../../tasks/common/backupChoice';
+import { selectBackup } from '../../tasks/common/backupSelection';
 import { entraRefusal } from '../../tasks/common/azureToken';
 import { InputError } from '../../tasks/common/errors';
 import type { InputSource, RawEndpoint } from '../../tasks/common/inputs';
@@ -157,5 +159,16 @@ describe('LcsDatabaseBackupCopy@1: refusals', () => {
     assert.equal(decodeURIComponent(m.lcsbackupname), 'UAT – golden\r\n');
     assert.match(Object.values(m).join(''), /^[\x21-\x7e]*$/);
     assert.equal(m.lcsbackupcreated, '2026-11-28T03:12:45.123Z');
+  });
+});
+
+describe('LcsDatabaseBackupCopy@1: the shared choice', () => {
+  it('no warning that the download URL expires soon when the task renews it itself', () => {
+    const soon = new Date(Date.now() + 10 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const asset = toDatabaseAsset({ Id: 'abc', Name: 'n', FileName: 'f.bacpac', FileLocation: `https://a.blob.core.windows.net/c/f.bacpac?se=${encodeURIComponent(soon)}&sig=x`, CreatedDateTime: new Date().toISOString() });
+    const selection = selectBackup([asset], { namePatterns: [], fileNamePatterns: [], newestBy: 'created' });
+    const settings = { projectId: 1, criteria: { namePatterns: [], fileNamePatterns: [], newestBy: 'created' as const }, failIfNoBackup: true };
+    assert.equal(decideChoice(selection, settings, Date.now()).warnings.length, 1, 'the backups task warns');
+    assert.deepEqual(decideChoice(selection, { ...settings, warnOfExpiry: false }, Date.now()).warnings, []);
   });
 });
