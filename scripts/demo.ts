@@ -12,7 +12,9 @@ import {
   SAMPLE_PROJECT_ID, startEmulator, type Emulator, type RecordedRequest,
 } from '../test/emulator/emulator';
 import { taskScript } from '../test/support/repo';
-import { renderAgentLog, runTask, type TaskRun } from '../test/support/agent';
+import { renderAgentLog, runTask, type RunOptions, type TaskRun } from '../test/support/agent';
+import { armEndpoints, oidcEnv } from '../test/support/armConnection';
+import { ARM_ENDPOINT_ID } from '../test/emulator/azureRm';
 import { BACKUPS_DEMO_INPUTS, emulatorRunOptions } from '../test/support/emulatorRun';
 
 const STEP_NAME = 'lcs';
@@ -27,6 +29,8 @@ export interface DemoScenario {
   title: string;
   inputs: Record<string, string>;
   prepare?: (emulator: Emulator) => void;
+  /** More service connections and variables the task needs (an Azure Resource Manager connection). */
+  agent?: (emulator: Emulator) => Pick<RunOptions, 'endpoints' | 'env'>;
 }
 
 /** One scenario per task folder; a new task adds its own here (README: Adding a task). */
@@ -49,6 +53,18 @@ export const DEMOS: Record<string, DemoScenario> = {
     prepare: (emulator) => {
       emulator.operationScript = ['NotStarted', 'InProgress', 'InProgress', 'Completed'];
     },
+  },
+  LcsDatabaseBackupCopyV1: {
+    title: 'LCS database backup copy',
+    // The emulator's storage account "copystore" (path-style, like Azurite); the copy stays pending for 4 s.
+    inputs: { azureSubscription: ARM_ENDPOINT_ID, storageAccount: '<emulator>/copystore', containerName: 'dest', pollIntervalSeconds: '0.5', timeoutMinutes: '5' },
+    prepare: (emulator) => {
+      emulator.addBlob('UAT-golden-2026.bacpac', { size: 256 * 1024 * 1024 });
+      emulator.backups[0].FileName = 'UAT-golden-2026.bacpac';
+      emulator.listHook = () => { emulator.backups[0].FileLocation = emulator.blobUrl('UAT-golden-2026.bacpac'); };
+      emulator.copyStore.copyMs = 4000;
+    },
+    agent: (emulator) => ({ endpoints: armEndpoints(emulator), env: oidcEnv(emulator) }),
   },
 };
 
@@ -91,7 +107,8 @@ function describeRequest(request: RecordedRequest): string {
   const pathOnly = request.path.split('?')[0];
   const lcs = /^\/databasemovement\/v1\/(databases|export|refresh|fetchstatus)\//.exec(pathOnly)?.[1];
   const roles: Record<string, string> = { databases: 'LCS list backups', export: 'LCS start export', refresh: 'LCS start refresh', fetchstatus: 'LCS status' };
-  const role = pathOnly.includes('/oauth2/') ? 'Entra ID token' : lcs ? roles[lcs] : 'other';
+  const storage = pathOnly.startsWith('/copystore/') ? 'your storage account' : pathOnly.startsWith('/blobstore/') ? 'LCS storage (the backup)' : pathOnly.startsWith('/oidc/') ? 'agent OIDC endpoint' : undefined;
+  const role = pathOnly.includes('/oauth2/') ? 'Entra ID token' : lcs ? roles[lcs] : storage ?? 'other';
   return `${request.method.padEnd(4)} ${pathOnly}  (${role})`;
 }
 
@@ -119,7 +136,10 @@ async function demo(emulator: Emulator, script: string, scenario: DemoScenario):
   const shown = Object.entries(scenario.inputs).map(([k, v]) => `${k}=${v}`).join(', ');
   console.log(`Inputs: projectId=${SAMPLE_PROJECT_ID}, ${shown}; ${emulator.backups.length} backups in the emulated asset library`);
 
-  const run = await runTask(emulatorRunOptions(emulator, script, ENDPOINT_ID, scenario.inputs));
+  const inputs = Object.fromEntries(Object.entries(scenario.inputs).map(([k, v]) => [k, v.replace('<emulator>', emulator.url)]));
+  const options = emulatorRunOptions(emulator, script, ENDPOINT_ID, inputs);
+  const agent = scenario.agent?.(emulator);
+  const run = await runTask({ ...options, env: agent?.env, endpoints: { ...options.endpoints, ...agent?.endpoints } });
 
   try {
     return report(emulator, run);

@@ -10,7 +10,7 @@ import { isoSeconds } from './time';
 import { AttemptOutcome, BODY_TOO_LARGE, RetryBudget, Verdict, backoffMs, describeFailureCode, isCertificateError, isUnreachable, judge } from './retry';
 
 export interface HttpRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'HEAD';
   url: string;
   headers: Record<string, string>;
   body?: string;

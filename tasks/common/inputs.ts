@@ -13,12 +13,18 @@ export interface RawEndpoint {
   username?: string;
   password?: string;
   clientId?: string;
+  /** Every authorization parameter, keys in lower case (an Azure Resource Manager connection's tenantid, serviceprincipalid, ...). */
+  parameters?: Record<string, string>;
+  /** Every data parameter, keys in lower case (environment, environmentauthorityurl, ...). */
+  data?: Record<string, string>;
 }
 
 /** The task's view of its inputs; the real one wraps azure-pipelines-task-lib. */
 export interface InputSource {
   getInput(name: string): string | undefined;
   getEndpoint(id: string): RawEndpoint;
+  /** A pipeline variable such as System.OidcRequestUri (tasks that need none may ignore it). */
+  getVariable?(name: string): string | undefined;
 }
 
 export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

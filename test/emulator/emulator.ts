@@ -5,6 +5,8 @@
  *
  * Default behaviour follows the real services; tests script deviations by queuing `Step`s.
  */
+import { COPY_PATH, handleCopyStore, newCopyStore, type CopyStore } from './blobCopy';
+import { OIDC_PATH, clientCredentialsStep, newAzureRm, oidcStep, type AzureRmEmulation } from './azureRm';
 import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -32,6 +34,8 @@ export {
   DEFAULT_OPERATION_SCRIPT, DEFAULT_DAILY_LIMIT, type Operation, type OperationKind, type EnvironmentSpec, type StatusFields,
 } from './operations';
 export { DEFAULT_TOKEN_LIFETIME_SECONDS } from './entra';
+export * from './azureRm';
+export { destinationSasUrl, DEST_SAS_SIG, type CopyFaults, type CopyStore } from './blobCopy';
 export { blobBytes, blobMd5, type BlobFaults, type BlobSpec, type EmulatedBlob } from './blobs';
 
 /** The test-only CA and server certificate, committed in test/emulator/certs (see its README). */
@@ -94,6 +98,10 @@ export interface Emulator {
   /** Clears requests, every queue, operations and issued tokens, restores every setting's default and the starting backups, drops hanging connections. */
   /** Blob storage: backups' FileLocations can point here (see addBlob, blobUrl). */
   blobStore: BlobStore;
+  /** The Azure Resource Manager side (OIDC endpoint, client credentials); see azureRm.ts. */
+  azureRm: AzureRmEmulation;
+  /** The team's storage account for copies (`/copystore/<container>/<blob>`); see blobCopy.ts. */
+  copyStore: CopyStore;
   /** Adds a blob with generated content; `blobUrl` makes SAS URLs for it. */
   addBlob(name: string, spec: BlobSpec): EmulatedBlob;
   /** A new SAS URL (a new signature each time) for a blob, as LCS hands out. */
@@ -161,10 +169,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tokenExpiry: new Map(),
     issuedRefreshTokens: [],
     blobStore: newBlobStore(),
+    azureRm: newAzureRm(),
+    copyStore: newCopyStore(() => emulator.azureRm.storageTokens),
     addBlob: (name, spec) => addBlob(emulator.blobStore, name, spec),
     blobUrl: (name) => blobSasUrl(emulator.blobStore, url, name),
     reset() {
       emulator.blobStore = newBlobStore();
+      emulator.azureRm = newAzureRm();
+      emulator.copyStore = newCopyStore(() => emulator.azureRm.storageTokens);
       emulator.listHook = undefined;
       emulator.requests.length = 0;
       emulator.tokenSteps.length = 0;
@@ -224,7 +236,14 @@ async function handle(emu: Emulator, ctx: StepContext, req: IncomingMessage, res
   const blob = BLOB_PATH.exec(pathname);
   if (blob) return handleBlob(emu.blobStore, req, res, blob[1], ctx.hanging);
 
+  const copy = COPY_PATH.exec(pathname);
+  if (copy) return handleCopyStore(emu.copyStore, emu.blobStore, req, res, copy[1], copy[2]);
+
+  if (pathname === OIDC_PATH && req.method === 'POST') return writeStep(req, res, oidcStep(emu.azureRm, req.headers.authorization, new URL(requestPath, emu.url).searchParams), ctx);
+
   const token = TOKEN_PATH.exec(pathname);
+  const clientCredentials = token && req.method === 'POST' ? clientCredentialsStep(emu.azureRm, token[1], new URLSearchParams(body)) : undefined;
+  if (clientCredentials) return writeStep(req, res, clientCredentials, ctx);
   if (token && req.method === 'POST') return writeStep(req, res, emu.tokenSteps.shift() ?? tokenDefault(emu, body), ctx);
 
   const list = LIST_PATH.exec(pathname);
