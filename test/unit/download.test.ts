@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +13,7 @@ import { InOrderMd5 } from '../../tasks/common/download/hasher';
 import { fallbackFileName, safeFileName } from '../../tasks/common/download/fileName';
 import { ProgressGate, finalLine, formatBytes, formatDuration, progressLine } from '../../tasks/common/download/progress';
 import { MAX_RANGE_BYTES, MIN_RANGE_BYTES, RangeProgress, chooseRangeSize, planRanges, rangeAt } from '../../tasks/common/download/ranges';
+import { RecordWriter, openNoFollow, targetFiles } from '../../tasks/common/download/partialFile';
 import { blobPath, parseRecord, sameBlob, serializeRecord } from '../../tasks/common/download/resumeRecord';
 import { MAX_TRIES_WITHOUT_PROGRESS, StallBudget } from '../../tasks/common/download/retryPolicy';
 import { parseConnections, parseDownloadDirectory, parseDownloadFileName, readDownloadSettings } from '../../tasks/LcsDatabaseBackupsV1/downloadSettings';
@@ -126,6 +127,29 @@ describe('download: safe file names', () => {
       assert.equal(path.win32.basename(name), name);
     });
   }
+
+  it('invisible and bidirectional characters (Unicode Cf) do not reach the file name', () => {
+    for (const raw of ['UAT\u202Ecapcab.exe', 'UAT\u200Bgolden.bacpac', '\uFEFFx.bacpac', 'a\u2066b\u2069.bacpac', 'x\u00ADy.bacpac', 'x\u2060y.bacpac']) {
+      const name = safeFileName(raw, fallback);
+      assert.doesNotMatch(name, /\p{Cf}/u, JSON.stringify(name));
+    }
+    assert.equal(safeFileName('UAT\u202Ecapcab.exe', fallback), 'UAT_capcab.exe');
+  });
+
+  it('Windows rules with path.win32: every hostile name stays one file inside the directory', () => {
+    const dir = 'C:\\agent\\_work\\1\\s\\backups';
+    for (const [raw] of cases) {
+      const name = safeFileName(raw, fallback);
+      const files = targetFiles(dir, name, path.win32);
+      assert.equal(path.win32.dirname(files.finalPath), dir, raw);
+      assert.equal(path.win32.basename(files.finalPath), name, raw);
+      for (const side of [files.partialPath, files.recordPath, files.recordTempPath, files.lockPath]) assert.equal(path.win32.dirname(side), dir);
+      // Windows drops trailing dots and spaces and reserves device names: none survive.
+      assert.doesNotMatch(name, /[. ]$/, raw);
+      assert.doesNotMatch(name.split('.')[0], /^(con|prn|aux|nul|com\d|lpt\d)$/i, raw);
+    }
+    for (const bad of ['..\\x', 'C:x', 'a\\b', 'C:\\x']) assert.throws(() => targetFiles(dir, bad, path.win32), /escapes/, bad);
+  });
 
   it('shortens long names to 200 bytes, keeping the extension and whole characters', () => {
     const name = safeFileName(`${'é'.repeat(300)}.bacpac`, fallback);
@@ -273,5 +297,40 @@ describe('download: in-order MD5 of a file written out of order', () => {
     } finally {
       await handle.close();
     }
+  });
+});
+
+describe('download: files on disk without following links (POSIX and the Windows branch)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'lcs-nofollow-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const platform of ['linux', 'win32'] as const) {
+    it(`${platform}: opens a regular file, refuses a link to one (O_NOFOLLOW, or lstat + handle compare)`, async () => {
+      const file = path.join(dir, 'x.partial');
+      writeFileSync(file, 'abc');
+      const handle = await openNoFollow(file, 'r+', platform);
+      await handle.close();
+      symlinkSync(file, path.join(dir, 'link'));
+      await assert.rejects(openNoFollow(path.join(dir, 'link'), 'r', platform), { code: 'ELOOP' });
+      mkdirSync(path.join(dir, 'd'));
+      await assert.rejects(openNoFollow(path.join(dir, 'd'), 'r', platform), { code: 'EISDIR' });
+    });
+  }
+
+  it('the record: state taken, then the data flushed, then the record written (a record never claims unflushed bytes)', async () => {
+    const files = targetFiles(dir, 'x.bacpac');
+    const order: string[] = [];
+    const record = { blob: 'https://a/b', etag: '"1"', size: 10, rangeSize: 5, done: [0] };
+    const writer = new RecordWriter(files, () => (order.push('snapshot'), record), async () => {
+      order.push(existsSync(files.recordPath) ? 'flush after record' : 'flush');
+    });
+    writer.save();
+    await writer.flush();
+    assert.deepEqual(order, ['snapshot', 'flush']);
+    assert.deepEqual(parseRecord(readFileSync(files.recordPath, 'utf8')), record);
+    assert.ok(!existsSync(files.recordTempPath));
   });
 });

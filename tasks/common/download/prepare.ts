@@ -1,12 +1,13 @@
 /**
- * What happens on disk before the first byte: the directory, an existing file of the same name
+ * What happens on disk before the first byte: the directory, the lock, an existing file of the same name
  * (reused when it is the same, refused or replaced when it is not), an earlier partial download
  * (continued when it is of the same blob, discarded when not), and the free space.
  */
 import { promises as fsp } from 'node:fs';
 import type { Run } from './engine';
 import { DownloadError, fileSystemError } from './errors';
-import { existing, freeBytes, md5OfFile, readRecord, removeQuietly } from './partialFile';
+import { acquireLock } from './downloadLock';
+import { createExclusive, existing, freeBytes, md5OfFile, openNoFollow, readRecord, removeQuietly } from './partialFile';
 import { formatBytes } from './progress';
 import { RangeProgress, chooseRangeSize, planRanges } from './ranges';
 import { BlobIdentity, ResumeRecord, sameBlob } from './resumeRecord';
@@ -17,6 +18,12 @@ async function existingTarget(run: Run): Promise<'reuse' | 'replace' | 'none'> {
   const props = run.props!;
   const found = await existing(files.finalPath);
   if (!found) return 'none';
+  if (found.kind === 'link') {
+    throw new DownloadError(
+      `${files.finalPath} is a symbolic link (or junction): the task does not write through links it did not create.`,
+      'Remove the link, or choose another downloadFileName or downloadDirectory.',
+    );
+  }
   if (found.kind !== 'file') {
     throw new DownloadError(`${files.finalPath} exists and is not a file.`, 'Choose another downloadFileName or downloadDirectory.');
   }
@@ -49,14 +56,17 @@ async function resumable(run: Run, identity: BlobIdentity): Promise<ResumeRecord
   if (record && partial?.kind === 'file' && partial.size === identity.size && sameBlob(record, identity)) {
     return record;
   }
-  if (record || partial) {
+  if (partial?.kind === 'link') {
+    info(`${files.fileName}.partial is a link the task did not create: removing the link (not what it points to) and starting over.`);
+  } else if (record || partial) {
     info(
       record && !sameBlob(record, identity)
         ? `${files.fileName}.partial is from another version of the backup (its ETag or size differs): starting over.`
         : `${files.fileName}.partial has no usable resume record: starting over.`,
     );
-    await removeQuietly(files.partialPath, files.recordPath, `${files.recordPath}.tmp`);
   }
+  // rm removes a link itself, never what it points to.
+  await removeQuietly(files.recordPath, files.recordTempPath);
   return undefined;
 }
 
@@ -77,13 +87,17 @@ async function openPartial(run: Run, identity: BlobIdentity, record: ResumeRecor
   run.progress = new RangeProgress(plan, record?.done ?? []);
   await checkFreeSpace(run, identity.size - run.progress.completeBytes);
   try {
-    run.handle = await fsp.open(files.partialPath, record ? 'r+' : 'w+');
+    // Never through a link: an existing partial is opened without following one, a new one created exclusively.
+    run.handle = record ? await openNoFollow(files.partialPath, 'r+') : await createExclusive(files.partialPath);
     if (!record) await run.handle.truncate(identity.size);
   } catch (error) {
-    throw fileSystemError('create', files.partialPath, error);
+    throw fileSystemError(record ? 'open' : 'create', files.partialPath, error);
   }
   if (record) {
     info(`Resuming: ${formatBytes(run.progress.completeBytes)} of ${formatBytes(identity.size)} are already in ${files.fileName}.partial from an earlier run.`);
+    if (!run.props?.md5) {
+      info('  The blob has no MD5, so the bytes from the earlier run could not be verified: they are trusted because the record that claims them was written only after they were flushed to disk, for a blob of the same ETag and size.');
+    }
   }
 }
 
@@ -95,6 +109,7 @@ export async function prepareFiles(run: Run, identity: BlobIdentity): Promise<'r
   } catch (error) {
     throw fileSystemError('create the directory', files.directory, error);
   }
+  run.lock = await acquireLock(files.lockPath, { waitMs: run.options.retryBudgetMs, stop: run.stop.signal, info: run.options.info, pollMs: run.options.lockPollMs });
   if ((await existingTarget(run)) === 'reuse') {
     return 'reused';
   }

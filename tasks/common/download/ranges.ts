@@ -95,6 +95,11 @@ export class RangeProgress {
     return this.written.get(index) ?? 0;
   }
 
+  /** Forgets what a range in flight has written (it is fetched again from its start). */
+  resetWritten(index: number): void {
+    this.written.delete(index);
+  }
+
   addWritten(index: number, bytes: number): void {
     this.written.set(index, this.writtenIn(index) + bytes);
   }
@@ -139,6 +144,12 @@ export class RangeProgress {
       return this.plan.size;
     }
     return rangeAt(this.plan, this.lowest).start + this.writtenIn(this.lowest);
+  }
+
+  /** How many bytes from the start of the file are in complete ranges without a gap. */
+  completePrefix(): number {
+    this.contiguousPrefix();
+    return this.lowest >= this.plan.count ? this.plan.size : rangeAt(this.plan, this.lowest).start;
   }
 
   /** Indices of complete ranges. */
