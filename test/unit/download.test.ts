@@ -256,6 +256,18 @@ describe('download: retry decision', () => {
     assert.equal(budget.decide({ kind: 'response', status: 503, headers: { 'retry-after': '120' } }, 1).retry, false, 'Retry-After beyond the budget');
     assert.equal(new StallBudget(0, () => 0).decide(busy, 1).retry, false, 'budget 0: no retries');
   });
+
+  it('says why it gives up as a typed cause, not in the reason\'s words', () => {
+    let now = 0;
+    const budget = new StallBudget(60_000, () => now, () => 0.5);
+    const cause = (d: ReturnType<StallBudget['decide']>): string => (d.retry ? 'retry' : d.cause);
+    assert.equal(cause(budget.decide({ kind: 'response', status: 403, headers: {} }, 1)), 'refused');
+    assert.equal(cause(budget.decide({ kind: 'failure', code: 'CERT_HAS_EXPIRED', timedOut: false }, 1)), 'refused');
+    assert.equal(cause(budget.decide(busy, MAX_TRIES_WITHOUT_PROGRESS)), 'tries');
+    assert.equal(cause(budget.decide({ kind: 'response', status: 503, headers: { 'retry-after': '120' } }, 1)), 'budget');
+    now = 61_000;
+    assert.equal(cause(budget.decide(busy, 2)), 'budget');
+  });
 });
 
 describe('download: in-order MD5 of a file written out of order', () => {

@@ -146,12 +146,6 @@ export class RangeProgress {
     return rangeAt(this.plan, this.lowest).start + this.writtenIn(this.lowest);
   }
 
-  /** How many bytes from the start of the file are in complete ranges without a gap. */
-  completePrefix(): number {
-    this.contiguousPrefix();
-    return this.lowest >= this.plan.count ? this.plan.size : rangeAt(this.plan, this.lowest).start;
-  }
-
   /** Indices of complete ranges. */
   completeIndices(): number[] {
     const out: number[] = [];
