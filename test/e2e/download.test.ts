@@ -137,6 +137,19 @@ describe('e2e: download (emulator storage)', function () {
     assertMentions(logText(run), 'Resuming:', 'already on disk from an earlier run');
   });
 
+  it('two agents\' jobs downloading the same backup into one folder: one downloads, the other waits and reuses it; nothing stray', async () => {
+    const emu = ctx.emu;
+    const blob = serveBackup(emu, { size: 4 * MiB, faults: { bytesPerSecondPerConnection: MiB } });
+    const dir = downloadDir();
+    const [a, b] = await Promise.all([runDownload(emu, dir), new Promise((r) => setTimeout(r, 300)).then(() => runDownload(emu, dir))]);
+    for (const run of [a, b]) {
+      assertResult(run, 'Succeeded');
+      assertDownloaded(run, dir, FILE, blob.md5!);
+    }
+    assert.ok([a, b].some((run) => /Another run is downloading the same file into this folder/.test(logText(run))), 'neither run waited');
+    assert.ok(blob.servedBytes <= blob.size * 1.5, `the blob was fetched twice (${blob.servedBytes} bytes served)`);
+  });
+
   it('a blob that changed since the cut run: the partial file is discarded and the new version downloaded', async () => {
     const emu = ctx.emu;
     const blob = serveBackup(emu, { size: 3 * MiB, faults: { bytesPerSecondPerConnection: 2 * MiB } });
