@@ -196,6 +196,26 @@ describe('download engine: the file is exactly the blob, or nothing is published
     });
   });
 
+  describe('after a restart of the machine (issue 17, 5)', () => {
+    it('a record from another boot: only the ranges flushed before it are trusted, the rest fetched again', async () => {
+      const e = engine(ctx.emu, { size: 2 * MiB, withMd5: false, faults: { bytesPerSecondPerConnection: 2 * MiB } });
+      const stop = new AbortController();
+      ctx.emu.blobStore.onServed = (b) => b.servedBytes >= 1.5 * MiB && stop.abort();
+      await e.fail({ onCancel: (handler) => (stop.signal.addEventListener('abort', handler), () => undefined) });
+      ctx.emu.blobStore.onServed = undefined;
+      e.blob.faults.bytesPerSecondPerConnection = undefined;
+      const recordPath = path.join(e.dir, `${FILE}.partial.json`);
+      const record = JSON.parse(readFileSync(recordPath, 'utf8')) as Record<string, unknown>;
+      assert.notEqual(record.done, record.durable, 'the kill came before a second flush, so some ranges are complete but not durable');
+      writeFileSync(recordPath, JSON.stringify({ ...record, boot: '00000000-0000-4000-8000-000000000000' }));
+      const served = e.blob.servedBytes;
+      e.lines.length = 0;
+      assertExact(e, await e.run());
+      assert.match(text(e), /The machine has restarted since that run: only the ranges it had flushed to disk are trusted/);
+      assert.ok(e.blob.servedBytes - served >= e.blob.size - 256 * 1024, 'ranges that were never flushed were trusted');
+    });
+  });
+
   describe('what storage says (issue 17, 7; issue 18, 6 and 8)', () => {
     it('a Content-MD5 that is not base64 is said, and the download verified by length and ETag', async () => {
       const e = engine(ctx.emu, { size: MiB, faults: { rawContentMd5: '0123456789abcdef0123456789abcdef' } });

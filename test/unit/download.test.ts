@@ -14,7 +14,7 @@ import { fallbackFileName, safeFileName } from '../../tasks/common/download/file
 import { ProgressGate, finalLine, formatBytes, formatDuration, progressLine } from '../../tasks/common/download/progress';
 import { MAX_RANGE_BYTES, MIN_RANGE_BYTES, RangeProgress, chooseRangeSize, planRanges, rangeAt } from '../../tasks/common/download/ranges';
 import { RecordWriter, openNoFollow, targetFiles } from '../../tasks/common/download/partialFile';
-import { blobPath, parseRecord, sameBlob, serializeRecord } from '../../tasks/common/download/resumeRecord';
+import { blobPath, parseRecord, sameBlob, sameBoot, serializeRecord, trustedRanges } from '../../tasks/common/download/resumeRecord';
 import { MAX_TRIES_WITHOUT_PROGRESS, StallBudget } from '../../tasks/common/download/retryPolicy';
 import { parseConnections, parseDownloadDirectory, parseDownloadFileName, readDownloadSettings } from '../../tasks/LcsDatabaseBackupsV1/downloadSettings';
 import { InputError } from '../../tasks/common/errors';
@@ -71,24 +71,34 @@ describe('download: resume record', () => {
 
   it('round-trips, and stays small for a 50 GB file', () => {
     const done = [0, 1, 2, 7, 6399, 6400];
-    const text = serializeRecord({ ...identity, rangeSize: 8 * MiB, done });
-    assert.ok(text.length < 1500, `${text.length} characters`);
-    assert.deepEqual(parseRecord(text), { ...identity, rangeSize: 8 * MiB, done });
+    const record = { ...identity, rangeSize: 8 * MiB, done, durable: [0, 1], boot: '0f5e2a1c-1111-4222-8333-944455556666' };
+    const text = serializeRecord(record);
+    assert.ok(text.length < 2500, `${text.length} characters`);
+    assert.deepEqual(parseRecord(text), record);
   });
 
   it('never holds the SAS; the same blob matches whatever its SAS', () => {
     assert.equal(blobPath('https://acct.blob.core.windows.net/c/x.bacpac?sv=1&sig=SECRET'), identity.blob);
     assert.equal(blobPath('not a url'), '');
-    assert.ok(!serializeRecord({ ...identity, rangeSize: MiB, done: [] }).includes('sig'));
+    assert.ok(!serializeRecord({ ...identity, rangeSize: MiB, done: [], durable: [], boot: 'b' }).includes('sig'));
     assert.ok(sameBlob(identity, { ...identity }));
     assert.ok(!sameBlob(identity, { ...identity, etag: '"0x8D2"' }));
     assert.ok(!sameBlob(identity, { ...identity, size: identity.size - 1 }));
     assert.ok(!sameBlob(identity, { ...identity, blob: 'https://acct.blob.core.windows.net/c/y.bacpac' }));
   });
 
+  it('after a restart of the machine only flushed ranges are trusted; after a kill every complete one', () => {
+    const record = { ...identity, rangeSize: 8 * MiB, done: [0, 1, 2, 5], durable: [0, 1], boot: 'aaaaaaaa-1111-4222-8333-944455556666' };
+    assert.deepEqual(trustedRanges(record, record.boot), { done: [0, 1, 2, 5], restarted: false });
+    assert.deepEqual(trustedRanges(record, 'bbbbbbbb-1111-4222-8333-944455556666'), { done: [0, 1], restarted: true });
+    assert.ok(sameBoot('t1000', 't1020'), 'boot times measured a few seconds apart are one boot');
+    assert.ok(!sameBoot('t1000', 't1100'));
+    assert.ok(!sameBoot('', ''));
+  });
+
   it('rejects anything it did not write: garbage, other versions, a bitmap of the wrong length', () => {
-    const good = JSON.parse(serializeRecord({ ...identity, rangeSize: 8 * MiB, done: [1] })) as Record<string, unknown>;
-    for (const bad of ['', 'null', '[]', '{', JSON.stringify({ ...good, version: 2 }), JSON.stringify({ ...good, kind: 'x' }), JSON.stringify({ ...good, size: -1 }),
+    const good = JSON.parse(serializeRecord({ ...identity, rangeSize: 8 * MiB, done: [1], durable: [], boot: 'b' })) as Record<string, unknown>;
+    for (const bad of ['', 'null', '[]', '{', JSON.stringify({ ...good, version: 1 }), JSON.stringify({ ...good, durable: undefined }), JSON.stringify({ ...good, boot: 7 }), JSON.stringify({ ...good, kind: 'x' }), JSON.stringify({ ...good, size: -1 }),
       JSON.stringify({ ...good, rangeSize: 0 }), JSON.stringify({ ...good, done: 'AAAA' }), JSON.stringify({ ...good, done: '!!' }), JSON.stringify({ ...good, etag: '' })]) {
       assert.equal(parseRecord(bad), undefined, bad);
     }
@@ -332,17 +342,33 @@ describe('download: files on disk without following links (POSIX and the Windows
     });
   }
 
-  it('the record: state taken, then the data flushed, then the record written (a record never claims unflushed bytes)', async () => {
+  it('the record: state taken, then the data flushed, then the record written; flushes at most every 5 s', async () => {
     const files = targetFiles(dir, 'x.bacpac');
     const order: string[] = [];
-    const record = { blob: 'https://a/b', etag: '"1"', size: 10, rangeSize: 5, done: [0] };
-    const writer = new RecordWriter(files, () => (order.push('snapshot'), record), async () => {
-      order.push(existsSync(files.recordPath) ? 'flush after record' : 'flush');
-    });
+    let now = 100_000;
+    let done = [0];
+    const state = () => ({ blob: 'https://a/b', etag: '"1"', size: 20, rangeSize: 5, done });
+    const writer = new RecordWriter(files, () => (order.push('snapshot'), state()), async () => {
+      order.push(existsSync(files.recordPath) ? 'flush after a record' : 'flush');
+    }, () => now);
     writer.save();
     await writer.flush();
     assert.deepEqual(order, ['snapshot', 'flush']);
-    assert.deepEqual(parseRecord(readFileSync(files.recordPath, 'utf8')), record);
+    const first = parseRecord(readFileSync(files.recordPath, 'utf8'));
+    assert.deepEqual([first?.done, first?.durable], [[0], [0]]);
+    // Within 5 s: the record is written, nothing flushed, the durable ranges stay as they were.
+    done = [0, 1];
+    now += 1000;
+    writer.save();
+    await writer.flush();
+    assert.deepEqual(order, ['snapshot', 'flush', 'snapshot']);
+    const second = parseRecord(readFileSync(files.recordPath, 'utf8'));
+    assert.deepEqual([second?.done, second?.durable], [[0, 1], [0]]);
+    done = [0, 1, 2];
+    now += 5000;
+    writer.save();
+    await writer.flush();
+    assert.deepEqual(parseRecord(readFileSync(files.recordPath, 'utf8'))?.durable, [0, 1, 2]);
     assert.ok(!existsSync(files.recordTempPath));
   });
 });

@@ -6,9 +6,10 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { safeFileName } from './fileName';
-import { ResumeRecord, parseRecord, serializeRecord } from './resumeRecord';
+import { RecordState, ResumeRecord, parseRecord, serializeRecord } from './resumeRecord';
 
 export interface TargetFiles {
   directory: string;
@@ -134,21 +135,45 @@ export async function removeQuietly(...files: string[]): Promise<void> {
 }
 
 /**
+ * Which boot of the machine this is: Linux's boot_id, elsewhere the boot time in seconds (now
+ * minus uptime; a clock step makes it look like a restart, which only makes resume trust less).
+ */
+export function bootId(): string {
+  try {
+    const id = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    if (/^[0-9a-f-]{36}$/.test(id)) return id;
+  } catch {
+    // Not Linux: the boot time below.
+  }
+  return `t${Math.round(Date.now() / 1000 - os.uptime())}`;
+}
+
+/** How often the partial file's data is flushed to disk before a record (ms). */
+export const FLUSH_EVERY_MS = 5000;
+
+/**
  * Writes the resume record after each completed range: at most one write at a time, the latest
- * state wins. Each write takes the state first, then flushes the partial file's data to disk
- * (`flushData`), then writes the temp file (created exclusively) and renames it over the record:
- * a record never claims bytes the disk may not hold, and a kill or power loss at any moment
- * leaves the old record, the new one, or one that does not parse (then the next run starts over).
+ * state wins. Each write takes the state first; at most every FLUSH_EVERY_MS it then flushes the
+ * partial file's data to disk (`flushData`) and marks the ranges of that state durable; then it
+ * writes the temp file (created exclusively) and renames it over the record. So the record's
+ * durable ranges were on disk before the record named them (what a run after a restart trusts),
+ * and its complete ranges were written before it (what a run after a kill trusts, as the page
+ * cache survives the process). A kill or power loss at any moment leaves the old record, the new
+ * one, or one that does not parse (then the next run starts over).
  */
 export class RecordWriter {
   private dirty = false;
   private writing?: Promise<void>;
   private failure?: unknown;
+  private durable: number[] = [];
+  private flushedAt = -Infinity;
+  private readonly boot = bootId();
 
   constructor(
     private readonly files: Pick<TargetFiles, 'recordPath' | 'recordTempPath'>,
-    private readonly snapshot: () => ResumeRecord,
+    private readonly snapshot: () => RecordState,
     private readonly flushData: () => Promise<void>,
+    private readonly now: () => number = Date.now,
   ) {}
 
   save(): void {
@@ -169,11 +194,15 @@ export class RecordWriter {
     }
   }
 
-  private async writeOnce(record: ResumeRecord): Promise<void> {
-    await this.flushData();
+  private async writeOnce(state: RecordState): Promise<void> {
+    if (this.now() - this.flushedAt >= FLUSH_EVERY_MS) {
+      await this.flushData();
+      this.flushedAt = this.now();
+      this.durable = state.done;
+    }
     const temp = await createExclusive(this.files.recordTempPath);
     try {
-      await temp.writeFile(serializeRecord(record));
+      await temp.writeFile(serializeRecord({ ...state, durable: this.durable, boot: this.boot }));
     } finally {
       await temp.close();
     }

@@ -7,10 +7,10 @@
 import { promises as fsp } from 'node:fs';
 import type { BlobProperties } from './blobHttp';
 import { DownloadError, fileSystemError } from './errors';
-import { TargetFiles, createExclusive, existing, freeBytes, md5OfFile, openNoFollow, readRecord, removeQuietly } from './partialFile';
+import { TargetFiles, bootId, createExclusive, existing, freeBytes, md5OfFile, openNoFollow, readRecord, removeQuietly } from './partialFile';
 import { formatBytes } from './progress';
 import { RangeProgress, chooseRangeSize, planRanges } from './ranges';
-import { BlobIdentity, ResumeRecord, sameBlob } from './resumeRecord';
+import { BlobIdentity, ResumeRecord, sameBlob, trustedRanges } from './resumeRecord';
 
 export interface PrepareInput {
   files: TargetFiles;
@@ -95,7 +95,8 @@ async function checkFreeSpace(files: TargetFiles, needed: number, resuming: bool
 async function openPartial(input: PrepareInput, record: ResumeRecord | undefined): Promise<Prepared> {
   const { files, connections, info, identity } = input;
   const plan = planRanges(identity.size, record?.rangeSize ?? chooseRangeSize(identity.size, connections));
-  const progress = new RangeProgress(plan, record?.done ?? []);
+  const trusted = record ? trustedRanges(record, bootId()) : { done: [], restarted: false };
+  const progress = new RangeProgress(plan, trusted.done);
   await checkFreeSpace(files, identity.size - progress.completeBytes, progress.completeBytes > 0);
   let handle: fsp.FileHandle;
   try {
@@ -107,8 +108,11 @@ async function openPartial(input: PrepareInput, record: ResumeRecord | undefined
   }
   if (record) {
     info(`Resuming: ${formatBytes(progress.completeBytes)} of ${formatBytes(identity.size)} are already in ${files.fileName}.partial from an earlier run.`);
+    if (trusted.restarted) {
+      info('  The machine has restarted since that run: only the ranges it had flushed to disk are trusted; the others are fetched again.');
+    }
     if (!input.props.md5) {
-      info('  The blob has no MD5, so the bytes from the earlier run could not be verified: they are trusted because the record that claims them was written only after they were flushed to disk, for a blob of the same ETag and size.');
+      info('  The blob has no MD5, so the bytes from the earlier run could not be verified: they are trusted because the record that claims them was written after them (after they were flushed to disk, if the machine restarted since), for a blob of the same ETag and size.');
     }
   }
   return { kind: 'ready', handle, progress };
