@@ -81,18 +81,20 @@ async function download(run: Run): Promise<DownloadResult> {
       return { path: files.finalPath, size: props.size, verification: props.md5 ? 'md5' : 'length-and-etag', reused: true };
     }
     return await transferAndPublish(run, props, prepared.handle, prepared.progress);
+  } catch (error) {
+    // Bytes of no use to a later run (the blob changed or is gone) go while the lock is held, so
+    // they are never another run's; before the lock nothing of this run is on disk.
+    if (error instanceof DownloadError && error.discardPartial) await removeQuietly(files.partialPath, files.recordPath, files.recordTempPath);
+    throw error;
   } finally {
     await lock.release();
   }
 }
 
-/** After a failure: keep the record (to resume) or drop everything (the blob changed or is gone); one clear message. */
-async function explainFailure(run: Run, error: unknown): Promise<unknown> {
+/** After a failure: one clear message, with how to resume when bytes are kept. */
+function explainFailure(run: Run, error: unknown): unknown {
   const { files } = run.options;
-  if (error instanceof DownloadError && error.discardPartial) {
-    await removeQuietly(files.partialPath, files.recordPath, files.recordTempPath);
-    return error;
-  }
+  if (error instanceof DownloadError && error.discardPartial) return error;
   if (isFileSystemError(error)) error = fileSystemError('use', error.path ?? files.directory, error);
   const advice = resumeAdvice(run.keptBytes, `${files.fileName}.partial`);
   if (run.cancelled) {
@@ -114,7 +116,7 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
   try {
     return await download(run);
   } catch (error) {
-    throw await explainFailure(run, run.cancelled ? new Stopped() : error);
+    throw explainFailure(run, run.cancelled ? new Stopped() : error);
   } finally {
     unhook();
   }
