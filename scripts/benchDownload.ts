@@ -50,7 +50,17 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, k
 const rate = (bytes: number, ms: number): number => bytes / MiB / (ms / 1000);
 const f1 = (n: number): string => n.toFixed(1);
 
-interface Setup { emu: Emulator; scratch: string; out: string; env: NodeJS.ProcessEnv; cwd: string; preload: string }
+interface Setup { emu: Emulator; scratch: string; out: string; env: NodeJS.ProcessEnv; cwd: string; preload: string; noFlushPreload: string }
+
+/**
+ * A preload that makes FileHandle.datasync a no-op in the task: the same bundle without the flush
+ * that comes before each resume record, to measure what the flush costs (A/B, interleaved).
+ */
+const NO_FLUSH_PRELOAD = `require('node:fs/promises').open(__filename, 'r').then((h) => {
+  Object.getPrototypeOf(h).datasync = async function () {};
+  return h.close();
+});
+`;
 
 function taskEnv(emu: Emulator, script: string, scratch: string, out: string): { env: NodeJS.ProcessEnv; cwd: string } {
   const options = emulatorRunOptions(emu, script, 'LcsBenchDownload');
@@ -69,11 +79,12 @@ function serve(emu: Emulator, blob: EmulatedBlob): string {
   return url;
 }
 
-async function taskRun(s: Setup, script: string, blob: EmulatedBlob, killAt?: number): Promise<Timed & { served: number; rss: number }> {
+async function taskRun(s: Setup, script: string, blob: EmulatedBlob, killAt?: number, noFlush = false): Promise<Timed & { served: number; rss: number }> {
   rmSync(s.out, { recursive: true, force: true });
   serve(s.emu, blob);
   const before = blob.servedBytes;
-  const result = await run(process.execPath, ['--require', s.preload, script], s.env, s.cwd, killAt === undefined ? undefined : (kill) => {
+  const preloads = noFlush ? ['--require', s.preload, '--require', s.noFlushPreload] : ['--require', s.preload];
+  const result = await run(process.execPath, [...preloads, script], s.env, s.cwd, killAt === undefined ? undefined : (kill) => {
     s.emu.blobStore.onServed = (b) => { if (b === blob && b.servedBytes - before >= killAt) { s.emu.blobStore.onServed = undefined; kill(); } };
   });
   s.emu.blobStore.onServed = undefined;
@@ -124,8 +135,10 @@ export async function runDownloadBench(root: string, runs: number, log: (text: s
   try {
     const preload = path.join(scratch, 'rss.js');
     writeFileSync(preload, PEAK_RSS_PRELOAD);
+    const noFlushPreload = path.join(scratch, 'noflush.js');
+    writeFileSync(noFlushPreload, NO_FLUSH_PRELOAD);
     const out = path.join(scratch, 'out');
-    const s: Setup = { emu, scratch, out, preload, ...taskEnv(emu, script, scratch, out) };
+    const s: Setup = { emu, scratch, out, preload, noFlushPreload, ...taskEnv(emu, script, scratch, out) };
     const hasCurl = spawnSync('curl', ['--version']).status === 0 && spawnSync('md5sum', ['--version']).status === 0;
 
     log('download: generating blobs (MD5 of 1 GiB and 4 GiB)');
@@ -146,11 +159,13 @@ export async function runDownloadBench(root: string, runs: number, log: (text: s
     const curl: number[] = [];
     const curlOnly: number[] = [];
     const rss1: number[] = [];
+    const noFlush: number[] = [];
     for (let i = 0; i < runs; i++) {
       log(`download: unthrottled run ${i + 1}/${runs}`);
       const t = await taskRun(s, script, giga);
       task.push(t.ms);
       rss1.push(t.rss);
+      noFlush.push((await taskRun(s, script, giga, undefined, true)).ms);
       if (hasCurl) {
         const c = await curlRun(s, giga, true);
         curl.push(c.ms);
@@ -159,6 +174,7 @@ export async function runDownloadBench(root: string, runs: number, log: (text: s
     }
     log('download: without MD5');
     const plain = await taskRun(s, script, noMd5);
+    const plainNoFlush = await taskRun(s, script, noMd5, undefined, true);
     log('download: 4 GiB');
     const four = await taskRun(s, script, quad);
     rmSync(out, { recursive: true, force: true });
@@ -169,7 +185,7 @@ export async function runDownloadBench(root: string, runs: number, log: (text: s
     const refetched = killed.served + resumeRun.served - GiB;
 
     const md5Rate = nodeMd5Rate();
-    return report({ throttledTask, throttledCurl, task, curl, curlOnly, rss1, plain, four, killed, resumeRun, refetched, md5Rate });
+    return report({ throttledTask, throttledCurl, task, noFlush, curl, curlOnly, rss1, plain, plainNoFlush, four, killed, resumeRun, refetched, md5Rate });
   } finally {
     await emu.close();
     rmSync(scratch, { recursive: true, force: true });
@@ -186,8 +202,8 @@ async function runResume(s: Setup, script: string, blob: EmulatedBlob): Promise<
 }
 
 interface Measured {
-  throttledTask: Timed; throttledCurl?: { ms: number }; task: number[]; curl: number[]; curlOnly: number[]; rss1: number[];
-  plain: Timed & { rss: number }; four: Timed & { rss: number }; killed: { served: number }; resumeRun: Timed & { served: number }; refetched: number; md5Rate: number;
+  throttledTask: Timed; throttledCurl?: { ms: number }; task: number[]; noFlush: number[]; curl: number[]; curlOnly: number[]; rss1: number[];
+  plain: Timed & { rss: number }; plainNoFlush: Timed; four: Timed & { rss: number }; killed: { served: number }; resumeRun: Timed & { served: number }; refetched: number; md5Rate: number;
 }
 
 function report(m: Measured): DownloadBenchResult {
@@ -210,7 +226,10 @@ function report(m: Measured): DownloadBenchResult {
     `  curl -o, then md5sum                                      ${f1(rate(GiB, cUn)).padStart(6)}  ${f1(cUn / 1000).padStart(5)}`,
     `  curl -o alone                                             ${f1(rate(GiB, median(m.curlOnly))).padStart(6)}  ${f1(median(m.curlOnly) / 1000).padStart(5)}`,
     `  task on a blob without MD5 (length and ETag only)         ${f1(rate(GiB, m.plain.ms)).padStart(6)}  ${f1(m.plain.ms / 1000).padStart(5)}`,
+    `  task without the flush before each record (bench preload)  ${f1(rate(GiB, median(m.noFlush))).padStart(6)}  ${f1(median(m.noFlush) / 1000).padStart(5)}`,
     `  task / (curl + md5sum) = ${(cUn / tUn).toFixed(2)} in speed (goal >= 0.8)`,
+    `  task without MD5 and without the flush                    ${f1(rate(GiB, m.plainNoFlush.ms)).padStart(6)}  ${f1(m.plainNoFlush.ms / 1000).padStart(5)}`,
+    `  flush cost: ${f1(((tUn - median(m.noFlush)) / median(m.noFlush)) * 100)} % of the time with MD5 (medians, interleaved runs), ${f1(((m.plain.ms - m.plainNoFlush.ms) / m.plainNoFlush.ms) * 100)} % without`,
     `  MD5 cost: ${f1(m.task.length ? tUn - m.plain.ms : NaN)} ms per GiB in the task; Node's MD5 alone: ${f1(m.md5Rate)} MiB/s (${f1((GiB / MiB / m.md5Rate) * 1000)} ms per GiB)`,
     '',
     `peak RSS: 1 GiB ${f1(median(m.rss1) / MiB)} MB, 4 GiB ${f1(m.four.rss / MiB)} MB (goal <= 150 MB, flat); 4 GiB in ${f1(m.four.ms / 1000)} s (${f1(rate(4 * GiB, m.four.ms))} MiB/s)`,
@@ -220,7 +239,7 @@ function report(m: Measured): DownloadBenchResult {
     lines,
     json: {
       throttled: { capPerConnectionMiBs: CAP / MiB, idealMiBs: ideal, taskMiBs: tThrottled, curlMiBs: cThrottled, taskMs: m.throttledTask.ms, curlMs: m.throttledCurl?.ms },
-      unthrottled: { taskMs: m.task, curlPlusMd5sumMs: m.curl, curlOnlyMs: m.curlOnly, taskWithoutMd5Ms: m.plain.ms },
+      unthrottled: { taskMs: m.task, taskWithoutFlushMs: m.noFlush, taskWithoutMd5NorFlushMs: m.plainNoFlush.ms, curlPlusMd5sumMs: m.curl, curlOnlyMs: m.curlOnly, taskWithoutMd5Ms: m.plain.ms },
       peakRssBytes: { oneGiB: m.rss1, fourGiB: m.four.rss },
       killAtHalf: { servedBeforeKill: m.killed.served, servedInResume: m.resumeRun.served, fetchedTwiceBytes: m.refetched },
       nodeMd5MiBs: m.md5Rate,

@@ -8,6 +8,10 @@ import axios, { AxiosError } from 'axios';
 import { ThrottledError, TransportError } from './errors';
 import { isoSeconds } from './time';
 import { AttemptOutcome, BODY_TOO_LARGE, RetryBudget, Verdict, backoffMs, describeFailureCode, isCertificateError, isUnreachable, judge } from './retry';
+import { hostOf } from './urlHost';
+
+// The download names hosts without importing this JSON HTTP layer; callers here keep this name.
+export { hostOf };
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'HEAD';
@@ -52,15 +56,6 @@ export interface HttpClientOptions {
   /** Details for maintainers (system.debug). */
   debug?: (line: string) => void;
   random?: () => number;
-}
-
-/** The host of a URL for messages (never the path or query: a SAS is a credential). */
-export function hostOf(url: string, fallback = 'the server'): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return fallback;
-  }
 }
 
 function seconds(ms: number): string {
