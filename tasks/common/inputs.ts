@@ -110,14 +110,35 @@ export function parseChoice<T extends string>(raw: string, input: string, allowe
 }
 
 
-/** A GUID, as LCS shows environment and operation ids; returned in lower case. */
-export function parseGuid(raw: string, input: string, what: string): string {
+/**
+ * An LCS id (environment, operation): a GUID with dashes, or the same 32 hex digits without
+ * them, as LCS shows some environment ids (its environment API examples).
+ */
+export const LCS_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/i;
+
+/** The id's 32 hex digits in lower case: two forms of one id have the same key. */
+export function idKey(id: string): string {
+  return id.replace(/-/g, '').toLowerCase();
+}
+
+/** Whether two LCS ids name the same thing, whatever their dashes or case. */
+export function sameId(a: string, b: string): boolean {
+  return idKey(a) === idKey(b);
+}
+
+/**
+ * An environment or operation id in either form LCS shows; returned as the user gave it (trimmed),
+ * since that is the form their LCS shows and the requests carry. Compare with sameId.
+ */
+export function parseLcsId(raw: string, input: string, what: string): string {
   const value = raw.trim();
-  if (!GUID.test(value)) {
+  if (!LCS_ID.test(value)) {
     throw new InputError(
-      value ? `Input '${input}' must be ${what}, a GUID such as 0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d; got '${value.slice(0, 60)}'.` : `Input '${input}' is empty: it must be ${what} (a GUID).`,
+      value
+        ? `Input '${input}' must be ${what}, a GUID such as 0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d or the same 32 hex digits without dashes; got '${value.slice(0, 60)}'.`
+        : `Input '${input}' is empty: it must be ${what} (a GUID, with or without dashes).`,
       'Copy it from LCS.',
     );
   }
-  return value.toLowerCase();
+  return value;
 }

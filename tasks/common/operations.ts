@@ -6,6 +6,7 @@ import { LcsApiError, OperationError, TaskFailure, ThrottledError, TransportErro
 import { LcsCallOptions, LcsClient, LcsEnvelope, LcsOperation } from './lcsClient';
 import { neutralize } from './sanitize';
 import { LcsInstant, parseLcsTimestamp } from './time';
+import { LCS_ID } from './inputs';
 
 /** What was started, for messages: "export", "refresh". */
 export type OperationKind = 'export' | 'refresh';
@@ -92,7 +93,7 @@ export async function startOperationAt(client: LcsClient, kind: OperationKind, p
     throw explainLostStart(kind, error);
   }
   const id = envelope.operationActivityId;
-  if (!id || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+  if (!id || !LCS_ID.test(id)) {
     throw new LcsApiError(
       `LCS accepted the ${kind} but answered without a valid OperationActivityId.`,
       'Look for the operation in the environment\'s History in LCS before you run again.',

@@ -167,6 +167,17 @@ describe('e2e: LcsDatabaseExport@1', function () {
     assertPublished(run, emu);
   });
 
+  it('an environment id of 32 hex digits without dashes (as LCS shows some): sent as given, the backup published', async () => {
+    const emu = ctx.emu;
+    emu.operationScript = ['InProgress', 'Completed'];
+    const undashed = ENV_UAT.replace(/-/g, '').toUpperCase();
+    const run = await runExport(emu, { environmentId: undashed });
+    assertInvariants(run, emu);
+    assertPublished(run, emu);
+    assert.equal(lcsRequests(emu, 'export')[0].path, `/databasemovement/v1/export/project/${PROJECT_ID}/environment/${undashed}/backupName/${encodeURIComponent(BACKUP_NAME)}`);
+    for (const s of lcsRequests(emu, 'fetchstatus')) assert.ok(s.path.includes(`/environment/${undashed}/`), s.path);
+  });
+
   it('waitForCompletion false: exactly the token POST and the export POST; OperationActivityId published', async () => {
     const emu = ctx.emu;
     const run = await runExport(emu, { waitForCompletion: 'false' });

@@ -43,6 +43,16 @@ describe('e2e: LcsDatabaseOperationStatus@1', function () {
     assert.deepEqual(stateLines(run).map((l) => l.split(/\s+/)[2]), ['InProgress', 'Completed'], describeRun(run));
   });
 
+  it('ids written without dashes match an operation LCS lists with dashes', async () => {
+    const emu = ctx.emu;
+    const op = startedElsewhere(emu, ['Completed']);
+    const run = await runStatus(emu, { environmentId: op.environmentId.replace(/-/g, ''), activityId: op.activityId.replace(/-/g, '') });
+    assertInvariants(run, emu);
+    assertResult(run, 'Succeeded');
+    assert.equal(outputValue(run, 'OperationStatus'), 'Completed');
+    assert.ok(lcsRequests(emu, 'fetchstatus')[0].path.endsWith(`/operationactivity/${op.activityId.replace(/-/g, '')}`));
+  });
+
   it('waitForCompletion false: exactly one status request; a running operation succeeds with its state and no CompletionDate', async () => {
     const emu = ctx.emu;
     const op = startedElsewhere(emu, ['InProgress', 'Completed']);

@@ -52,6 +52,25 @@ describe('e2e: LcsDatabaseRefresh@1', function () {
     assert.deepEqual(stateLines(run).map((l) => l.split(/\s+/)[1]), ['refresh', 'refresh', 'refresh']);
   });
 
+  it('source equal to target written without dashes: input error before any request', async () => {
+    const emu = ctx.emu;
+    const run = await runRefresh(emu, { sourceEnvironmentId: ENV_UAT.replace(/-/g, ''), targetEnvironmentId: ENV_UAT.toUpperCase() });
+    assertInvariants(run, emu);
+    assertMentions(singleError(run), "'sourceEnvironmentId'", "'targetEnvironmentId'", /same environment/);
+    assert.equal(emu.requests.length, 0);
+  });
+
+  it('ids of 32 hex digits without dashes: sent as given, status with the target id as given, Succeeded', async () => {
+    const emu = ctx.emu;
+    emu.operationScript = ['InProgress', 'Completed'];
+    const [source, target] = [ENV_PROD.replace(/-/g, ''), ENV_UAT.replace(/-/g, '')];
+    const run = await runRefresh(emu, { sourceEnvironmentId: source, targetEnvironmentId: target });
+    assertInvariants(run, emu);
+    assertResult(run, 'Succeeded');
+    assert.equal(lcsRequests(emu, 'refresh')[0].path, `/databasemovement/v1/refresh/project/${PROJECT_ID}/source/${source}/target/${target}`);
+    for (const s of lcsRequests(emu, 'fetchstatus')) assert.ok(s.path.includes(`/environment/${target}/operationactivity/`), s.path);
+  });
+
   it('source equal to target (GUIDs in different case): input error before any request', async () => {
     const emu = ctx.emu;
     const run = await runRefresh(emu, { sourceEnvironmentId: ENV_UAT.toUpperCase(), targetEnvironmentId: ENV_UAT });

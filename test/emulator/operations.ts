@@ -61,15 +61,20 @@ const SUCCESS_STATES: readonly string[] = ['Completed', 'SignedOff'];
 const DAY_MS = 24 * 3_600_000;
 /** LCS hands out SAS URLs that live about a day; the reference example shows ~20 hours. */
 const SAS_LIFETIME_MS = 20 * 3_600_000;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * LCS shows environment ids with dashes and as 32 hex digits without them (its environment API
+ * examples); whether these routes take both is not documented: the emulator takes both (inference).
+ */
+const LCS_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/i;
 
 export const EXPORT_PATH = /^\/databasemovement\/v1\/export\/project\/([^/]+)\/environment\/([^/]+)\/backupName\/([^/]+)$/;
 export const REFRESH_PATH = /^\/databasemovement\/v1\/refresh\/project\/([^/]+)\/source\/([^/]+)\/target\/([^/]+)$/;
 export const STATUS_PATH = /^\/databasemovement\/v1\/fetchstatus\/project\/([^/]+)\/environment\/([^/]+)\/operationactivity\/([^/]+)$/;
 
-/** GUIDs compare case-insensitively, in LCS as everywhere else. */
+/** Ids compare without regard to case or dashes: both forms name one environment. */
 export function sameGuid(a: string | undefined, b: string | undefined): boolean {
-  return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+  const key = (id: string): string => id.replace(/-/g, '').toLowerCase();
+  return a !== undefined && b !== undefined && key(a) === key(b);
 }
 
 /** The envelope fields every LCS answer carries. */
@@ -189,7 +194,7 @@ interface StartRequest {
 /** The default answer to an export or refresh start that passed the authentication checks. */
 function startDefault(emu: Emulator, request: StartRequest): Step {
   const ids = request.sourceId === undefined ? [request.environmentId] : [request.sourceId, request.environmentId];
-  const invalid = ids.find((id) => !GUID.test(id));
+  const invalid = ids.find((id) => !LCS_ID.test(id));
   if (invalid !== undefined) return operationRefusal(REFUSALS.invalidEnvironment(invalid));
   if (request.sourceId !== undefined && sameGuid(request.sourceId, request.environmentId)) return operationRefusal(REFUSALS.sameEnvironment);
   const refusal = environmentRefusal(emu, request.kind, request.environmentId) ?? dailyLimitRefusal(emu, request.environmentId, Date.now());

@@ -150,7 +150,10 @@ describe('wait and operation inputs', () => {
   it('export: environmentId must be a GUID, checked before the connection', () => {
     inputError(() => readExportSettings(source({ ...CONNECTION, environmentId: 'uat', backupName: 'b' })), /'environmentId' must be .* a GUID/);
     const settings = readExportSettings(source({ ...CONNECTION, environmentId: ENV.toUpperCase(), backupName: 'b' }));
-    assert.equal(settings.environmentId, ENV);
+    assert.equal(settings.environmentId, ENV.toUpperCase(), 'sent as the user gave it');
+    const undashed = ENV.replace(/-/g, '');
+    assert.equal(readExportSettings(source({ ...CONNECTION, environmentId: ` ${undashed} `, backupName: 'b' })).environmentId, undashed);
+    inputError(() => readExportSettings(source({ ...CONNECTION, environmentId: `${undashed}0`, backupName: 'b' })), /'environmentId' must be .* a GUID .* without dashes/);
     assert.equal(settings.waitForCompletion, true);
     assert.equal(settings.timeoutMs, 360 * 60_000);
     assert.equal(settings.fileLocationIsSecret, true);
@@ -158,6 +161,8 @@ describe('wait and operation inputs', () => {
 
   it('refresh: source and target must differ, compared case-insensitively', () => {
     inputError(() => readRefreshSettings(source({ ...CONNECTION, sourceEnvironmentId: ENV, targetEnvironmentId: ENV.toUpperCase() })), /are the same environment/);
+    // The same environment with and without dashes is the same environment.
+    inputError(() => readRefreshSettings(source({ ...CONNECTION, sourceEnvironmentId: ENV.replace(/-/g, '').toUpperCase(), targetEnvironmentId: ENV })), /are the same environment/);
     inputError(() => readRefreshSettings(source({ ...CONNECTION, sourceEnvironmentId: 'prod', targetEnvironmentId: ENV })), /sourceEnvironmentId/);
     const settings = readRefreshSettings(source({ ...CONNECTION, sourceEnvironmentId: ENV, targetEnvironmentId: ENV2, waitForCompletion: 'false' }));
     assert.equal(settings.targetEnvironmentId, ENV2);
