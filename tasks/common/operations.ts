@@ -67,6 +67,7 @@ function startOperation(kind: OperationKind): LcsOperation {
     couldNot: `start the ${kind}`,
     ifRefused: (message) => refusalAdvice(kind, message),
     ifNotFound: `Check the project id and the environment id${kind === 'refresh' ? 's' : ''} (GUIDs shown on the environment's page in LCS).`,
+    ifUnauthorized: `LCS refuses the ${kind} for this kind of environment (it answers 401 to a refresh between cloud-hosted environments): export and refresh work between sandbox and production environments, not cloud-hosted (Tier-1) ones. Check the environment id${kind === 'refresh' ? 's' : ''} in LCS. Nothing was started.`,
     startsWork: true,
   };
 }

@@ -91,7 +91,6 @@ describe('e2e: LcsDatabaseRefresh@1', function () {
 
   const refusals: [string, Record<string, { type?: 'Sandbox' | 'Production' | 'DevTest'; state?: 'Deployed' | 'Servicing' }>, (string | RegExp)[]][] = [
     ['a production target', { [ENV_UAT]: { type: 'Production' } }, ['not a sandbox', /targetEnvironmentId is a sandbox/]],
-    ['a tier-1 target', { [ENV_UAT]: { type: 'DevTest' } }, ['not supported for this environment type', /Tier-1 .*sandbox \(tier 2 or higher\)/]],
     ['a target being serviced', { [ENV_UAT]: { state: 'Servicing' } }, ['not in a state that allows', /wait until it is Deployed/]],
   ];
   for (const [title, environments, mentions] of refusals) {
@@ -108,6 +107,18 @@ describe('e2e: LcsDatabaseRefresh@1', function () {
       assert.equal(run.variables.OperationActivityId, undefined);
     });
   }
+
+  it('a tier-1 target: LCS answers 401 whatever the token; one renewal, then both causes named, no wait', async () => {
+    const emu = ctx.emu;
+    emu.environments = { [ENV_UAT]: { type: 'DevTest' } };
+    const run = await runRefresh(emu);
+    assertInvariants(run, emu);
+    assertResult(run, 'Failed');
+    assertMentions(singleError(run), 'HTTP 401', 'start refresh', 'fresh access token', /geography/, /cloud-hosted \(Tier-1\)/, 'Nothing was started');
+    assert.equal(lcsRequests(emu, 'refresh').length, 2, 'the start once more with a fresh token, no more');
+    assert.equal(tokenRequests(emu).length, 2);
+    assert.equal(lcsRequests(emu, 'fetchstatus').length, 0);
+  });
 
   it('the daily limit on the target: its own message, when it resets, one POST never retried', async () => {
     const emu = ctx.emu;

@@ -145,6 +145,9 @@ export const REFUSALS = {
     `Operation activity ${activityId} was not found for environment ${environmentId}.`,
 } as const;
 
+/** LCS's answer to a refresh it does not support for Tier-1 environments: 401, not `IsSuccess: false` (d365fo.tools #712). */
+export const TIER_ONE_REFRESH: Step = { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } };
+
 function environmentOf(emu: Emulator, id: string): Required<EnvironmentSpec> {
   const key = Object.keys(emu.environments).find((k) => sameGuid(k, id));
   const spec = key ? emu.environments[key] : {};
@@ -197,6 +200,10 @@ function startDefault(emu: Emulator, request: StartRequest): Step {
   const invalid = ids.find((id) => !LCS_ID.test(id));
   if (invalid !== undefined) return operationRefusal(REFUSALS.invalidEnvironment(invalid));
   if (request.sourceId !== undefined && sameGuid(request.sourceId, request.environmentId)) return operationRefusal(REFUSALS.sameEnvironment);
+  if (request.sourceId !== undefined && [request.sourceId, request.environmentId].some((id) => environmentOf(emu, id).type === 'DevTest')) {
+    // d365fo.tools #712: a refresh between Tier-1 environments answers 401 whatever the token.
+    return TIER_ONE_REFRESH;
+  }
   const refusal = environmentRefusal(emu, request.kind, request.environmentId) ?? dailyLimitRefusal(emu, request.environmentId, Date.now());
   if (refusal) return operationRefusal(refusal);
   const operation = addOperation(emu, { ...request });

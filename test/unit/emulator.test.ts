@@ -358,7 +358,7 @@ describe('LCS emulator', function () {
         'Maximum allowed API operations are 3 from 11/29/2026 08:00:00 AM. Please try after 11/30/2026 08:00:00 AM.');
     });
 
-    it('refuses a refresh to a production, tier-1 or busy target, the same environment, and ids that are no GUIDs', async () => {
+    it('refuses a refresh to a production or busy target, with a tier-1 environment (401), the same environment, and ids that are no GUIDs', async () => {
       const headers = lcsAuth(await accessToken(emu));
       emu.environments = {
         [ENV_PROD.toUpperCase()]: { type: 'Production' },
@@ -367,7 +367,6 @@ describe('LCS emulator', function () {
       };
       const cases: [string, string, string][] = [
         [ENV_UAT, ENV_PROD, REFUSALS.notSandbox],
-        [ENV_PROD, ENV_OTHER, REFUSALS.tierOne],
         [ENV_PROD, ENV_UAT, REFUSALS.notDeployed('Servicing')],
         [ENV_PROD, ENV_PROD.toUpperCase(), REFUSALS.sameEnvironment],
         [ENV_PROD, 'uat', REFUSALS.invalidEnvironment('uat')],
@@ -375,6 +374,10 @@ describe('LCS emulator', function () {
       for (const [source, target, message] of cases) {
         const body = await json(startRefresh(emu, headers, source, target));
         assert.deepEqual([body.IsSuccess, body.ErrorMessage], [false, message], `${source} -> ${target}`);
+      }
+      // d365fo.tools #712: a refresh with a Tier-1 environment answers 401, whatever the token.
+      for (const [source, target] of [[ENV_PROD, ENV_OTHER], [ENV_OTHER, ENV_PROD]]) {
+        assert.equal((await startRefresh(emu, headers, source, target)).status, 401, `${source} -> ${target}`);
       }
       const exported = await json(startExport(emu, headers, ENV_PROD, 'prod'));
       assert.deepEqual([exported.IsSuccess, exported.ErrorMessage], [false, REFUSALS.exportProduction]);
