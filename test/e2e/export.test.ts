@@ -206,11 +206,11 @@ describe('e2e: LcsDatabaseExport@1', function () {
   it('the daily limit: its own message (the limit, when it resets, nothing started), exactly one POST, never retried', async () => {
     const emu = ctx.emu;
     for (let i = 0; i < 3; i++) addOperation(emu, { kind: 'export', environmentId: ENV_UAT, startedAt: Date.now() - (3 - i) * 3_600_000 });
-    const resets = lcsMessageTime(emu.operations[0].startedAt + 24 * 3_600_000);
+    const resets = new Date(emu.operations[0].startedAt + 24 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const run = await runExport(emu);
     assertInvariants(run, emu);
     const message = singleError(run);
-    assertMentions(message, 'Maximum allowed API operations are 3', resets, /nothing was started/i, /3 database operations per environment in 24 hours/);
+    assertMentions(message, `Maximum allowed API operations are 3 from ${lcsMessageTime(emu.operations[0].startedAt)}`, `end at ${resets} (in about 21 hours)`, /nothing was started/i, /3 database operations per environment in 24 hours/);
     assert.equal(lcsRequests(emu, 'export').length, 1);
     assert.equal(lcsRequests(emu, 'fetchstatus').length, 0);
     assert.equal(emu.operations.length, 3);

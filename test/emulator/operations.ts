@@ -119,18 +119,18 @@ export function operationStatusBody(fields: StatusFields): Record<string, unknow
   };
 }
 
-/** .NET's en-US "MM/dd/yyyy hh:mm:ss tt" in UTC, the format of the daily-limit message. */
+/** ISO in UTC with seven fraction digits and no offset, as the daily-limit message writes its time. */
 export function lcsMessageTime(epochMs: number): string {
-  const d = new Date(epochMs);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  const hours = d.getUTCHours() % 12 === 0 ? 12 : d.getUTCHours() % 12;
-  return `${two(d.getUTCMonth() + 1)}/${two(d.getUTCDate())}/${d.getUTCFullYear()} ` +
-    `${two(hours)}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} ${d.getUTCHours() < 12 ? 'AM' : 'PM'}`;
+  return lcsTimestamp(new Date(epochMs), true);
 }
 
-/** LCS's answer to the operation after the daily limit: counted from the first of the window. */
+/**
+ * LCS's answer to the operation after the daily limit, counted from the first of the window, in
+ * the documented form: `Maximum allowed API operations are 3 from 2019-09-30T04:01:01.9999999`
+ * ("Database movement API throttling"), nothing after it.
+ */
 export function dailyLimitMessage(limit: number, windowStart: number): string {
-  return `Maximum allowed API operations are ${limit} from ${lcsMessageTime(windowStart)}. Please try after ${lcsMessageTime(windowStart + DAY_MS)}.`;
+  return `Maximum allowed API operations are ${limit} from ${lcsMessageTime(windowStart)}`;
 }
 
 /** Messages LCS refuses a start with when the environment does not allow it. */

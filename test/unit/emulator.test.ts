@@ -338,7 +338,8 @@ describe('LCS emulator', function () {
       const refused = await json(startRefresh(emu, headers, ENV_PROD, ENV_UAT.toUpperCase()));
       assert.equal(refused.IsSuccess, false);
       const message = String(refused.ErrorMessage);
-      assert.match(message, /^Maximum allowed API operations are 3 from (\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d [AP]M)\. Please try after (\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d [AP]M)\.$/);
+      // The documented form: ISO, seven fraction digits, UTC without an offset, nothing after.
+      assert.match(message, /^Maximum allowed API operations are 3 from \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}$/);
       const from = emu.operations[0].startedAt;
       assert.equal(message, dailyLimitMessage(3, from));
       assert.ok(from >= first - 1 && from <= Date.now());
@@ -350,12 +351,9 @@ describe('LCS emulator', function () {
       assert.match(String((await json(startExport(emu, headers, ENV_OTHER, 'x'))).ErrorMessage), /^Maximum allowed API operations are 1 from /);
     });
 
-    it('formats message times like .NET en-US in UTC', () => {
-      assert.equal(lcsMessageTime(Date.parse('2026-11-29T08:00:00Z')), '11/29/2026 08:00:00 AM');
-      assert.equal(lcsMessageTime(Date.parse('2026-01-02T00:05:09Z')), '01/02/2026 12:05:09 AM');
-      assert.equal(lcsMessageTime(Date.parse('2026-07-04T13:30:00Z')), '07/04/2026 01:30:00 PM');
-      assert.equal(dailyLimitMessage(3, Date.parse('2026-11-29T08:00:00Z')),
-        'Maximum allowed API operations are 3 from 11/29/2026 08:00:00 AM. Please try after 11/30/2026 08:00:00 AM.');
+    it('writes the daily limit as Microsoft documents it (ISO, seven fraction digits, UTC, nothing after)', () => {
+      assert.equal(lcsMessageTime(Date.parse('2026-11-29T08:00:00.123Z')), '2026-11-29T08:00:00.1230000');
+      assert.equal(dailyLimitMessage(3, Date.parse('2026-11-29T08:00:00Z')), 'Maximum allowed API operations are 3 from 2026-11-29T08:00:00.0000000');
     });
 
     it('refuses a refresh to a production or busy target, with a tier-1 environment (401), the same environment, and ids that are no GUIDs', async () => {
