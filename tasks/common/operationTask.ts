@@ -18,15 +18,18 @@ export interface StartRequest {
   statusEnvironmentId: string;
 }
 
-/** Waits for an operation with the session's client, a fresh budget per status request. */
-export function waitWithSession(host: TaskHost, session: LcsSession, ref: OperationRef, wait: WaitSettings): Promise<StatusAnswer> {
+/**
+ * Waits for an operation with the session's client, a fresh budget per status request;
+ * `justStarted` when this task started it (see WaitRequest).
+ */
+export function waitWithSession(host: TaskHost, session: LcsSession, ref: OperationRef, wait: WaitSettings, justStarted = false): Promise<StatusAnswer> {
   return waitForOperation(
     {
       host,
       poll: (budget) => fetchStatus(session.client, ref, { budget }),
       newBudget: (capMs) => session.newBudget(capMs),
     },
-    { ref, timeoutMs: wait.timeoutMs, pollIntervalMs: wait.pollIntervalMs },
+    { ref, timeoutMs: wait.timeoutMs, pollIntervalMs: wait.pollIntervalMs, justStarted },
   );
 }
 
@@ -50,5 +53,5 @@ export async function startAndWait(host: TaskHost, session: LcsSession, start: S
     return { ref };
   }
   host.info(`Waiting up to ${Math.round(wait.timeoutMs / 60_000 * 10) / 10} min, one status request every ${wait.pollIntervalMs / 1000} s; a line on each state change.`);
-  return { ref, final: await waitWithSession(host, session, ref, wait) };
+  return { ref, final: await waitWithSession(host, session, ref, wait, true) };
 }

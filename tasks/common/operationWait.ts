@@ -25,7 +25,18 @@ export interface WaitRequest {
   ref: OperationRef;
   timeoutMs: number;
   pollIntervalMs: number;
+  /**
+   * The task started the operation just now: the first poll waits a short grace, and LCS saying
+   * it does not know the operation means "not visible yet" for NOT_VISIBLE_MS. An id a user gave
+   * is not just started: LCS not knowing it ends the wait at once.
+   */
+  justStarted?: boolean;
 }
+
+/** The first poll after our own start waits the poll interval or this, the shorter. */
+export const FIRST_POLL_GRACE_MS = 30_000;
+/** How long after our own start "not found" is taken for "not visible yet". */
+export const NOT_VISIBLE_MS = 5 * 60_000;
 
 class Cancelled extends Error {}
 
@@ -82,6 +93,26 @@ export const DEADLINE_SLACK_MS = 5000;
 interface FailureNotes {
   last?: string;
   repeats: number;
+  /** Until when (Date.now() scale) "not found" means "not visible yet"; 0 when never. */
+  notVisibleUntil: number;
+  saidNotVisible?: boolean;
+}
+
+/** LCS answered the status request with IsSuccess: false (it does not know the operation, say). */
+function isRefusal(error: unknown): error is LcsApiError {
+  return error instanceof LcsApiError && error.status === 200 && !error.malformed;
+}
+
+/** A "not found" soon after our own start: LCS may not show the operation yet. Said once. */
+function notVisibleYet(deps: WaitDependencies, notes: FailureNotes, error: unknown, now: number): boolean {
+  if (!isRefusal(error) || now >= notes.notVisibleUntil) {
+    return false;
+  }
+  if (!notes.saidNotVisible) {
+    notes.saidNotVisible = true;
+    deps.host.info(`LCS does not report on the operation yet (${error.message}); it was just started, so the wait asks again, for up to ${NOT_VISIBLE_MS / 60_000} minutes after the start.`);
+  }
+  return true;
 }
 
 function noteFailure(deps: WaitDependencies, notes: FailureNotes, error: TaskFailure): void {
@@ -116,6 +147,9 @@ async function pollOnce(deps: WaitDependencies, deadline: number, cancel: AbortS
     notes.last = answer ? undefined : notes.last;
     return answer;
   } catch (error) {
+    if (notVisibleYet(deps, notes, error, now())) {
+      return undefined;
+    }
     if (!isTransient(error)) {
       throw error;
     }
@@ -153,7 +187,11 @@ async function loop(deps: WaitDependencies, request: WaitRequest, cancel: AbortS
   const now = deps.now ?? Date.now;
   const deadline = now() + request.timeoutMs;
   let progress = startProgress(request.ref.kind, request.ref.activityId, now());
-  const notes: FailureNotes = { repeats: 0 };
+  const notes: FailureNotes = { repeats: 0, notVisibleUntil: request.justStarted ? now() + NOT_VISIBLE_MS : 0 };
+  if (request.justStarted) {
+    // LCS may not know an operation the moment it is accepted (d365fo.tools sleeps before its first status call).
+    await sleep(Math.min(request.pollIntervalMs, FIRST_POLL_GRACE_MS, request.timeoutMs), cancel);
+  }
   for (;;) {
     const answer = await pollOnce(deps, deadline, cancel, notes);
     if (answer) {

@@ -167,6 +167,20 @@ describe('e2e: LcsDatabaseExport@1', function () {
     assertPublished(run, emu);
   });
 
+  it('LCS does not know the operation for a moment after the start: the first poll waits a grace, "not found" is not visible yet', async () => {
+    const emu = ctx.emu;
+    emu.operationScript = ['InProgress', 'Completed'];
+    emu.statusVisibleAfterMs = 1500;
+    const run = await runExport(emu);
+    assertInvariants(run, emu);
+    assertPublished(run, emu);
+    const start = lcsRequests(emu, 'export')[0];
+    const statuses = lcsRequests(emu, 'fetchstatus');
+    assert.ok(statuses[0].at - start.at >= 900, `first status request ${statuses[0].at - start.at} ms after the start; the grace is the 1 s interval`);
+    assert.ok(statuses.length >= 3, 'asked again after "not found"');
+    assertMentions(run.stdout, /does not report on the operation yet/);
+  });
+
   it('an environment id of 32 hex digits without dashes (as LCS shows some): sent as given, the backup published', async () => {
     const emu = ctx.emu;
     emu.operationScript = ['InProgress', 'Completed'];

@@ -79,6 +79,8 @@ export interface Emulator {
   operationScript: string[];
   /** Default list answers after an export completes before its backup is listed (0: at once; scripted lcsSteps do not count). */
   exportListingDelay: number;
+  /** For this long after a start, status requests for the operation answer "not found" (IsSuccess: false); 0 by default. */
+  statusVisibleAfterMs: number;
   /** Operations that may start per environment (export: the environment, refresh: the target) per 24 hours. */
   dailyLimit: number;
   /** What LCS knows about environments, by id (case-insensitive); unknown ids are deployed sandboxes. */
@@ -154,6 +156,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     operations: [],
     operationScript: [...DEFAULT_OPERATION_SCRIPT],
     exportListingDelay: 0,
+    statusVisibleAfterMs: 0,
     dailyLimit: DEFAULT_DAILY_LIMIT,
     environments: {},
     tokenLifetimeSeconds: DEFAULT_TOKEN_LIFETIME_SECONDS,
@@ -174,6 +177,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       emulator.operations.length = 0;
       emulator.operationScript = [...DEFAULT_OPERATION_SCRIPT];
       emulator.exportListingDelay = 0;
+      emulator.statusVisibleAfterMs = 0;
       emulator.dailyLimit = DEFAULT_DAILY_LIMIT;
       emulator.environments = {};
       emulator.tokenLifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS;

@@ -277,6 +277,8 @@ function statusDefault(emu: Emulator, projectId: string, environmentId: string, 
   if (!operation || !sameGuid(operation.environmentId, environmentId) || operation.projectId !== projectId) {
     return operationRefusal(REFUSALS.notFound(activityId, environmentId));
   }
+  // An operation LCS has just accepted may not be known to the status call yet (inference).
+  if (Date.now() - operation.startedAt < emu.statusVisibleAfterMs) return operationRefusal(REFUSALS.notFound(activityId, environmentId));
   return statusOf(emu, operation);
 }
 
