@@ -45,8 +45,8 @@ export function howToWaitAgain(ref: OperationRef): string {
   return `To wait for it again, run LcsDatabaseOperationStatus@1 with environmentId ${ref.environmentId} and operationActivityId ${ref.activityId}.`;
 }
 
-/** One status request's failure that says nothing about the operation: throttled, 5xx, network, a garbled answer. */
-function isTransient(error: unknown): error is TaskFailure {
+/** A request's failure that asking again may cure: throttled, 5xx, network, a garbled answer. */
+export function isTransient(error: unknown): error is TaskFailure {
   if (error instanceof TransportError) {
     return true;
   }

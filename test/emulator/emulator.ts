@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { findRepoRoot } from '../support/repo';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS, decideTokenRequest, openIdConfiguration } from './entra';
 import {
-  DEFAULT_DAILY_LIMIT, DEFAULT_OPERATION_SCRIPT, operationStep, publishExportedBackups, type EnvironmentSpec, type Operation,
+  DEFAULT_DAILY_LIMIT, DEFAULT_OPERATION_SCRIPT, operationStep, publishExportedBackups, type EnvironmentSpec, type Operation, type PendingExportAsset,
 } from './operations';
 import { sampleBackups, type RawBackup } from './samples';
 import { clearStepTimers, writeStep, VERSION_EOL_NONE, type Step, type StepContext } from './steps';
@@ -29,7 +29,7 @@ export { sampleBackups, generateBackups, SAMPLE_PROJECT_ID, type RawBackup } fro
 export { lcsFailure, htmlPage, gzipBomb, LIST_ANSWER_HEAD, LIST_ANSWER_TAIL, VERSION_EOL_NONE, type Step } from './steps';
 export {
   addOperation, dailyLimitMessage, lcsMessageTime, operationRefusal, operationStartBody, operationStatusBody, REFUSALS, TERMINAL_STATES,
-  DEFAULT_OPERATION_SCRIPT, DEFAULT_DAILY_LIMIT, type Operation, type OperationKind, type EnvironmentSpec, type StatusFields,
+  DEFAULT_OPERATION_SCRIPT, DEFAULT_DAILY_LIMIT, type Operation, type OperationKind, type PendingExportAsset, type EnvironmentSpec, type StatusFields,
 } from './operations';
 export { DEFAULT_TOKEN_LIFETIME_SECONDS } from './entra';
 export { blobBytes, blobMd5, type BlobFaults, type BlobSpec, type EmulatedBlob } from './blobs';
@@ -79,6 +79,10 @@ export interface Emulator {
   operationScript: string[];
   /** Default list answers after an export completes before its backup is listed (0: at once; scripted lcsSteps do not count). */
   exportListingDelay: number;
+  /** What the asset library lists while an export runs; 'empty' by default (see PendingExportAsset). */
+  pendingExportAsset: PendingExportAsset;
+  /** Consumed one per list request once an export has completed, after `lcsSteps` (an outage after the export, say). */
+  listStepsAfterExport: Step[];
   /** For this long after a start, status requests for the operation answer "not found" (IsSuccess: false); 0 by default. */
   statusVisibleAfterMs: number;
   /** Operations that may start per environment (export: the environment, refresh: the target) per 24 hours. */
@@ -157,6 +161,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     operationScript: [...DEFAULT_OPERATION_SCRIPT],
     exportListingDelay: 0,
     statusVisibleAfterMs: 0,
+    pendingExportAsset: 'empty',
+    listStepsAfterExport: [],
     dailyLimit: DEFAULT_DAILY_LIMIT,
     environments: {},
     tokenLifetimeSeconds: DEFAULT_TOKEN_LIFETIME_SECONDS,
@@ -178,6 +184,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       emulator.operationScript = [...DEFAULT_OPERATION_SCRIPT];
       emulator.exportListingDelay = 0;
       emulator.statusVisibleAfterMs = 0;
+      emulator.pendingExportAsset = 'empty';
+      emulator.listStepsAfterExport.length = 0;
       emulator.dailyLimit = DEFAULT_DAILY_LIMIT;
       emulator.environments = {};
       emulator.tokenLifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS;
@@ -232,7 +240,7 @@ async function handle(emu: Emulator, ctx: StepContext, req: IncomingMessage, res
   if (token && req.method === 'POST') return writeStep(req, res, emu.tokenSteps.shift() ?? tokenDefault(emu, body), ctx);
 
   const list = LIST_PATH.exec(pathname);
-  if (list && req.method === 'GET') return writeStep(req, res, emu.lcsSteps.shift() ?? listDefault(emu, req, list[1]), ctx);
+  if (list && req.method === 'GET') return writeStep(req, res, emu.lcsSteps.shift() ?? afterExportStep(emu) ?? listDefault(emu, req, list[1]), ctx);
 
   const operation = operationStep(emu, req, pathname, lcsRefusal);
   if (operation) return writeStep(req, res, operation, ctx);
@@ -275,6 +283,10 @@ function lcsRefusal(emu: Emulator, req: IncomingMessage, projectId: string): Ste
     return { status: 400, body: { Message: 'The request is invalid.', MessageDetail: `The value '${projectId}' is not valid for projectId.` } };
   }
   return undefined;
+}
+
+function afterExportStep(emu: Emulator): Step | undefined {
+  return emu.operations.some((op) => op.kind === 'export' && op.completedAt !== undefined) ? emu.listStepsAfterExport.shift() : undefined;
 }
 
 function listDefault(emu: Emulator, req: IncomingMessage, projectId: string): Step {

@@ -37,7 +37,17 @@ export interface Operation {
   backup?: RawBackup;
   /** List requests still to come before `backup` is listed; undefined once it is. */
   listingsUntilVisible?: number;
+  /** Export only: the Id of the pending asset listed while the export runs (the completed backup keeps it). */
+  pendingId?: string;
 }
+
+/**
+ * What the asset library lists while an export runs (Microsoft's "Export a database": a pending
+ * asset sits in the library until the export completes; whether the list API shows it, and with
+ * what FileLocation, is not documented): 'empty' lists it with an empty FileLocation, 'missingBlob'
+ * with a URL whose blob does not exist yet, 'none' not at all.
+ */
+export type PendingExportAsset = 'empty' | 'missingBlob' | 'none';
 
 export type EnvironmentType = 'Sandbox' | 'Production' | 'DevTest';
 export type EnvironmentState = 'Deployed' | 'Servicing' | 'Stopped' | 'Deploying' | 'Failed' | 'Deleting';
@@ -207,15 +217,38 @@ function startDefault(emu: Emulator, request: StartRequest): Step {
   const refusal = environmentRefusal(emu, request.kind, request.environmentId) ?? dailyLimitRefusal(emu, request.environmentId, Date.now());
   if (refusal) return operationRefusal(refusal);
   const operation = addOperation(emu, { ...request });
+  if (request.kind === 'export') addPendingAsset(emu, operation);
   return { status: 200, body: operationStartBody(operation.activityId) };
 }
 
-/** The backup an export leaves in the asset library, named after the export's backupName. */
+/** The pending asset of a running export, listed under the export's name (see PendingExportAsset). */
+function addPendingAsset(emu: Emulator, operation: Operation): void {
+  if (emu.pendingExportAsset === 'none') return;
+  const name = operation.backupName ?? 'export';
+  const created = lcsTimestamp(new Date(operation.startedAt));
+  operation.pendingId = randomUUID();
+  emu.backups.push({
+    Id: operation.pendingId,
+    ProjectId: Number(operation.projectId),
+    OrganizationId: SAMPLE_ORGANIZATION_ID,
+    Name: name,
+    FileName: `${name}.bacpac`,
+    FileDescription: null,
+    // A blob name the store does not hold: a HEAD or GET on it answers 404 BlobNotFound.
+    FileLocation: emu.pendingExportAsset === 'empty' ? '' : emu.blobUrl(`pending-${operation.activityId}`),
+    CreatedDateTime: created,
+    ModifiedDateTime: created,
+    CreatedByName: 'LCS pipeline',
+    ModifiedByName: 'LCS pipeline',
+  });
+}
+
+/** The backup an export leaves in the asset library, named after the export's backupName (the pending asset's Id). */
 function exportedBackup(operation: Operation, now: number): RawBackup {
   const name = operation.backupName ?? 'export';
   const created = lcsTimestamp(new Date(now));
   return {
-    Id: randomUUID(),
+    Id: operation.pendingId ?? randomUUID(),
     ProjectId: Number(operation.projectId),
     OrganizationId: SAMPLE_ORGANIZATION_ID,
     Name: name,
@@ -255,7 +288,9 @@ function statusOf(emu: Emulator, operation: Operation): Step {
 }
 
 function publishBackup(emu: Emulator, operation: Operation): void {
-  if (operation.backup) emu.backups.push(operation.backup);
+  const pending = emu.backups.findIndex((b) => operation.pendingId !== undefined && b.Id === operation.pendingId);
+  if (operation.backup && pending >= 0) emu.backups[pending] = operation.backup;
+  else if (operation.backup) emu.backups.push(operation.backup);
   operation.listingsUntilVisible = undefined;
 }
 

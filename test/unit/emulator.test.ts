@@ -228,7 +228,7 @@ describe('LCS emulator', function () {
       const [op] = emu.operations;
       assert.deepEqual({ ...op, startedAt: 0 }, {
         activityId: body.OperationActivityId, kind: 'export', projectId: '1234567', environmentId: ENV_UAT, backupName: 'UAT golden #7 50% ü',
-        startedAt: 0, script: ['NotStarted', 'InProgress', 'InProgress', 'Completed'], polls: 0,
+        startedAt: 0, script: ['NotStarted', 'InProgress', 'InProgress', 'Completed'], polls: 0, pendingId: op.pendingId,
       });
       assert.ok(op.startedAt >= before && op.startedAt <= Date.now());
     });
@@ -282,6 +282,7 @@ describe('LCS emulator', function () {
 
     it('lists the exported backup once the export completes: named after backupName, created now, a SAS URL', async () => {
       const headers = lcsAuth(await accessToken(emu));
+      emu.pendingExportAsset = 'none';
       emu.operationScript = ['InProgress', 'SignedOff'];
       const id = String((await json(startExport(emu, headers, ENV_UAT, 'UAT 2026-11-29'))).OperationActivityId);
       await fetchStatus(emu, headers, ENV_UAT, id);
@@ -308,6 +309,7 @@ describe('LCS emulator', function () {
       const headers = lcsAuth(await accessToken(emu));
       emu.operationScript = ['Completed'];
       emu.exportListingDelay = 2;
+      emu.pendingExportAsset = 'none';
       const id = String((await json(startExport(emu, headers, ENV_UAT, 'late'))).OperationActivityId);
       await json(fetchStatus(emu, headers, ENV_UAT, id));
       const names: string[][] = [];
@@ -318,8 +320,26 @@ describe('LCS emulator', function () {
       assert.deepEqual(names, [[], [], ['late']]);
     });
 
+    it('while an export runs, its pending asset is listed under its name (empty FileLocation, or a URL of a missing blob); the completed backup takes its place', async () => {
+      const headers = lcsAuth(await accessToken(emu));
+      emu.operationScript = ['InProgress', 'Completed'];
+      const id = String((await json(startExport(emu, headers, ENV_UAT, 'pending'))).OperationActivityId);
+      const listed = (): { Id: string; Name: string; FileLocation: string }[] => emu.backups.filter((b) => b.Name === 'pending') as never;
+      assert.deepEqual(listed().map((b) => [b.Id, b.FileLocation]), [[emu.operations[0].pendingId, '']]);
+      await json(fetchStatus(emu, headers, ENV_UAT, id));
+      await json(fetchStatus(emu, headers, ENV_UAT, id));
+      assert.equal(listed().length, 1);
+      assert.equal(listed()[0].Id, emu.operations[0].pendingId);
+      assert.match(listed()[0].FileLocation, /^https:\/\/\w+\.blob\.core\.windows\.net\//);
+      emu.pendingExportAsset = 'missingBlob';
+      await json(startExport(emu, headers, ENV_UAT, 'pending2'));
+      const url = String(emu.backups.find((b) => b.Name === 'pending2')?.FileLocation);
+      assert.equal((await send(url, { method: 'HEAD' })).status, 404, 'the blob is not written yet');
+    });
+
     it('a failed export or a refresh adds no backup', async () => {
       const headers = lcsAuth(await accessToken(emu));
+      emu.pendingExportAsset = 'none';
       emu.operationScript = ['Failed'];
       const exportId = String((await json(startExport(emu, headers, ENV_UAT, 'broken'))).OperationActivityId);
       const failed = await json(fetchStatus(emu, headers, ENV_UAT, exportId));
