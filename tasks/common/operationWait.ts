@@ -198,6 +198,9 @@ async function loop(deps: WaitDependencies, request: WaitRequest, cancel: AbortS
       const seen = observe(progress, answer, now());
       progress = seen.progress;
       seen.lines.forEach((line) => deps.host.info(line));
+      if (seen.unknownState) {
+        deps.host.warn(`LCS reports a state this task does not know, '${seen.unknownState}': the wait goes on as for a running operation, and ends at timeoutMinutes (${formatElapsed(request.timeoutMs)} after it began) unless the state becomes a known end.`);
+      }
       if (seen.changed) {
         publishState(deps.host, answer);
       }

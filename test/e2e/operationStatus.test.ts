@@ -88,13 +88,13 @@ describe('e2e: LcsDatabaseOperationStatus@1', function () {
     });
   }
 
-  it('waiting, an unknown state then Aborted: the unknown state logged once, Failed naming Aborted and the id', async () => {
+  it('waiting, an unknown state then Aborted: the unknown state warned once, Failed naming Aborted and the id', async () => {
     const emu = ctx.emu;
     const op = startedElsewhere(emu, ['PostServicing', 'PostServicing', 'Aborted']);
     const run = await runStatus(emu, op);
     assertInvariants(run, emu);
     assertMentions(singleError(run), 'Aborted', op.activityId);
-    assert.equal(run.plainLines.filter((l) => /PostServicing/.test(l) && !/\(after /.test(l)).length, 1, describeRun(run));
+    assert.equal(run.warnings.filter((l) => /does not know, 'PostServicing'.*timeoutMinutes/.test(l)).length, 1, describeRun(run));
   });
 
   for (const waitForCompletion of ['true', 'false']) {

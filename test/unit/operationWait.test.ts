@@ -89,11 +89,13 @@ describe('waitForOperation', () => {
     });
   }
 
-  it('an unknown state keeps the wait going and is logged once', async () => {
+  it('an unknown state keeps the wait going and is warned once, with its name and that the wait ends at timeoutMinutes', async () => {
     const r = new Recorder();
     const result = await settle(clock, waitForOperation(r.deps([s('PreServicing'), s('PreServicing'), s('InProgress'), s('PreServicing'), s('Completed')]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 1000 }));
     assert.deepEqual(result, s('Completed'));
-    assert.equal(r.lines.filter((l) => /does not know, 'PreServicing'/.test(l)).length, 1);
+    const warned = r.warnings.filter((l) => /does not know, 'PreServicing'/.test(l));
+    assert.equal(warned.length, 1, r.warnings.join('\n'));
+    assert.match(warned[0], /ends at timeoutMinutes \(1 h 00 min after it began\)/);
   });
 
   it('a transient failure of one status request (throttled, 5xx, network) never ends the wait', async () => {
