@@ -3,7 +3,7 @@
  * registered as a secret → the connection lines in the log. The session hands back an LcsClient
  * whose token stays fresh for waits of hours: renewed before it expires, and once after a 401.
  */
-import { AccessToken, signIn } from './auth';
+import { AccessToken, passwordGrantAuthority, signIn } from './auth';
 import { CONNECTION_INPUTS, LcsSettings } from './connection';
 import { TaskHost } from './host';
 import { HttpClient, axiosTransport } from './http';
@@ -68,11 +68,14 @@ export class TokenKeeper implements TokenSource {
   }
 }
 
-function logConnection(host: TaskHost, settings: LcsSettings, proxy: string | undefined): void {
+function logConnection(host: TaskHost, settings: LcsSettings, proxy: string | undefined, replaced: string | undefined): void {
   const c = settings.connection;
   host.info(`Connection:  ${CONNECTION_INPUTS[c.kind].label} (input ${c.inputName})`);
   host.info(`  LCS API:   ${new URL(c.apiUrl).host}`);
   host.info(`  Sign-in:   ${new URL(c.authority).host}${new URL(c.authority).pathname}`);
+  if (replaced) {
+    host.info(`             (the connection says ${replaced}, where Microsoft Entra ID refuses the password sign-in, AADSTS9001023: signing in on /organizations instead)`);
+  }
   host.info(`  Account:   ${neutralize(c.username, 200)}`);
   if (proxy) {
     host.info(`  Proxy:     ${proxy}`);
@@ -81,10 +84,12 @@ function logConnection(host: TaskHost, settings: LcsSettings, proxy: string | un
 }
 
 /** Opens a signed-in session for the settings every LCS task reads (see readTaskSettings). */
-export async function openLcsSession(host: TaskHost, settings: LcsSettings): Promise<LcsSession> {
+export async function openLcsSession(host: TaskHost, given: LcsSettings): Promise<LcsSession> {
+  const grant = passwordGrantAuthority(given.connection.authority);
+  const settings: LcsSettings = { ...given, connection: { ...given.connection, authority: grant.authority } };
   const { connection } = settings;
   const network = host.networkSettings();
-  logConnection(host, settings, network.proxyFor(connection.apiUrl)?.displayUrl);
+  logConnection(host, settings, network.proxyFor(connection.apiUrl)?.displayUrl, grant.replaced);
   if (network.certificateChecksOffInEnvironment) {
     // Node warns that the variable makes HTTPS insecure; say that it does not, here.
     host.warn('NODE_TLS_REJECT_UNAUTHORIZED=0 is set for this job, which switches certificate checks off for Node.js; this task checks certificates regardless. Remove the variable, and give the agent your CA instead (agent setting --sslcacert, or NODE_EXTRA_CA_CERTS).');

@@ -91,6 +91,8 @@ export interface Emulator {
   environments: Record<string, EnvironmentSpec>;
   /** `expires_in` of the tokens handed out from now on; the LCS endpoints refuse a token after its lifetime (401). */
   tokenLifetimeSeconds: number;
+  /** The app registration is single-tenant: the token endpoint refuses /organizations and /common (AADSTS50194). */
+  singleTenantApp: boolean;
   /** Access tokens handed out; the LCS endpoints accept exactly these (until they expire). */
   issuedTokens: string[];
   /** When each issued access token expires (Date.now() scale). */
@@ -166,6 +168,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     dailyLimit: DEFAULT_DAILY_LIMIT,
     environments: {},
     tokenLifetimeSeconds: DEFAULT_TOKEN_LIFETIME_SECONDS,
+    singleTenantApp: false,
     issuedTokens: [],
     tokenExpiry: new Map(),
     issuedRefreshTokens: [],
@@ -189,6 +192,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       emulator.dailyLimit = DEFAULT_DAILY_LIMIT;
       emulator.environments = {};
       emulator.tokenLifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS;
+      emulator.singleTenantApp = false;
       // Tokens from an earlier test must not authenticate a later one.
       emulator.issuedTokens.length = 0;
       emulator.tokenExpiry.clear();
@@ -237,7 +241,7 @@ async function handle(emu: Emulator, ctx: StepContext, req: IncomingMessage, res
   if (blob) return handleBlob(emu.blobStore, req, res, blob[1], ctx.hanging);
 
   const token = TOKEN_PATH.exec(pathname);
-  if (token && req.method === 'POST') return writeStep(req, res, emu.tokenSteps.shift() ?? tokenDefault(emu, body), ctx);
+  if (token && req.method === 'POST') return writeStep(req, res, emu.tokenSteps.shift() ?? tokenDefault(emu, body, token[1]), ctx);
 
   const list = LIST_PATH.exec(pathname);
   if (list && req.method === 'GET') return writeStep(req, res, emu.lcsSteps.shift() ?? afterExportStep(emu) ?? listDefault(emu, req, list[1]), ctx);
@@ -252,8 +256,8 @@ async function handle(emu: Emulator, ctx: StepContext, req: IncomingMessage, res
   return writeStep(req, res, { status: 404, body: { Message: `No HTTP resource was found that matches the request URI '${emu.url}${requestPath}'.` } }, ctx);
 }
 
-function tokenDefault(emu: Emulator, body: string): Step {
-  const decision = decideTokenRequest(new URLSearchParams(body), emu.url, emu.apiUrl, emu.tokenLifetimeSeconds);
+function tokenDefault(emu: Emulator, body: string, tenant: string): Step {
+  const decision = decideTokenRequest(new URLSearchParams(body), emu.url, emu.apiUrl, emu.tokenLifetimeSeconds, decodeURIComponent(tenant), emu.singleTenantApp);
   if (decision.tokens) {
     emu.issuedTokens.push(decision.tokens.accessToken);
     emu.tokenExpiry.set(decision.tokens.accessToken, decision.tokens.expiresAt);
