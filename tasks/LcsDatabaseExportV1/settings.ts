@@ -40,7 +40,7 @@ export function parseBackupName(raw: string): string {
 function readExportSettings(source: InputSource): ExportSettings {
   return {
     environmentId: parseLcsId(trimmed(source, 'environmentId'), 'environmentId', 'the id of the sandbox environment to export'),
-    backupName: parseBackupName(source.getInput('backupName') ?? ''),
+    backupName: parseBackupName(trimmed(source, 'backupName')),
     ...readWaitSettings(source),
     fileLocationIsSecret: parseBoolean(trimmed(source, 'fileLocationIsSecret'), 'fileLocationIsSecret', true),
   };

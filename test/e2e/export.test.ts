@@ -462,6 +462,8 @@ describe('e2e: LcsDatabaseExport@1', function () {
     ['backupName over 100 characters', { backupName: 'x'.repeat(101) }, ["'backupName'", '100']],
     ['timeoutMinutes 0', { timeoutMinutes: '0' }, ["'timeoutMinutes'"]],
     ['pollIntervalSeconds 0.5', { pollIntervalSeconds: '0.5' }, ["'pollIntervalSeconds'"]],
+    ['backupName with an unexpanded variable', { backupName: 'UAT-$(NightlyName)' }, ["Input 'backupName'", 'the variable $(NightlyName) was not expanded']],
+    ['environmentId an unexpanded variable', { environmentId: '$(UatEnvironmentId)' }, ["Input 'environmentId'", 'not expanded']],
   ];
   for (const [title, inputs, mentions] of badInputs) {
     it(`input error before any request: ${title}`, async () => {

@@ -136,6 +136,11 @@ describe('e2e: LcsDatabaseOperationStatus@1', function () {
     ['operationActivityId empty', { operationActivityId: '' }, ["'operationActivityId'"]],
     ['environmentId that is not a GUID', { environmentId: '12345' }, ["'environmentId'", 'GUID']],
     ['timeoutMinutes negative', { timeoutMinutes: '-1' }, ["'timeoutMinutes'"]],
+    // Issue 22: an unexpanded variable gets its own advice for every input.
+    ['operationActivityId an unexpanded variable', { operationActivityId: '$(operationId)' }, ["Input 'operationActivityId' is '$(operationId)'", 'not expanded', 'dependencies', 'copy the operation id from LCS']],
+    ['projectId an unexpanded variable', { projectId: '$(LcsProjectId)' }, ["Input 'projectId' is '$(LcsProjectId)'", 'not expanded', 'copy the project id from LCS']],
+    ['environmentId an unexpanded variable', { environmentId: '$(env.id)' }, ["Input 'environmentId'", 'not expanded', 'dependencies']],
+    ['pollIntervalSeconds an unexpanded variable', { pollIntervalSeconds: '$(poll)' }, ["Input 'pollIntervalSeconds'", 'not expanded']],
   ];
   for (const [title, inputs, mentions] of badInputs) {
     it(`input error before any request: ${title}`, async () => {
