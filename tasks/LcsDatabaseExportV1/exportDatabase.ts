@@ -45,7 +45,7 @@ export async function exportDatabase(host: TaskHost): Promise<void> {
   }
   const backup = await noteOnCancel(
     host,
-    `the export completed (OperationActivityId ${ref.activityId}); its backup '${neutralize(settings.backupName, 120)}' shows in the project's asset library, where LcsDatabaseBackups@1 finds it.`,
+    `the export completed (operation id ${ref.activityId}); its backup '${neutralize(settings.backupName, 120)}' shows in the project's asset library, where LcsDatabaseBackups@1 finds it.`,
     () => awaitExportedBackup(host, session, { ...settings, before, startedAtMs, deadlineMs, activityId: ref.activityId }),
   );
   publishBackup(host, backup, settings.fileLocationIsSecret);

@@ -58,7 +58,7 @@ export const LAST_LIST_MS = 30_000;
 
 function notListed(request: ListingRequest, windowMs: number, attempts: number): SelectionError {
   return new SelectionError(
-    `The export completed (OperationActivityId ${request.activityId}), but no backup named '${neutralize(request.backupName, 120)}' created after ${isoSeconds(new Date(request.startedAtMs))} appeared in the project's asset library within ${formatElapsed(windowMs)} (${attempts} lists).`,
+    `The export completed (operation id ${request.activityId}), but no backup named '${neutralize(request.backupName, 120)}' created after ${isoSeconds(new Date(request.startedAtMs))} appeared in the project's asset library within ${formatElapsed(windowMs)} (${attempts} lists).`,
     completedAdvice(request),
   );
 }
@@ -72,7 +72,7 @@ function completedAdvice(request: ListingRequest): string {
 /** The list failed for the whole window: the export completed all the same. */
 function listFailed(request: ListingRequest, error: TaskFailure): SelectionError {
   return new SelectionError(
-    `The export completed (OperationActivityId ${request.activityId}), but listing the project's backups to find '${neutralize(request.backupName, 120)}' failed: ${error.message}`,
+    `The export completed (operation id ${request.activityId}), but listing the project's backups to find '${neutralize(request.backupName, 120)}' failed: ${error.message}`,
     completedAdvice(request),
   );
 }

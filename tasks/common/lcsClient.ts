@@ -21,6 +21,11 @@ export interface LcsOperation {
   couldNot: string;
   /** Advice when LCS answers `IsSuccess: false`, or advice made from LCS's ErrorMessage. */
   ifRefused: string | ((errorMessage: string) => string);
+  /**
+   * What LCS's OperationActivityId in this call's answer is, in messages: the request id of a
+   * status call (the operation's own id is the operation id); 'OperationActivityId' by default.
+   */
+  idLabel?: string;
   /** Advice for HTTP 404, when the operation knows better than "check the project id". */
   ifNotFound?: string;
   /**
@@ -45,8 +50,8 @@ export interface LcsEnvelope {
 }
 
 /** ` (OperationActivityId x; Microsoft support asks for it)`, or '' without an id. */
-export function activitySuffix(id: unknown): string {
-  return typeof id === 'string' && id ? ` (OperationActivityId ${neutralize(id, 60)}; Microsoft support asks for it)` : '';
+export function activitySuffix(id: unknown, label = 'OperationActivityId'): string {
+  return typeof id === 'string' && id ? ` (${label} ${neutralize(id, 60)}; Microsoft support asks for it)` : '';
 }
 
 /** The advice when an answer is larger than the task reads: no real LCS answer is. */
@@ -91,7 +96,7 @@ export function parseEnvelope(body: string, contentType: string | undefined, ope
     const raw = envelope.ErrorMessage;
     const message = neutralize(typeof raw === 'string' || !raw ? raw || 'no error message' : JSON.stringify(raw), 500);
     const advice = typeof operation.ifRefused === 'string' ? operation.ifRefused : operation.ifRefused(message);
-    throw new LcsApiError(`LCS could not ${operation.couldNot}: ${message}${activitySuffix(envelope.OperationActivityId)}.`, advice, 200);
+    throw new LcsApiError(`LCS could not ${operation.couldNot}: ${message}${activitySuffix(envelope.OperationActivityId, operation.idLabel)}.`, advice, 200);
   }
   const eol = parseLcsTimestamp(envelope.VersionEOL);
   return {

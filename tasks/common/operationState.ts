@@ -84,6 +84,6 @@ export function heartbeat(progress: WaitProgress, now: number): { progress: Wait
   if (now - progress.lastLineAt < HEARTBEAT_MS) {
     return { progress };
   }
-  const line = `${isoSeconds(new Date(now))}  still ${neutralize(progress.state ?? 'waiting', 60)} after ${formatElapsed(now - progress.startedAt)} (OperationActivityId ${progress.activityId})`;
+  const line = `${isoSeconds(new Date(now))}  still ${neutralize(progress.state ?? 'waiting', 60)} after ${formatElapsed(now - progress.startedAt)} (operation id ${progress.activityId})`;
   return { progress: { ...progress, lastLineAt: now }, line };
 }

@@ -5,7 +5,7 @@
  */
 import { TaskHost, noteOnCancel } from './host';
 import { OperationKind, OperationRef, StatusAnswer, fetchStatus, startOperationAt } from './operations';
-import { waitForOperation } from './operationWait';
+import { WaitRequest, waitForOperation } from './operationWait';
 import { LcsSession } from './session';
 import { WaitSettings } from './waitSettings';
 
@@ -22,14 +22,20 @@ export interface StartRequest {
  * Waits for an operation with the session's client, a fresh budget per status request;
  * `justStarted` when this task started it (see WaitRequest).
  */
-export function waitWithSession(host: TaskHost, session: LcsSession, ref: OperationRef, wait: WaitSettings, justStarted = false): Promise<StatusAnswer> {
+export function waitWithSession(
+  host: TaskHost,
+  session: LcsSession,
+  ref: OperationRef,
+  wait: WaitSettings,
+  how: Pick<WaitRequest, 'justStarted' | 'waitAgain'> = {},
+): Promise<StatusAnswer> {
   return waitForOperation(
     {
       host,
       poll: (budget) => fetchStatus(session.client, ref, { budget }),
       newBudget: (capMs) => session.newBudget(capMs),
     },
-    { ref, timeoutMs: wait.timeoutMs, pollIntervalMs: wait.pollIntervalMs, justStarted },
+    { ref, timeoutMs: wait.timeoutMs, pollIntervalMs: wait.pollIntervalMs, ...how },
   );
 }
 
@@ -53,5 +59,5 @@ export async function startAndWait(host: TaskHost, session: LcsSession, start: S
     return { ref };
   }
   host.info(`Waiting up to ${Math.round(wait.timeoutMs / 60_000 * 10) / 10} min, one status request every ${wait.pollIntervalMs / 1000} s; a line on each state change.`);
-  return { ref, final: await waitWithSession(host, session, ref, wait, true) };
+  return { ref, final: await waitWithSession(host, session, ref, wait, { justStarted: true }) };
 }

@@ -31,6 +31,8 @@ export interface WaitRequest {
    * is not just started: LCS not knowing it ends the wait at once.
    */
   justStarted?: boolean;
+  /** How to pick the wait up again, for timeout, cancellation and early-end messages; howToWaitAgain(ref) by default. */
+  waitAgain?: string;
 }
 
 /** The first poll after our own start waits the poll interval or this, the shorter. */
@@ -40,9 +42,13 @@ export const NOT_VISIBLE_MS = 5 * 60_000;
 
 class Cancelled extends Error {}
 
-/** How to pick the wait up again, for timeout and cancellation messages. */
+/** How to pick the wait up again after a task that started the operation: the status task with its ids. */
 export function howToWaitAgain(ref: OperationRef): string {
   return `To wait for it again, run LcsDatabaseOperationStatus@1 with environmentId ${ref.environmentId} and operationActivityId ${ref.activityId}.`;
+}
+
+function waitAgain(request: WaitRequest): string {
+  return request.waitAgain ?? howToWaitAgain(request.ref);
 }
 
 /** A request's failure that asking again may cure: throttled, 5xx, network, a garbled answer. */
@@ -57,7 +63,7 @@ export function isTransient(error: unknown): error is TaskFailure {
 export function failureState(ref: OperationRef, state: string): OperationError {
   const rolledBack = /^rollbackcompleted$/i.test(state) ? ' LCS rolled the environment back to where it was before.' : '';
   return new OperationError(
-    `The ${ref.kind} ended in state ${neutralize(state, 60)} (OperationActivityId ${ref.activityId}).${rolledBack}`,
+    `The ${ref.kind} ended in state ${neutralize(state, 60)} (operation id ${ref.activityId}).${rolledBack}`,
     'Look at the environment\'s History in LCS for the cause before you run again; Microsoft support asks for the activity id.',
   );
 }
@@ -163,8 +169,8 @@ async function pollOnce(deps: WaitDependencies, deadline: number, cancel: AbortS
 
 function timedOut(request: WaitRequest, progress: WaitProgress): WaitEndedError {
   return new WaitEndedError(
-    `The ${request.ref.kind} did not end within timeoutMinutes (${formatElapsed(request.timeoutMs)}); its last known state is ${neutralize(progress.state ?? 'unknown', 60)}. It goes on in LCS (OperationActivityId ${request.ref.activityId}).`,
-    `${howToWaitAgain(request.ref)} Or raise timeoutMinutes (and the job's timeoutInMinutes).`,
+    `The ${request.ref.kind} did not end within timeoutMinutes (${formatElapsed(request.timeoutMs)}); its last known state is ${neutralize(progress.state ?? 'unknown', 60)}. It goes on in LCS (operation id ${request.ref.activityId}).`,
+    `${waitAgain(request)} Or raise timeoutMinutes (and the job's timeoutInMinutes).`,
   );
 }
 
@@ -224,11 +230,12 @@ async function loop(deps: WaitDependencies, request: WaitRequest, cancel: AbortS
  * A failure that ended the wait before the operation did (a 403, a status IsSuccess: false, a
  * sign-in refused during a renewal): its own message and advice, and that the operation may go on.
  */
-function endedEarly(ref: OperationRef, error: unknown): unknown {
+function endedEarly(request: WaitRequest, error: unknown): unknown {
+  const { ref } = request;
   if (!(error instanceof TaskFailure) || error instanceof OperationError || error instanceof WaitEndedError) {
     return error;
   }
-  const goesOn = `If the ${ref.kind} was started, it goes on in LCS (OperationActivityId ${ref.activityId}). ${howToWaitAgain(ref)}`;
+  const goesOn = `If the ${ref.kind} was started, it goes on in LCS (operation id ${ref.activityId}). ${waitAgain(request)}`;
   return new WaitEndedError(error.message, error.advice ? `${error.advice} ${goesOn}` : goesOn);
 }
 
@@ -240,16 +247,16 @@ function endedEarly(ref: OperationRef, error: unknown): unknown {
 export async function waitForOperation(deps: WaitDependencies, request: WaitRequest): Promise<StatusAnswer> {
   const controller = new AbortController();
   const stopListening = deps.host.onCancel((signal) => {
-    deps.host.warn(`The step was cancelled (${signal}): the ${request.ref.kind} keeps running in LCS (OperationActivityId ${request.ref.activityId}). ${howToWaitAgain(request.ref)}`);
+    deps.host.warn(`The step was cancelled (${signal}): the ${request.ref.kind} keeps running in LCS (operation id ${request.ref.activityId}). ${waitAgain(request)}`);
     controller.abort();
   });
   try {
     return await loop(deps, request, controller.signal);
   } catch (error) {
     if (error instanceof Cancelled) {
-      throw new WaitEndedError(`Cancelled while waiting for the ${request.ref.kind} (OperationActivityId ${request.ref.activityId}); it goes on in LCS.`, howToWaitAgain(request.ref));
+      throw new WaitEndedError(`Cancelled while waiting for the ${request.ref.kind} (operation id ${request.ref.activityId}); it goes on in LCS.`, waitAgain(request));
     }
-    throw endedEarly(request.ref, error);
+    throw endedEarly(request, error);
   } finally {
     stopListening();
   }

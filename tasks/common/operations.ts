@@ -104,9 +104,11 @@ export const START_REFRESH = startOperation('refresh');
 
 export const FETCH_STATUS: LcsOperation = {
   name: 'fetch status',
+  // A status answer's OperationActivityId is the status request's own id.
+  idLabel: 'request id',
   couldNot: 'report the operation\'s status',
-  ifRefused: () => 'Check operationActivityId and environmentId: the status is fetched with the exported environment (export) or the target environment (refresh).',
-  ifNotFound: 'Check the project id, the environment id and the operation activity id.',
+  ifRefused: () => 'Check the operation id (operationActivityId) and environmentId: the status is fetched with the exported environment (export) or the target environment (refresh).',
+  ifNotFound: 'Check the project id, the environment id and the operation id (operationActivityId).',
 };
 
 /**

@@ -196,7 +196,7 @@ describe('e2e: LcsDatabaseExport@1', function () {
     assertResult(run, 'Failed');
     const op = emu.operations[0];
     const message = singleError(run);
-    assertMentions(message, `The export completed (OperationActivityId ${op.activityId})`, `'${BACKUP_NAME}'`, 'HTTP 503', 'Do not run the export again', 'Asset library', 'LcsDatabaseBackups@1');
+    assertMentions(message, `The export completed (operation id ${op.activityId})`, `'${BACKUP_NAME}'`, 'HTTP 503', 'Do not run the export again', 'Asset library', 'LcsDatabaseBackups@1');
     assert.doesNotMatch(message, /run the pipeline again/);
     assert.equal(outputValue(run, 'OperationActivityId'), op.activityId);
     assert.equal(outputValue(run, 'OperationStatus'), 'Completed');

@@ -105,7 +105,8 @@ describe('e2e: LcsDatabaseOperationStatus@1', function () {
       const run = await runStatus(emu, { environmentId: ENV_TEST, activityId: op.activityId }, { waitForCompletion, timeoutMinutes: '5' });
       assertInvariants(run, emu);
       const message = singleError(run);
-      assertMentions(message, /not found/, op.activityId, /target environment/);
+      assertMentions(message, /not found/, op.activityId, /target environment/, /\(request id [0-9a-f-]{36}; Microsoft support asks for it\)/, 'the operation id (operationActivityId)');
+      assert.doesNotMatch(message, /OperationActivityId [0-9a-f]|LcsDatabaseOperationStatus@1/, 'the status call\'s id is the request id; this is the status task');
       assert.equal(lcsRequests(emu, 'fetchstatus').length, 1);
       assert.ok(run.durationMs < 5_000, `took ${Math.round(run.durationMs)} ms; it must not wait for the timeout`);
     });
@@ -116,7 +117,9 @@ describe('e2e: LcsDatabaseOperationStatus@1', function () {
     const op = startedElsewhere(emu, ['InProgress']);
     const run = await runStatus(emu, op, { timeoutMinutes: '0.03' });
     assertInvariants(run, emu);
-    assertMentions(singleError(run), /goes on in LCS|continues in LCS/, op.activityId, 'LcsDatabaseOperationStatus@1', ENV_UAT);
+    const message = singleError(run);
+    assertMentions(message, /goes on in LCS|continues in LCS/, `operation id ${op.activityId}`, 'run this step again', ENV_UAT, 'raise timeoutMinutes');
+    assert.doesNotMatch(message, /LcsDatabaseOperationStatus@1/, 'the status task does not tell the user to run the status task');
     assert.equal(outputValue(run, 'OperationStatus'), 'InProgress');
   });
 

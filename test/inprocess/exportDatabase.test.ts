@@ -42,6 +42,6 @@ describe('in-process: LcsDatabaseExport@1 under a fake host', function () {
     assert.ok(Date.now() - started < 5000, 'ended promptly');
     assert.equal(host.result?.status, 'Failed');
     assert.match(host.result!.message, /Cancelled while waiting for the export/);
-    assert.match(host.text(['warn']), /keeps running in LCS \(OperationActivityId [0-9a-f-]{36}\)/);
+    assert.match(host.text(['warn']), /keeps running in LCS \(operation id [0-9a-f-]{36}\)/);
   });
 });

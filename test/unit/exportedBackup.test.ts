@@ -94,7 +94,7 @@ describe('waiting for LCS to list the exported backup', () => {
     const error = await result;
     assert.ok(error instanceof SelectionError, String(error));
     assert.equal(n, 6);
-    assert.match(error.userMessage, /^The export completed \(OperationActivityId a1\), but listing the project's backups to find 'UAT' failed: LCS is unavailable \(HTTP 503\)/);
+    assert.match(error.userMessage, /^The export completed \(operation id a1\), but listing the project's backups to find 'UAT' failed: LCS is unavailable \(HTTP 503\)/);
     assert.match(error.userMessage, /Do not run the export again.*Asset library.*LcsDatabaseBackups@1 and nameFilter 'UAT'/);
     assert.doesNotMatch(error.userMessage, /run the pipeline again/);
   });

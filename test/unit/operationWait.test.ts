@@ -84,7 +84,7 @@ describe('waitForOperation', () => {
       const r = new Recorder();
       const result = await settle(clock, waitForOperation(r.deps([s('InProgress'), s(state)]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
       assert.ok(result instanceof OperationError, String(result));
-      assert.match(result.message, new RegExp(`state ${state} \\(OperationActivityId ${REF.activityId}\\)`));
+      assert.match(result.message, new RegExp(`state ${state} \\(operation id ${REF.activityId}\\)`));
       assert.equal(r.outputs.get('OperationStatus'), state);
     });
   }
@@ -181,7 +181,7 @@ describe('waitForOperation', () => {
     const result = await waiting;
     assert.ok(result instanceof WaitEndedError, String(result));
     assert.match(result.message, /Cancelled while waiting for the export/);
-    assert.match(r.warnings.join('\n'), new RegExp(`keeps running in LCS \\(OperationActivityId ${REF.activityId}\\)`));
+    assert.match(r.warnings.join('\n'), new RegExp(`keeps running in LCS \\(operation id ${REF.activityId}\\)`));
     assert.equal(Date.now(), START + 90_000, 'no more waiting after the cancel');
     assert.equal(r.cancelHandler, undefined, 'stops listening');
   });
