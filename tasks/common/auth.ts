@@ -19,22 +19,6 @@ export interface SignInRequest {
   password: string;
 }
 
-/** Tenants on which Entra refuses the password grant (AADSTS9001023). */
-const NO_PASSWORD_GRANT = /^\/(common|consumers)$/i;
-
-/**
- * The authority the password grant goes to: Entra refuses it on `/common` and `/consumers`
- * (AADSTS9001023), and d365fo.tools' setup uses `/common`, so users paste it: such an authority
- * becomes `/organizations`. `replaced` names the path that was replaced, for the log.
- */
-export function passwordGrantAuthority(authority: string): { authority: string; replaced?: string } {
-  const url = new URL(authority);
-  if (!NO_PASSWORD_GRANT.test(url.pathname)) {
-    return { authority };
-  }
-  return { authority: `${url.origin}/organizations`, replaced: url.pathname };
-}
-
 /** Microsoft documents the LCS scope with a double slash: `<api url>//.default`. */
 export function lcsScope(apiUrl: string): string {
   return `${apiUrl}//.default`;

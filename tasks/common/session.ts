@@ -3,7 +3,7 @@
  * registered as a secret → the connection lines in the log. The session hands back an LcsClient
  * whose token stays fresh for waits of hours: renewed before it expires, and once after a 401.
  */
-import { AccessToken, passwordGrantAuthority, signIn } from './auth';
+import { AccessToken, signIn } from './auth';
 import { CONNECTION_INPUTS, LcsSettings } from './connection';
 import { TaskHost } from './host';
 import { HttpClient, axiosTransport } from './http';
@@ -66,6 +66,22 @@ export class TokenKeeper implements TokenSource {
     }
     return token.token;
   }
+}
+
+/** Tenants on which Entra refuses the password grant (AADSTS9001023). */
+const NO_PASSWORD_GRANT = /^\/(common|consumers)$/i;
+
+/**
+ * The authority the password grant goes to: Entra refuses it on `/common` and `/consumers`
+ * (AADSTS9001023), and d365fo.tools' setup uses `/common`, so users paste it: such an authority
+ * becomes `/organizations`. `replaced` names the path that was replaced, for the log.
+ */
+export function passwordGrantAuthority(authority: string): { authority: string; replaced?: string } {
+  const url = new URL(authority);
+  if (!NO_PASSWORD_GRANT.test(url.pathname)) {
+    return { authority };
+  }
+  return { authority: `${url.origin}/organizations`, replaced: url.pathname };
 }
 
 function logConnection(host: TaskHost, settings: LcsSettings, proxy: string | undefined, replaced: string | undefined): void {

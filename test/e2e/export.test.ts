@@ -428,7 +428,7 @@ describe('e2e: LcsDatabaseExport@1', function () {
     const run = await runExport(emu, {}, { cancel: { afterLine: /does not list its backup yet/, delayMs: 200 } });
     assertInvariants(run, emu);
     assert.equal(run.result?.result, 'Failed', describeRun(run));
-    assert.ok(run.warnings.some((w) => /the export completed \(OperationActivityId/.test(w) && /asset library/.test(w)), describeRun(run));
+    assert.ok(run.warnings.some((w) => /the export completed \(operation id/.test(w) && /asset library/.test(w)), describeRun(run));
   });
 
   it('a start whose answer never comes is not repeated (it may have started): Failed after one POST', async () => {
