@@ -8,6 +8,7 @@ import { DatabaseAsset, listDatabaseBackups, unusableReason } from '../common/da
 import { SelectionError, TaskFailure } from '../common/errors';
 import { formatElapsed } from '../common/operationState';
 import { isTransient } from '../common/operationWait';
+import { budgetWithin } from '../common/retry';
 import { TaskHost } from '../common/host';
 import { LcsSession } from '../common/session';
 import { neutralize } from '../common/sanitize';
@@ -51,6 +52,8 @@ export interface ListingRequest {
   pollIntervalMs: number;
   /** The wait's deadline (timeoutMinutes): the listing window ends by then too. */
   deadlineMs: number;
+  retryBudgetMs: number;
+  requestTimeoutMs: number;
 }
 
 /** A list near the deadline still gets this long: the export completed, its backup is worth one look. */
@@ -80,7 +83,8 @@ function listFailed(request: ListingRequest, error: TaskFailure): SelectionError
 /** One list within the window; transient failures are the window's to ride out. */
 async function listOnce(session: LcsSession, request: ListingRequest, windowEnd: number): Promise<DatabaseAsset[] | TaskFailure> {
   try {
-    return (await listDatabaseBackups(session.client, request.projectId, { budget: session.newBudget(Math.max(windowEnd - Date.now(), LAST_LIST_MS)) })).assets;
+    const budget = budgetWithin(request.retryBudgetMs, request.requestTimeoutMs, Math.max(windowEnd - Date.now(), LAST_LIST_MS));
+    return (await listDatabaseBackups(session.client, request.projectId, { budget })).assets;
   } catch (error) {
     if (isTransient(error)) {
       return error;

@@ -7,6 +7,8 @@ import { TaskHost, noteOnCancel } from './host';
 import { OperationKind, OperationRef, StatusAnswer, fetchStatus, startOperationAt } from './operations';
 import { WaitRequest, waitForOperation } from './operationWait';
 import { LcsSession } from './session';
+import { LcsSettings } from './connection';
+import { budgetWithin } from './retry';
 import { WaitSettings } from './waitSettings';
 
 export interface StartRequest {
@@ -26,14 +28,15 @@ export function waitWithSession(
   host: TaskHost,
   session: LcsSession,
   ref: OperationRef,
-  wait: WaitSettings,
+  wait: WaitSettings & Pick<LcsSettings, 'retryBudgetMs' | 'requestTimeoutMs'>,
   how: Pick<WaitRequest, 'justStarted' | 'waitAgain'> = {},
 ): Promise<StatusAnswer> {
   return waitForOperation(
     {
       host,
       poll: (budget) => fetchStatus(session.client, ref, { budget }),
-      newBudget: (capMs) => session.newBudget(capMs),
+      // Only the wait cuts a request's budget: a poll must end by the wait's deadline.
+      newBudget: (capMs) => budgetWithin(wait.retryBudgetMs, wait.requestTimeoutMs, capMs),
     },
     { ref, timeoutMs: wait.timeoutMs, pollIntervalMs: wait.pollIntervalMs, ...how },
   );
@@ -43,7 +46,7 @@ export function waitWithSession(
  * Starts the operation and, when asked, waits until it ends. Returns the operation and its last
  * status (undefined when not waiting); failure states and timeouts throw.
  */
-export async function startAndWait(host: TaskHost, session: LcsSession, start: StartRequest, wait: WaitSettings): Promise<{ ref: OperationRef; final?: StatusAnswer }> {
+export async function startAndWait(host: TaskHost, session: LcsSession, start: StartRequest, wait: WaitSettings & Pick<LcsSettings, 'retryBudgetMs' | 'requestTimeoutMs'>): Promise<{ ref: OperationRef; final?: StatusAnswer }> {
   const activityId = await noteOnCancel(
     host,
     `the ${start.kind} may have started in LCS all the same. Look at the environment's History in LCS before you run again.`,

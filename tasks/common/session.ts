@@ -9,18 +9,13 @@ import { TaskHost } from './host';
 import { HttpClient, axiosTransport } from './http';
 import { LcsClient, TokenSource } from './lcsClient';
 import { httpAgentFactory } from './network';
-import { RetryBudget, budgetWithin } from './retry';
+import { RetryBudget } from './retry';
 import { neutralize } from './sanitize';
 import { isoSeconds } from './time';
 
 export interface LcsSession {
   client: LcsClient;
   http: HttpClient;
-  /**
-   * A fresh retry budget for one more request (each poll of a long wait gets its own), cut so
-   * that the request ends within `capMs` from now when given.
-   */
-  newBudget(capMs?: number): RetryBudget;
 }
 
 /** Renew a token when less than this part of its lifetime is left (at most 5 minutes before). */
@@ -49,10 +44,8 @@ export class TokenKeeper implements TokenSource {
 
   async renew(): Promise<string> {
     const first = !this.token;
-    // The first sign-in shares the run's budget with the first request; a renewal during a
-    // long wait gets a budget of its own.
-    const budget = first ? undefined : new RetryBudget(this.settings.retryBudgetMs, this.settings.requestTimeoutMs);
-    const token = await this.acquire(this.settings.connection, this.http, (line) => this.host.debug(line), budget);
+    // Every sign-in, the first and each renewal, gets a budget of its own (the HTTP client's default).
+    const token = await this.acquire(this.settings.connection, this.http, (line) => this.host.debug(line));
     this.host.setSecret(token.token);
     this.token = token;
     const acquired = this.now();
@@ -111,7 +104,8 @@ export async function openLcsSession(host: TaskHost, given: LcsSettings): Promis
     host.warn('NODE_TLS_REJECT_UNAUTHORIZED=0 is set for this job, which switches certificate checks off for Node.js; this task checks certificates regardless. Remove the variable, and give the agent your CA instead (agent setting --sslcacert, or NODE_EXTRA_CA_CERTS).');
   }
   const http = new HttpClient({
-    budget: new RetryBudget(settings.retryBudgetMs, settings.requestTimeoutMs),
+    // A fresh retry budget per logical call: a request made hours into a wait has its whole budget.
+    budget: () => new RetryBudget(settings.retryBudgetMs, settings.requestTimeoutMs),
     transport: axiosTransport({ httpAgentFor: httpAgentFactory(network) }),
     log: (line) => host.info(line),
     debug: (line) => host.debug(line),
@@ -126,6 +120,5 @@ export async function openLcsSession(host: TaskHost, given: LcsSettings): Promis
     warn: (line) => host.warn(line),
     debug: (line) => host.debug(line),
   });
-  const newBudget = (capMs = Infinity): RetryBudget => budgetWithin(settings.retryBudgetMs, settings.requestTimeoutMs, capMs);
-  return { client, http, newBudget };
+  return { client, http };
 }

@@ -53,14 +53,14 @@ describe('waiting for LCS to list the exported backup', () => {
     const client = {
       call: async () => ({ body: { IsSuccess: true, DatabaseAssets: lists[Math.min(n++, lists.length - 1)]() } }),
     };
-    return { session: { client, newBudget: () => undefined } as unknown as LcsSession, count: () => n };
+    return { session: { client } as unknown as LcsSession, count: () => n };
   }
 
   const raw = (createdMs: number) => ({ Id: 'new-1', Name: 'UAT', FileName: 'UAT.bacpac', FileLocation: 'https://a.blob.core.windows.net/c/new-1?sv=1&sig=s', CreatedDateTime: lcs(createdMs) });
 
   it('with a poll interval of 5 minutes, lists again at the end of the budget instead of giving up after one list', async () => {
     const s = session([() => [], () => [raw(START + 1000)]]);
-    const found = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a', pollIntervalMs: 300_000, deadlineMs: Infinity });
+    const found = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a', pollIntervalMs: 300_000, deadlineMs: Infinity, retryBudgetMs: 300_000, requestTimeoutMs: 100_000 });
     await clock.tickAsync(LISTING_BUDGET_MS);
     assert.equal((await found).id, 'new-1');
     assert.equal(s.count(), 2);
@@ -68,7 +68,7 @@ describe('waiting for LCS to list the exported backup', () => {
 
   it('gives up after the budget with the number of lists it made', async () => {
     const s = session([() => []]);
-    const result = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a', pollIntervalMs: 60_000, deadlineMs: Infinity }).then((v) => v, (e: Error) => e);
+    const result = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a', pollIntervalMs: 60_000, deadlineMs: Infinity, retryBudgetMs: 300_000, requestTimeoutMs: 100_000 }).then((v) => v, (e: Error) => e);
     await clock.tickAsync(LISTING_BUDGET_MS + 1000);
     const error = await result;
     assert.ok(error instanceof SelectionError, String(error));
@@ -78,7 +78,7 @@ describe('waiting for LCS to list the exported backup', () => {
 
   it('ends with the wait\'s deadline (timeoutMinutes), not 5 minutes after it', async () => {
     const s = session([() => []]);
-    const result = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a', pollIntervalMs: 60_000, deadlineMs: START + 90_000 }).then((v) => v, (e: Error) => e);
+    const result = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a', pollIntervalMs: 60_000, deadlineMs: START + 90_000, retryBudgetMs: 300_000, requestTimeoutMs: 100_000 }).then((v) => v, (e: Error) => e);
     await clock.tickAsync(LISTING_BUDGET_MS + 1000);
     const error = await result;
     assert.ok(error instanceof SelectionError, String(error));
@@ -89,7 +89,7 @@ describe('waiting for LCS to list the exported backup', () => {
     let n = 0;
     const client = { call: async () => { n++; throw new LcsApiError('LCS is unavailable (HTTP 503) after 3 attempts.', 'This is usually temporary: run the pipeline again later.', 503); } };
     const host = new FakeHost({ inputs: {} });
-    const result = awaitExportedBackup(host, { client, newBudget: () => undefined } as unknown as LcsSession, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a1', pollIntervalMs: 60_000, deadlineMs: Infinity }).then((v) => v, (e: Error) => e);
+    const result = awaitExportedBackup(host, { client } as unknown as LcsSession, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a1', pollIntervalMs: 60_000, deadlineMs: Infinity, retryBudgetMs: 300_000, requestTimeoutMs: 100_000 }).then((v) => v, (e: Error) => e);
     await clock.tickAsync(LISTING_BUDGET_MS + 1000);
     const error = await result;
     assert.ok(error instanceof SelectionError, String(error));
