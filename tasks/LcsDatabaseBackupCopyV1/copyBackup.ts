@@ -43,7 +43,7 @@ function registerSecrets(host: TaskHost, settings: TaskSettings): void {
 function storageHttp(host: TaskHost, settings: TaskSettings): HttpClient {
   const agentFor = httpAgentFactory(host.networkSettings());
   return new HttpClient({
-    budget: new RetryBudget(settings.retryBudgetMs, settings.requestTimeoutMs),
+    budget: () => new RetryBudget(settings.retryBudgetMs, settings.requestTimeoutMs),
     transport: axiosTransport({ httpAgentFor: (url) => (url.startsWith('http:') ? undefined : agentFor(url)) }),
     log: (line) => host.info(line),
     debug: (line) => host.debug(line),
@@ -85,7 +85,7 @@ async function chooseBackup(host: TaskHost, session: LcsSession, settings: TaskS
 /** The same backup listed again, for a fresh download URL. */
 function freshSource(host: TaskHost, session: LcsSession, projectId: number, backupId: string): () => Promise<DatabaseAsset> {
   return async () => {
-    const { assets } = await listDatabaseBackups(session.client, projectId, { budget: session.newBudget() });
+    const { assets } = await listDatabaseBackups(session.client, projectId);
     const same = assets.find((a) => a.id === backupId);
     if (!same || !isDownloadUrl(same.fileLocation)) {
       throw new CopyError(`Backup ${backupId} is ${same ? 'listed without a download URL' : 'no longer listed'} in LCS project ${projectId}.`, 'Check the backup in LCS (Asset library > Database backup), then run again.');

@@ -48,8 +48,8 @@ export type TransportResult =
 export type Transport = (request: HttpRequest, timeoutMs: number) => Promise<TransportResult>;
 
 export interface HttpClientOptions {
-  /** The default budget: requests share it unless send() is given another. */
-  budget: RetryBudget;
+  /** A fresh budget for one logical call: every send() without a budget of its own gets a new one. */
+  budget: () => RetryBudget;
   transport: Transport;
   /** One line per retry, for the log. */
   log: (line: string) => void;
@@ -93,7 +93,7 @@ export class HttpClient {
    * budget is spent. Throws TransportError when no answer came at all, or when the server asks
    * for a wait longer than the budget has left.
    */
-  async send(request: HttpRequest, budget: RetryBudget = this.options.budget): Promise<HttpResponse> {
+  async send(request: HttpRequest, budget: RetryBudget = this.options.budget()): Promise<HttpResponse> {
     const { transport, log } = this.options;
     const host = hostOf(request.url);
     // Attempts that ended in a failure with an attempt limit of its own (an unreachable host).
