@@ -119,6 +119,12 @@ describe('editor and Marketplace', () => {
       }
     });
 
+    it('package.json engines asks for the Node version README\'s Quick start names', () => {
+      const stated = /Node\.js (\d+\.\d+) or later/.exec(read('README.md'))?.[1];
+      assert.ok(stated, 'README names no "Node.js <x.y> or later"');
+      assert.equal(readJson<{ engines: { node: string } }>('package.json').engines.node, `>=${stated}`);
+    });
+
     it('the changelog ships as the extension\'s changelog', () => {
       assert.equal(manifest.content?.changelog?.path, 'CHANGELOG.md');
       assert.ok(existsSync(path.join(root, 'CHANGELOG.md')));
