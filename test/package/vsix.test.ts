@@ -16,7 +16,10 @@ const ENDPOINT_TYPES = ['connectedService:lcsdatabasemovement', 'connectedServic
 /** Other connection types a task may take besides the LCS ones (LcsDatabaseBackupCopy@1: its storage). */
 const OTHER_ENDPOINT_TYPES = ['connectedService:AzureRM'];
 /** Inputs the editor validates before the run (task.json `validation`), so typos show while editing. */
-const VALIDATED_INPUTS = ['projectId', 'backupId', 'maxAgeDays', 'requestTimeoutSeconds', 'retryBudgetSeconds'];
+const VALIDATED_INPUTS = [
+  'projectId', 'backupId', 'maxAgeDays', 'requestTimeoutSeconds', 'retryBudgetSeconds', 'downloadConnections',
+  'environmentId', 'sourceEnvironmentId', 'targetEnvironmentId', 'operationActivityId', 'timeoutMinutes', 'pollIntervalSeconds',
+];
 const MAX_BYTES = 1024 * 1024;
 const TARGET_BYTES = 300 * 1024; // the bench's goal; reported, not enforced
 
@@ -117,6 +120,17 @@ describe('VSIX package', function () {
         `bench target ${TARGET_BYTES / 1024} KiB: ${bytes <= TARGET_BYTES ? 'met' : 'NOT met'}`,
     );
     assert.ok(bytes < MAX_BYTES, `VSIX is ${bytes} bytes, limit ${MAX_BYTES}`);
+  });
+
+  it("README's stated VSIX size is within 10 % of this VSIX", function () {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    // The figure README quotes from `npm run package`: "size: <bytes> bytes (<KiB> KiB)".
+    const stated = /^size: ([\d,]+) bytes \([\d.]+ KiB\)$/m.exec(readme)?.[1];
+    assert.ok(stated, 'README quotes no "size: <bytes> bytes (<KiB> KiB)" line from npm run package');
+    const statedBytes = Number(stated.replace(/,/g, ''));
+    const bytes = statSync(vsixPath).size;
+    const off = Math.abs(bytes - statedBytes) / bytes;
+    assert.ok(off <= 0.1, `README states a VSIX of ${statedBytes} bytes; this one is ${bytes} (${(off * 100).toFixed(1)} % off): run npm run package and update README's Performance figures`);
   });
 
   it('contains no sources, source maps, tests or node_modules', function () {
@@ -278,6 +292,15 @@ describe('VSIX package', function () {
     for (const { folder } of tasks) {
       const name = `${folder}/icon.png`;
       assert.deepEqual(pngSize(entries.get(name)!.read(), name), { width: 32, height: 32 });
+    }
+  });
+
+  it('each task has an icon of its own (the classic task picker tells them apart by it)', function () {
+    const seen = new Map<string, string>();
+    for (const { folder } of tasks) {
+      const png = entries.get(`${folder}/icon.png`)!.read().toString('base64');
+      assert.ok(!seen.has(png), `${folder}/icon.png is the same picture as ${seen.get(png)}/icon.png`);
+      seen.set(png, folder);
     }
   });
 
