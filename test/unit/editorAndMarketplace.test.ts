@@ -8,6 +8,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { findRepoRoot } from '../support/repo';
 import { parseLcsId, parseProjectId, parseSeconds } from '../../tasks/common/inputs';
+import { parseCopyPollSeconds } from '../../tasks/LcsDatabaseBackupCopyV1/settings';
 import { parsePollIntervalSeconds, parseTimeoutMinutes } from '../../tasks/common/waitSettings';
 import { parseBackupId, parseMaxAgeDays } from '../../tasks/LcsDatabaseBackupsV1/settings';
 import { parseConnections } from '../../tasks/LcsDatabaseBackupsV1/downloadSettings';
@@ -72,6 +73,10 @@ const CHECKED: Record<string, { parse: (raw: string) => unknown; typos: string[]
   targetEnvironmentId: { parse: guid('targetEnvironmentId'), typos: GUID_TYPOS },
   operationActivityId: { parse: guid('operationActivityId'), typos: GUID_TYPOS },
 };
+/** Inputs a task parses its own way: the copy polls storage, not LCS, so its interval takes decimals. */
+const OWN_RULES: Record<string, typeof CHECKED> = {
+  LcsDatabaseBackupCopyV1: { pollIntervalSeconds: { parse: parseCopyPollSeconds, typos: ['0', '0.05', '99999', '.5', '60s', '3601'], exact: true } },
+};
 const GUID_INPUTS = new Set(['environmentId', 'sourceEnvironmentId', 'targetEnvironmentId', 'operationActivityId']);
 /** Numbers around every limit the parsers have: 0, 1, 60, 64, 3600, 10080, 86400, 99999, and decimals. */
 const NUMBERS = [
@@ -103,7 +108,7 @@ function docLinks(text: string, repo: string): [string, string][] {
 describe('editor and Marketplace', () => {
   describe('input validation in the editor (task.json validation), the same for every task', () => {
     for (const { folder, json } of tasks) {
-      for (const [name, { parse, typos, exact }] of Object.entries(CHECKED)) {
+      for (const [name, { parse, typos, exact }] of Object.entries({ ...CHECKED, ...OWN_RULES[folder] })) {
         const input = json.inputs.find((i) => i.name === name);
         if (!input) continue;
 
