@@ -7,6 +7,8 @@
  *   unthrottled: the task (which verifies the MD5) vs `curl -o` followed by `md5sum`
  *   peak RSS of the task for 1 GiB and 4 GiB; bytes fetched again after a kill at 50 %;
  *   the MD5's cost (the task on a blob without MD5, and Node's MD5 speed alone)
+ *   CPU seconds per GiB (user + sys): the task's whole process (every thread) minus a run of the
+ *   same task that signs in and lists but does not download, next to curl + md5sum (GNU time)
  *
  * The emulator runs in this process and shares the machine's CPUs with the task (and curl).
  * Files go to a scratch directory under the OS temp dir and are removed after each run.
@@ -14,7 +16,7 @@
 import { PEAK_RSS_PRELOAD, peakRssBytes } from '../test/support/peakRss';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmulator, type Emulator, type EmulatedBlob } from '../test/emulator/emulator';
@@ -27,6 +29,20 @@ const CONNECTIONS = 8;
 const CAP = 32 * MiB;
 
 interface Timed { ms: number; code: number | null; stdout: string; stderr: string; killed: boolean }
+
+/** A preload that prints the task's CPU time (user + sys of every thread, µs) at exit. */
+const CPU_TAG = '##bench[cpu]';
+const CPU_PRELOAD = `process.on('exit', () => { const u = process.cpuUsage(); process.stderr.write('${CPU_TAG}' + (u.user + u.system) + '\\n'); });\n`;
+
+/** CPU seconds (user + sys) from a run's stderr: the task's preload line, or GNU time's `%U %S`. */
+function cpuSeconds(stderr: string): number {
+  const line = stderr.split('\n').find((l) => l.startsWith(CPU_TAG));
+  if (!line) return NaN;
+  const parts = line.slice(CPU_TAG.length).trim().split(/\s+/).map(Number);
+  return parts.length === 1 ? parts[0] / 1e6 : parts[0] + parts[1];
+}
+
+const GNU_TIME = '/usr/bin/time';
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, killWhen?: (kill: () => void) => void): Promise<Timed> {
   return new Promise((resolve, reject) => {
@@ -50,15 +66,17 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, k
 const rate = (bytes: number, ms: number): number => bytes / MiB / (ms / 1000);
 const f1 = (n: number): string => n.toFixed(1);
 
-interface Setup { emu: Emulator; scratch: string; out: string; env: NodeJS.ProcessEnv; cwd: string; preload: string }
+interface Setup { emu: Emulator; scratch: string; out: string; env: NodeJS.ProcessEnv; cwd: string; preload: string; cpuPreload: string; listOnlyEnv: NodeJS.ProcessEnv }
 
-function taskEnv(emu: Emulator, script: string, scratch: string, out: string): { env: NodeJS.ProcessEnv; cwd: string } {
+function taskEnv(emu: Emulator, script: string, scratch: string, out: string): { env: NodeJS.ProcessEnv; cwd: string; listOnlyEnv: NodeJS.ProcessEnv } {
   const options = emulatorRunOptions(emu, script, 'LcsBenchDownload');
   options.inputs = { ...options.inputs, download: 'true', downloadDirectory: out, downloadFileName: 'bench.bacpac', downloadConnections: String(CONNECTIONS), requestTimeoutSeconds: '100', retryBudgetSeconds: '60' };
   const agentDir = path.join(scratch, 'agent');
   mkdirSync(path.join(agentDir, 's'), { recursive: true });
   const env = agentEnvironment(options, agentDir);
-  return { env, cwd: env.SYSTEM_DEFAULTWORKINGDIRECTORY };
+  // The same task, sign-in and list, without the download: what is taken off the task's CPU.
+  const listOnlyEnv = agentEnvironment({ ...options, inputs: { ...options.inputs, download: 'false' } }, agentDir);
+  return { env, cwd: env.SYSTEM_DEFAULTWORKINGDIRECTORY, listOnlyEnv };
 }
 
 /** Points the newest backup at `blob`; every list hands out a fresh SAS. */
@@ -69,33 +87,54 @@ function serve(emu: Emulator, blob: EmulatedBlob): string {
   return url;
 }
 
-async function taskRun(s: Setup, script: string, blob: EmulatedBlob, killAt?: number): Promise<Timed & { served: number; rss: number }> {
+async function taskRun(s: Setup, script: string, blob: EmulatedBlob, killAt?: number): Promise<Timed & { served: number; rss: number; cpu: number }> {
   rmSync(s.out, { recursive: true, force: true });
   serve(s.emu, blob);
   const before = blob.servedBytes;
-  const result = await run(process.execPath, ['--require', s.preload, script], s.env, s.cwd, killAt === undefined ? undefined : (kill) => {
+  const result = await run(process.execPath, ['--require', s.preload, '--require', s.cpuPreload, script], s.env, s.cwd, killAt === undefined ? undefined : (kill) => {
     s.emu.blobStore.onServed = (b) => { if (b === blob && b.servedBytes - before >= killAt) { s.emu.blobStore.onServed = undefined; kill(); } };
   });
   s.emu.blobStore.onServed = undefined;
   if (!result.killed && !/##vso\[task\.complete[^\]]*result=Succeeded/.test(result.stdout)) {
     throw new Error(`the task did not succeed:\n${(result.stdout + result.stderr).split('\n').slice(-15).join('\n')}`);
   }
-  return { ...result, served: blob.servedBytes - before, rss: peakRssBytes(result.stderr) };
+  return { ...result, served: blob.servedBytes - before, rss: peakRssBytes(result.stderr), cpu: cpuSeconds(result.stderr) };
 }
 
-async function curlRun(s: Setup, blob: EmulatedBlob, withMd5: boolean): Promise<{ ms: number; curlMs: number }> {
+/** CPU seconds of the task when it signs in and lists but does not download (median of `runs`). */
+async function listOnlyCpu(s: Setup, script: string, runs: number): Promise<number> {
+  const cpu: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const result = await run(process.execPath, ['--require', s.cpuPreload, script], s.listOnlyEnv, s.cwd);
+    if (!/##vso\[task\.complete[^\]]*result=Succeeded/.test(result.stdout)) throw new Error('the task without download did not succeed');
+    cpu.push(cpuSeconds(result.stderr));
+  }
+  return median(cpu);
+}
+
+/** Runs a command under GNU time (when there is one) for its CPU seconds. */
+async function timedTool(s: Setup, cmd: string, args: string[]): Promise<Timed & { cpu: number }> {
+  const timed = existsSync(GNU_TIME);
+  const result = timed
+    ? await run(GNU_TIME, ['-f', `${CPU_TAG}%U %S`, cmd, ...args], process.env, s.scratch)
+    : await run(cmd, args, process.env, s.scratch);
+  if (result.code !== 0) throw new Error(`${cmd} failed: ${result.stderr}`);
+  return { ...result, cpu: timed ? cpuSeconds(result.stderr) : NaN };
+}
+
+async function curlRun(s: Setup, blob: EmulatedBlob, withMd5: boolean): Promise<{ ms: number; curlMs: number; cpu: number }> {
   const file = path.join(s.scratch, 'curl.bacpac');
   const url = serve(s.emu, blob);
-  const curl = await run('curl', ['-sS', '--fail', '--cacert', s.emu.caFile, '-o', file, url], process.env, s.scratch);
-  if (curl.code !== 0) throw new Error(`curl failed: ${curl.stderr}`);
+  const curl = await timedTool(s, 'curl', ['-sS', '--fail', '--cacert', s.emu.caFile, '-o', file, url]);
   let total = curl.ms;
+  let cpu = curl.cpu;
   if (withMd5) {
-    const sum = await run('md5sum', [file], process.env, s.scratch);
-    if (sum.code !== 0) throw new Error(`md5sum failed: ${sum.stderr}`);
+    const sum = await timedTool(s, 'md5sum', [file]);
     total += sum.ms;
+    cpu += sum.cpu;
   }
   rmSync(file, { force: true });
-  return { ms: total, curlMs: curl.ms };
+  return { ms: total, curlMs: curl.ms, cpu };
 }
 
 function median(values: number[]): number {
@@ -124,8 +163,10 @@ export async function runDownloadBench(root: string, runs: number, log: (text: s
   try {
     const preload = path.join(scratch, 'rss.js');
     writeFileSync(preload, PEAK_RSS_PRELOAD);
+    const cpuPreload = path.join(scratch, 'cpu.js');
+    writeFileSync(cpuPreload, CPU_PRELOAD);
     const out = path.join(scratch, 'out');
-    const s: Setup = { emu, scratch, out, preload, ...taskEnv(emu, script, scratch, out) };
+    const s: Setup = { emu, scratch, out, preload, cpuPreload, ...taskEnv(emu, script, scratch, out) };
     const hasCurl = spawnSync('curl', ['--version']).status === 0 && spawnSync('md5sum', ['--version']).status === 0;
 
     log('download: generating blobs (MD5 of 1 GiB and 4 GiB)');
@@ -146,15 +187,21 @@ export async function runDownloadBench(root: string, runs: number, log: (text: s
     const curl: number[] = [];
     const curlOnly: number[] = [];
     const rss1: number[] = [];
+    const taskCpu: number[] = [];
+    const curlCpu: number[] = [];
+    log('download: the task signing in and listing only (its CPU is taken off the download\'s)');
+    const listCpu = await listOnlyCpu(s, script, 3);
     for (let i = 0; i < runs; i++) {
       log(`download: unthrottled run ${i + 1}/${runs}`);
       const t = await taskRun(s, script, giga);
       task.push(t.ms);
       rss1.push(t.rss);
+      taskCpu.push(t.cpu - listCpu);
       if (hasCurl) {
         const c = await curlRun(s, giga, true);
         curl.push(c.ms);
         curlOnly.push(c.curlMs);
+        curlCpu.push(c.cpu);
       }
     }
     log('download: without MD5');
@@ -169,7 +216,7 @@ export async function runDownloadBench(root: string, runs: number, log: (text: s
     const refetched = killed.served + resumeRun.served - GiB;
 
     const md5Rate = nodeMd5Rate();
-    return report({ throttledTask, throttledCurl, task, curl, curlOnly, rss1, plain, four, killed, resumeRun, refetched, md5Rate });
+    return report({ throttledTask, throttledCurl, task, curl, curlOnly, rss1, plain, four, killed, resumeRun, refetched, md5Rate, cpu: { listCpu, taskCpu, curlCpu, plain: plain.cpu - listCpu, four: four.cpu - listCpu } });
   } finally {
     await emu.close();
     rmSync(scratch, { recursive: true, force: true });
@@ -188,6 +235,24 @@ async function runResume(s: Setup, script: string, blob: EmulatedBlob): Promise<
 interface Measured {
   throttledTask: Timed; throttledCurl?: { ms: number }; task: number[]; curl: number[]; curlOnly: number[]; rss1: number[];
   plain: Timed & { rss: number }; four: Timed & { rss: number }; killed: { served: number }; resumeRun: Timed & { served: number }; refetched: number; md5Rate: number;
+  /** CPU seconds: the list-only run, the task's downloads (list-only taken off), curl + md5sum. */
+  cpu: { listCpu: number; taskCpu: number[]; curlCpu: number[]; plain: number; four: number };
+}
+
+/** The CPU section of the report: seconds per GiB, the task next to curl + md5sum. */
+function cpuLines(m: Measured): string[] {
+  const { cpu } = m;
+  const task = median(cpu.taskCpu);
+  const curl = cpu.curlCpu.length ? median(cpu.curlCpu) : NaN;
+  const row = (label: string, seconds: number): string => `  ${label.padEnd(56)}${seconds.toFixed(2).padStart(6)}`;
+  return [
+    `CPU, user + sys per GiB (unthrottled; the task's sign-in and list, ${cpu.listCpu.toFixed(2)} s, taken off)   s/GiB`,
+    row('task (downloads and verifies MD5), all its threads', task),
+    row('task, 4 GiB blob', cpu.four / 4),
+    row('task on a blob without MD5', cpu.plain),
+    row('curl -o, then md5sum (GNU time)', curl),
+    `  task / (curl + md5sum) = ${(task / curl).toFixed(2)} (goal <= 1.5)`,
+  ];
 }
 
 function report(m: Measured): DownloadBenchResult {
@@ -215,6 +280,8 @@ function report(m: Measured): DownloadBenchResult {
     '',
     `peak RSS: 1 GiB ${f1(median(m.rss1) / MiB)} MB, 4 GiB ${f1(m.four.rss / MiB)} MB (goal <= 150 MB, flat); 4 GiB in ${f1(m.four.ms / 1000)} s (${f1(rate(4 * GiB, m.four.ms))} MiB/s)`,
     `kill at 50 %: ${f1(m.killed.served / MiB)} MiB served before the kill, ${f1(m.resumeRun.served / MiB)} MiB in the resumed run; fetched twice: ${f1(m.refetched / MiB)} MiB (bound ${CONNECTIONS} x 8 MiB = ${CONNECTIONS * 8} MiB)`,
+    '',
+    ...cpuLines(m),
   ];
   return {
     lines,
@@ -224,6 +291,7 @@ function report(m: Measured): DownloadBenchResult {
       peakRssBytes: { oneGiB: m.rss1, fourGiB: m.four.rss },
       killAtHalf: { servedBeforeKill: m.killed.served, servedInResume: m.resumeRun.served, fetchedTwiceBytes: m.refetched },
       nodeMd5MiBs: m.md5Rate,
+      cpuSeconds: { listOnly: m.cpu.listCpu, taskPerGiB: m.cpu.taskCpu, curlPlusMd5sumPerGiB: m.cpu.curlCpu, taskWithoutMd5PerGiB: m.cpu.plain, taskFourGiB: m.cpu.four },
     },
   };
 }
