@@ -3,14 +3,15 @@
  * blob's ETag, written at their offsets into `<name>.partial`, with a resume record beside it;
  * MD5 computed while the bytes arrive; a fresh SAS from LCS when storage refuses the old one;
  * the file renamed to its final name only after verification. Memory stays flat: each
- * connection holds at most one 1 MiB batch, whatever the size of the blob.
+ * connection holds the piece in hand (about 16 KiB), whatever the size of the blob.
  */
 import { hostOf } from '../http';
 import { promises as fsp } from 'node:fs';
 import type { Agent } from 'node:http';
 import { TransportError } from '../errors';
-import { AttemptFailure, BlobProperties, RequestContext, Stopped, UnexpectedAnswer, WriteFailure, blobProperties, getRange } from './blobHttp';
+import { AttemptFailure, BlobProperties, RangeSink, RequestContext, Stopped, UnexpectedAnswer, WriteFailure, blobProperties, getRange } from './blobHttp';
 import { DownloadError, fileSystemError, resumeAdvice, storageRefused } from './errors';
+import { writeAt } from './fileWriter';
 import { InOrderMd5 } from './hasher';
 import { RecordWriter, TargetFiles, removeQuietly } from './partialFile';
 import { ProgressGate, finalLine, formatBytes, percentOf, progressLine } from './progress';
@@ -139,15 +140,15 @@ function report(run: Run): void {
 }
 
 /** Where the bytes of one range go: the partial file at their offset, the hasher, the counters. */
-function sinkFor(run: Run, range: ByteRange, from: number): (chunks: Buffer[], bytes: number) => Promise<void> {
-  // Memory per connection: the batch being written (about 1 MiB), whatever the blob's size.
+function sinkFor(run: Run, range: ByteRange, from: number): RangeSink {
+  // Memory per connection: the piece in hand (about 16 KiB), whatever the blob's size.
   let position = from;
-  return async (chunks, bytes) => {
-    const { bytesWritten } = await run.handle!.writev(chunks, position);
-    if (bytesWritten !== bytes) throw Object.assign(new Error('short write'), { code: 'EIO' });
-    position += bytes;
-    run.progress!.addWritten(range.index, bytes);
-    run.received += bytes;
+  const fd = run.handle!.fd;
+  return (chunk) => {
+    writeAt(fd, chunk, position);
+    position += chunk.length;
+    run.progress!.addWritten(range.index, chunk.length);
+    run.received += chunk.length;
     run.retry.progressed();
     run.hasher?.written();
     report(run);
