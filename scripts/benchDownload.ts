@@ -16,7 +16,7 @@
 import { PEAK_RSS_PRELOAD, peakRssBytes } from '../test/support/peakRss';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmulator, type Emulator, type EmulatedBlob } from '../test/emulator/emulator';
@@ -43,6 +43,24 @@ function cpuSeconds(stderr: string): number {
 }
 
 const GNU_TIME = '/usr/bin/time';
+
+/**
+ * A preload for the run that is killed: counts the bytes the task writes at an offset (the
+ * download's pieces; its log lines are not positioned) and keeps the count in `counterFile`,
+ * rewritten every 256 KiB and so still there after SIGKILL. What the task received before the
+ * kill, as opposed to what the emulator served, part of which was still in socket buffers.
+ */
+function receivedPreload(counterFile: string): string {
+  return `const fs = require('node:fs'); const write = fs.writeSync; const out = fs.openSync(${JSON.stringify(counterFile)}, 'w');
+let total = 0, shown = 0;
+fs.writeSync = function (fd, buffer, offset, length, position) {
+  const n = write.apply(this, arguments);
+  if (typeof position === 'number' && fd !== out) { total += n; if (total - shown >= 262144) { shown = total; write(out, String(total).padEnd(20), 0, 20, 0); } }
+  return n;
+};
+process.on('exit', () => write(out, String(total).padEnd(20), 0, 20, 0));
+`;
+}
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, killWhen?: (kill: () => void) => void): Promise<Timed> {
   return new Promise((resolve, reject) => {
@@ -87,11 +105,12 @@ function serve(emu: Emulator, blob: EmulatedBlob): string {
   return url;
 }
 
-async function taskRun(s: Setup, script: string, blob: EmulatedBlob, killAt?: number): Promise<Timed & { served: number; rss: number; cpu: number }> {
+async function taskRun(s: Setup, script: string, blob: EmulatedBlob, killAt?: number, extraPreload?: string): Promise<Timed & { served: number; rss: number; cpu: number }> {
   rmSync(s.out, { recursive: true, force: true });
   serve(s.emu, blob);
   const before = blob.servedBytes;
-  const result = await run(process.execPath, ['--require', s.preload, '--require', s.cpuPreload, script], s.env, s.cwd, killAt === undefined ? undefined : (kill) => {
+  const preloads = ['--require', s.preload, '--require', s.cpuPreload, ...(extraPreload ? ['--require', extraPreload] : [])];
+  const result = await run(process.execPath, [...preloads, script], s.env, s.cwd, killAt === undefined ? undefined : (kill) => {
     s.emu.blobStore.onServed = (b) => { if (b === blob && b.servedBytes - before >= killAt) { s.emu.blobStore.onServed = undefined; kill(); } };
   });
   s.emu.blobStore.onServed = undefined;
@@ -211,9 +230,13 @@ export async function runDownloadBench(root: string, runs: number, log: (text: s
     rmSync(out, { recursive: true, force: true });
 
     log('download: kill at 50 %, then resume');
-    const killed = await taskRun(s, script, giga, GiB / 2);
+    const counterFile = path.join(scratch, 'received');
+    const counter = path.join(scratch, 'received.js');
+    writeFileSync(counter, receivedPreload(counterFile));
+    const killed = { ...(await taskRun(s, script, giga, GiB / 2, counter)), received: Number(readFileSync(counterFile, 'utf8').trim()) };
     const resumeRun = await runResume(s, script, giga);
-    const refetched = killed.served + resumeRun.served - GiB;
+    // Fetched twice: what the task had received when it was killed, plus what the next run fetched, minus the blob.
+    const refetched = killed.received + resumeRun.served - GiB;
 
     const md5Rate = nodeMd5Rate();
     return report({ throttledTask, throttledCurl, task, curl, curlOnly, rss1, plain, four, killed, resumeRun, refetched, md5Rate, cpu: { listCpu, taskCpu, curlCpu, plain: plain.cpu - listCpu, four: four.cpu - listCpu } });
@@ -234,7 +257,7 @@ async function runResume(s: Setup, script: string, blob: EmulatedBlob): Promise<
 
 interface Measured {
   throttledTask: Timed; throttledCurl?: { ms: number }; task: number[]; curl: number[]; curlOnly: number[]; rss1: number[];
-  plain: Timed & { rss: number }; four: Timed & { rss: number }; killed: { served: number }; resumeRun: Timed & { served: number }; refetched: number; md5Rate: number;
+  plain: Timed & { rss: number }; four: Timed & { rss: number }; killed: { served: number; received: number }; resumeRun: Timed & { served: number }; refetched: number; md5Rate: number;
   /** CPU seconds: the list-only run, the task's downloads (list-only taken off), curl + md5sum. */
   cpu: { listCpu: number; taskCpu: number[]; curlCpu: number[]; plain: number; four: number };
 }
@@ -279,7 +302,8 @@ function report(m: Measured): DownloadBenchResult {
     `  MD5 cost: ${f1(m.task.length ? tUn - m.plain.ms : NaN)} ms per GiB in the task; Node's MD5 alone: ${f1(m.md5Rate)} MiB/s (${f1((GiB / MiB / m.md5Rate) * 1000)} ms per GiB)`,
     '',
     `peak RSS: 1 GiB ${f1(median(m.rss1) / MiB)} MB, 4 GiB ${f1(m.four.rss / MiB)} MB (goal <= 150 MB, flat); 4 GiB in ${f1(m.four.ms / 1000)} s (${f1(rate(4 * GiB, m.four.ms))} MiB/s)`,
-    `kill at 50 %: ${f1(m.killed.served / MiB)} MiB served before the kill, ${f1(m.resumeRun.served / MiB)} MiB in the resumed run; fetched twice: ${f1(m.refetched / MiB)} MiB (bound ${CONNECTIONS} x 8 MiB = ${CONNECTIONS * 8} MiB)`,
+    `kill at 50 % served: ${f1(m.killed.served / MiB)} MiB served and ${f1(m.killed.received / MiB)} MiB received by the task before the kill, ${f1(m.resumeRun.served / MiB)} MiB in the resumed run;`,
+    `  fetched twice (received before the kill + resumed run - blob): ${f1(m.refetched / MiB)} MiB (bound ${CONNECTIONS} x 8 MiB = ${CONNECTIONS * 8} MiB); served twice: ${f1((m.killed.served + m.resumeRun.served - GiB) / MiB)} MiB`,
     '',
     ...cpuLines(m),
   ];
@@ -289,7 +313,7 @@ function report(m: Measured): DownloadBenchResult {
       throttled: { capPerConnectionMiBs: CAP / MiB, idealMiBs: ideal, taskMiBs: tThrottled, curlMiBs: cThrottled, taskMs: m.throttledTask.ms, curlMs: m.throttledCurl?.ms },
       unthrottled: { taskMs: m.task, curlPlusMd5sumMs: m.curl, curlOnlyMs: m.curlOnly, taskWithoutMd5Ms: m.plain.ms },
       peakRssBytes: { oneGiB: m.rss1, fourGiB: m.four.rss },
-      killAtHalf: { servedBeforeKill: m.killed.served, servedInResume: m.resumeRun.served, fetchedTwiceBytes: m.refetched },
+      killAtHalf: { servedBeforeKill: m.killed.served, receivedBeforeKill: m.killed.received, servedInResume: m.resumeRun.served, fetchedTwiceBytes: m.refetched },
       nodeMd5MiBs: m.md5Rate,
       cpuSeconds: { listOnly: m.cpu.listCpu, taskPerGiB: m.cpu.taskCpu, curlPlusMd5sumPerGiB: m.cpu.curlCpu, taskWithoutMd5PerGiB: m.cpu.plain, taskFourGiB: m.cpu.four },
     },
