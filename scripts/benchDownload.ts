@@ -84,7 +84,17 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, k
 const rate = (bytes: number, ms: number): number => bytes / MiB / (ms / 1000);
 const f1 = (n: number): string => n.toFixed(1);
 
-interface Setup { emu: Emulator; scratch: string; out: string; env: NodeJS.ProcessEnv; cwd: string; preload: string; cpuPreload: string; listOnlyEnv: NodeJS.ProcessEnv }
+interface Setup { emu: Emulator; scratch: string; out: string; env: NodeJS.ProcessEnv; cwd: string; preload: string; noFlushPreload: string; cpuPreload: string; listOnlyEnv: NodeJS.ProcessEnv }
+
+/**
+ * A preload that makes FileHandle.datasync a no-op in the task: the same bundle without the flush
+ * that comes before each resume record, to measure what the flush costs (A/B, interleaved).
+ */
+const NO_FLUSH_PRELOAD = `require('node:fs/promises').open(__filename, 'r').then((h) => {
+  Object.getPrototypeOf(h).datasync = async function () {};
+  return h.close();
+});
+`;
 
 function taskEnv(emu: Emulator, script: string, scratch: string, out: string): { env: NodeJS.ProcessEnv; cwd: string; listOnlyEnv: NodeJS.ProcessEnv } {
   const options = emulatorRunOptions(emu, script, 'LcsBenchDownload');
@@ -105,11 +115,11 @@ function serve(emu: Emulator, blob: EmulatedBlob): string {
   return url;
 }
 
-async function taskRun(s: Setup, script: string, blob: EmulatedBlob, killAt?: number, extraPreload?: string): Promise<Timed & { served: number; rss: number; cpu: number }> {
+async function taskRun(s: Setup, script: string, blob: EmulatedBlob, killAt?: number, extra: { noFlush?: boolean; preload?: string } = {}): Promise<Timed & { served: number; rss: number; cpu: number }> {
   rmSync(s.out, { recursive: true, force: true });
   serve(s.emu, blob);
   const before = blob.servedBytes;
-  const preloads = ['--require', s.preload, '--require', s.cpuPreload, ...(extraPreload ? ['--require', extraPreload] : [])];
+  const preloads = ['--require', s.preload, '--require', s.cpuPreload, ...(extra.noFlush ? ['--require', s.noFlushPreload] : []), ...(extra.preload ? ['--require', extra.preload] : [])];
   const result = await run(process.execPath, [...preloads, script], s.env, s.cwd, killAt === undefined ? undefined : (kill) => {
     s.emu.blobStore.onServed = (b) => { if (b === blob && b.servedBytes - before >= killAt) { s.emu.blobStore.onServed = undefined; kill(); } };
   });
@@ -184,8 +194,10 @@ export async function runDownloadBench(root: string, runs: number, log: (text: s
     writeFileSync(preload, PEAK_RSS_PRELOAD);
     const cpuPreload = path.join(scratch, 'cpu.js');
     writeFileSync(cpuPreload, CPU_PRELOAD);
+    const noFlushPreload = path.join(scratch, 'noflush.js');
+    writeFileSync(noFlushPreload, NO_FLUSH_PRELOAD);
     const out = path.join(scratch, 'out');
-    const s: Setup = { emu, scratch, out, preload, cpuPreload, ...taskEnv(emu, script, scratch, out) };
+    const s: Setup = { emu, scratch, out, preload, cpuPreload, noFlushPreload, ...taskEnv(emu, script, scratch, out) };
     const hasCurl = spawnSync('curl', ['--version']).status === 0 && spawnSync('md5sum', ['--version']).status === 0;
 
     log('download: generating blobs (MD5 of 1 GiB and 4 GiB)');
@@ -210,12 +222,14 @@ export async function runDownloadBench(root: string, runs: number, log: (text: s
     const curlCpu: number[] = [];
     log('download: the task signing in and listing only (its CPU is taken off the download\'s)');
     const listCpu = await listOnlyCpu(s, script, 3);
+    const noFlush: number[] = [];
     for (let i = 0; i < runs; i++) {
       log(`download: unthrottled run ${i + 1}/${runs}`);
       const t = await taskRun(s, script, giga);
       task.push(t.ms);
       rss1.push(t.rss);
       taskCpu.push(t.cpu - listCpu);
+      noFlush.push((await taskRun(s, script, giga, undefined, { noFlush: true })).ms);
       if (hasCurl) {
         const c = await curlRun(s, giga, true);
         curl.push(c.ms);
@@ -225,6 +239,7 @@ export async function runDownloadBench(root: string, runs: number, log: (text: s
     }
     log('download: without MD5');
     const plain = await taskRun(s, script, noMd5);
+    const plainNoFlush = await taskRun(s, script, noMd5, undefined, { noFlush: true });
     log('download: 4 GiB');
     const four = await taskRun(s, script, quad);
     rmSync(out, { recursive: true, force: true });
@@ -233,13 +248,13 @@ export async function runDownloadBench(root: string, runs: number, log: (text: s
     const counterFile = path.join(scratch, 'received');
     const counter = path.join(scratch, 'received.js');
     writeFileSync(counter, receivedPreload(counterFile));
-    const killed = { ...(await taskRun(s, script, giga, GiB / 2, counter)), received: Number(readFileSync(counterFile, 'utf8').trim()) };
+    const killed = { ...(await taskRun(s, script, giga, GiB / 2, { preload: counter })), received: Number(readFileSync(counterFile, 'utf8').trim()) };
     const resumeRun = await runResume(s, script, giga);
     // Fetched twice: what the task had received when it was killed, plus what the next run fetched, minus the blob.
     const refetched = killed.received + resumeRun.served - GiB;
 
     const md5Rate = nodeMd5Rate();
-    return report({ throttledTask, throttledCurl, task, curl, curlOnly, rss1, plain, four, killed, resumeRun, refetched, md5Rate, cpu: { listCpu, taskCpu, curlCpu, plain: plain.cpu - listCpu, four: four.cpu - listCpu } });
+    return report({ throttledTask, throttledCurl, task, curl, curlOnly, rss1, plain, four, killed, resumeRun, refetched, md5Rate, noFlush, plainNoFlush, cpu: { listCpu, taskCpu, curlCpu, plain: plain.cpu - listCpu, four: four.cpu - listCpu } });
   } finally {
     await emu.close();
     rmSync(scratch, { recursive: true, force: true });
@@ -258,6 +273,7 @@ async function runResume(s: Setup, script: string, blob: EmulatedBlob): Promise<
 interface Measured {
   throttledTask: Timed; throttledCurl?: { ms: number }; task: number[]; curl: number[]; curlOnly: number[]; rss1: number[];
   plain: Timed & { rss: number }; four: Timed & { rss: number }; killed: { served: number; received: number }; resumeRun: Timed & { served: number }; refetched: number; md5Rate: number;
+  noFlush: number[]; plainNoFlush: Timed;
   /** CPU seconds: the list-only run, the task's downloads (list-only taken off), curl + md5sum. */
   cpu: { listCpu: number; taskCpu: number[]; curlCpu: number[]; plain: number; four: number };
 }
@@ -298,7 +314,10 @@ function report(m: Measured): DownloadBenchResult {
     `  curl -o, then md5sum                                      ${f1(rate(GiB, cUn)).padStart(6)}  ${f1(cUn / 1000).padStart(5)}`,
     `  curl -o alone                                             ${f1(rate(GiB, median(m.curlOnly))).padStart(6)}  ${f1(median(m.curlOnly) / 1000).padStart(5)}`,
     `  task on a blob without MD5 (length and ETag only)         ${f1(rate(GiB, m.plain.ms)).padStart(6)}  ${f1(m.plain.ms / 1000).padStart(5)}`,
+    `  task without the flush before each record (bench preload)  ${f1(rate(GiB, median(m.noFlush))).padStart(6)}  ${f1(median(m.noFlush) / 1000).padStart(5)}`,
     `  task / (curl + md5sum) = ${(cUn / tUn).toFixed(2)} in speed (goal >= 0.8)`,
+    `  task without MD5 and without the flush                    ${f1(rate(GiB, m.plainNoFlush.ms)).padStart(6)}  ${f1(m.plainNoFlush.ms / 1000).padStart(5)}`,
+    `  flush cost: ${f1(((tUn - median(m.noFlush)) / median(m.noFlush)) * 100)} % of the time with MD5 (medians, interleaved runs), ${f1(((m.plain.ms - m.plainNoFlush.ms) / m.plainNoFlush.ms) * 100)} % without`,
     `  MD5 cost: ${f1(m.task.length ? tUn - m.plain.ms : NaN)} ms per GiB in the task; Node's MD5 alone: ${f1(m.md5Rate)} MiB/s (${f1((GiB / MiB / m.md5Rate) * 1000)} ms per GiB)`,
     '',
     `peak RSS: 1 GiB ${f1(median(m.rss1) / MiB)} MB, 4 GiB ${f1(m.four.rss / MiB)} MB (goal <= 160 MB, flat); 4 GiB in ${f1(m.four.ms / 1000)} s (${f1(rate(4 * GiB, m.four.ms))} MiB/s)`,
@@ -311,7 +330,7 @@ function report(m: Measured): DownloadBenchResult {
     lines,
     json: {
       throttled: { capPerConnectionMiBs: CAP / MiB, idealMiBs: ideal, taskMiBs: tThrottled, curlMiBs: cThrottled, taskMs: m.throttledTask.ms, curlMs: m.throttledCurl?.ms },
-      unthrottled: { taskMs: m.task, curlPlusMd5sumMs: m.curl, curlOnlyMs: m.curlOnly, taskWithoutMd5Ms: m.plain.ms },
+      unthrottled: { taskMs: m.task, taskWithoutFlushMs: m.noFlush, taskWithoutMd5NorFlushMs: m.plainNoFlush.ms, curlPlusMd5sumMs: m.curl, curlOnlyMs: m.curlOnly, taskWithoutMd5Ms: m.plain.ms },
       peakRssBytes: { oneGiB: m.rss1, fourGiB: m.four.rss },
       killAtHalf: { servedBeforeKill: m.killed.served, receivedBeforeKill: m.killed.received, servedInResume: m.resumeRun.served, fetchedTwiceBytes: m.refetched },
       nodeMd5MiBs: m.md5Rate,

@@ -7,6 +7,13 @@
 //   4. preflight               every file the manifests point at exists (clear message if not)
 //   5. tfx extension create    writes dist/<publisher>.<id>-<version>.vsix
 //
+// Release or development build:
+//   npm run package -- --release    refuses (builds nothing) unless CHANGELOG.md's top section is this
+//                                   version with its date and every version equals package.json's
+//                                   (scripts/release-check.mjs); the VSIX to publish
+//   npm run package                 a development VSIX (CI builds one on every commit): it says so,
+//                                   and why it is not a release, and is not for the Marketplace
+//
 // Publisher / extension id (e.g. for a private test copy of the extension):
 //   npm run package -- --publisher my-publisher --extension-id lcs-database-backups-dev
 //   LCS_EXT_PUBLISHER=my-publisher LCS_EXT_ID=lcs-database-backups-dev npm run package
@@ -17,6 +24,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { releaseProblems } from './release-check.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rel = (p) => relative(root, p).split('\\').join('/') || '.';
@@ -31,9 +39,13 @@ function parseArgs(argv) {
   const opts = {};
   const names = { '--publisher': 'publisher', '--extension-id': 'extensionId' };
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--release') {
+      opts.release = true;
+      continue;
+    }
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const key = names[flag];
-    if (!key) fail(`unknown argument "${argv[i]}"\nusage: node scripts/package.mjs [--publisher <id>] [--extension-id <id>]`);
+    if (!key) fail(`unknown argument "${argv[i]}"\nusage: node scripts/package.mjs [--release] [--publisher <id>] [--extension-id <id>]`);
     const value = inline ?? argv[++i];
     if (!value || value.startsWith('--')) fail(`${flag} needs a value`);
     opts[key] = value;
@@ -72,8 +84,15 @@ const taskDirs = readdirSync(tasksDir, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(tasksDir, d.name, 'task.json')))
   .map((d) => join(tasksDir, d.name));
 
-// ---- 1. versions ----
+// ---- 1. versions; a release, or a development build that says so ----
 run('sync-version --check', process.execPath, [join(root, 'scripts', 'sync-version.mjs'), '--check']);
+const notRelease = releaseProblems(root);
+if (args.release && notRelease.length > 0) {
+  fail(`--release: this tree is not a release, nothing was built:\n  - ${notRelease.join('\n  - ')}\nBump with \`npm version <patch|minor>\` and date CHANGELOG's section (README: Publish).`);
+}
+const buildKind = args.release ? 'RELEASE' : 'DEVELOPMENT build (not for the Marketplace; `npm run package -- --release` for a release)';
+console.log(`\n> ${buildKind}`);
+if (!args.release && notRelease.length > 0) console.log(`  not a release because:\n  - ${notRelease.join('\n  - ')}`);
 
 // ---- 2. clean ----
 console.log('\n> clean');
@@ -163,3 +182,4 @@ if (!vsixPath || !existsSync(vsixPath)) fail(`tfx reported ${vsixPath}, which do
 const bytes = statSync(vsixPath).size;
 console.log(`\nVSIX: ${rel(vsixPath)}`);
 console.log(`size: ${bytes} bytes (${(bytes / 1024).toFixed(1)} KiB)`);
+console.log(`kind: ${args.release ? 'release' : 'development build, not for the Marketplace'}`);

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `npm run local`: run the bundled task from a terminal against a REAL LCS project, with the same
-// environment the agent would give it. Credentials come only from environment variables: an
+// `npm run local`: run a bundled task from a terminal against a REAL LCS project, with the same
+// environment the agent would give it: LcsDatabaseBackups@1 (the default; with a download when
+// LCS_DOWNLOAD_DIRECTORY is set) or the read-only LcsDatabaseOperationStatusV1 (`--task status`).
+// Export and refresh are refused: they change an environment (README: Try it against your LCS project). Credentials come only from environment variables: an
 // argument would end up in shell history and in every process listing on the machine.
 //
 // Order matters: the arguments and the LCS_* variables are checked first, in plain Node, so a
@@ -24,8 +26,24 @@ const DEFAULT_BUDGET_SECONDS = 300;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** What the task accepts as a backup id (tasks/common/databaseAssets.ts, SAFE_ID). */
 const SAFE_ID = /^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/;
+/** An environment or operation id as LCS shows it: with dashes, or the same 32 hex digits without. */
+const LCS_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/i;
 
-export const USAGE = `Run the LCS database backups task locally against your LCS project.
+/** The tasks `npm run local` runs: read-only ones. */
+export const LOCAL_TASKS = {
+  backups: { folder: 'LcsDatabaseBackupsV1', aliases: ['backups', 'LcsDatabaseBackupsV1'] },
+  status: { folder: 'LcsDatabaseOperationStatusV1', aliases: ['status', 'LcsDatabaseOperationStatusV1'] },
+};
+/** The tasks it refuses, and why. */
+export const NOT_LOCAL = ['export', 'refresh', 'LcsDatabaseExportV1', 'LcsDatabaseRefreshV1'];
+export const WHY_NOT_LOCAL = 'the export and refresh tasks are not run from a developer\'s machine. They change an LCS environment (a refresh ' +
+  "REPLACES a sandbox's database; each start uses one of the 3 operations LCS allows an environment in 24 hours), cannot be " +
+  'undone, and run for hours. Start them from a pipeline, where the run is recorded, approvals and checks apply and the job\'s ' +
+  'timeout bounds them. To see what they do, run them against the emulator: npm run demo -- --task LcsDatabaseExportV1 ' +
+  '(or LcsDatabaseRefreshV1). To follow an operation already started, use npm run local -- --task status.';
+export const USAGE = `Run an LCS task locally against your LCS project: LcsDatabaseBackups@1 (default; it
+downloads the backup when LCS_DOWNLOAD_DIRECTORY is set) or LcsDatabaseOperationStatus@1 (--task status).
+Both only read. Export and refresh are not run from here: they change an environment (see README).
 
 Credentials are read ONLY from environment variables, never from arguments.
 
@@ -47,8 +65,19 @@ Optional:
   LCS_BACKUP_ID                 choose exactly the backup with this Id (the filters do not apply)
   LCS_REQUEST_TIMEOUT_SECONDS   how long one request may take; default ${DEFAULT_TIMEOUT_SECONDS}
   LCS_RETRY_BUDGET_SECONDS      total time retries may use; 0 turns retries off; default ${DEFAULT_BUDGET_SECONDS}
+  LCS_DOWNLOAD_DIRECTORY        download the chosen backup into this folder (verified, resumable: run again
+                                with the same folder to continue a download that was stopped)
+  LCS_DOWNLOAD_CONNECTIONS      parallel connections for the download, 1 to 64; default 8
+  LCS_OVERWRITE_EXISTING        true: replace a different file of the same name; default false
   HTTPS_PROXY                   passed to the task as the agent's proxy (Agent.ProxyUrl), e.g. http://proxy:8080
+ With --task status (LcsDatabaseOperationStatus@1, read-only):
+  LCS_ENVIRONMENT_ID            required: the environment the operation runs on (a refresh's target)
+  LCS_OPERATION_ID              required: the operation id (OperationActivityId of the export or refresh)
+  LCS_WAIT_FOR_COMPLETION       true: wait until it ends; default false here (look once and print the state)
+  LCS_TIMEOUT_MINUTES           how long to wait when waiting, minutes; default 360
+  LCS_POLL_INTERVAL_SECONDS     seconds between status requests when waiting, 1 to 3600; default 60
 Options:
+  --task backups|status         which task to run; default backups
   --debug                       also show the task's debug messages (System.Debug=true)
   --no-build                    run the existing build instead of running npm run build first
   --help                        this text
@@ -67,16 +96,26 @@ PowerShell (the password is read without echo):
 
 /** Anything that is not a known flag may be a secret pasted by mistake: never echo it back. */
 export function parseArgs(argv) {
-  const options = { kind: 'run', debug: false, build: true };
-  for (const arg of argv) {
+  const options = { kind: 'run', debug: false, build: true, task: 'backups' };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
     if (arg === '--help' || arg === '-h') return { kind: 'help' };
+    if (arg === '--task') {
+      const value = argv[++i] ?? '';
+      if (NOT_LOCAL.some((n) => n.toLowerCase() === value.toLowerCase())) return { kind: 'refuse', message: WHY_NOT_LOCAL };
+      const task = Object.keys(LOCAL_TASKS).find((k) => LOCAL_TASKS[k].aliases.some((a) => a.toLowerCase() === value.toLowerCase()));
+      // The value is not repeated: it could be a secret pasted in the wrong place.
+      if (!task) return { kind: 'refuse', message: '--task takes backups or status (export and refresh are not run from a developer\'s machine; see --help).' };
+      options.task = task;
+      continue;
+    }
     if (arg === '--debug') { options.debug = true; continue; }
     if (arg === '--no-build') { options.build = false; continue; }
     if (looksLikeCredential(arg)) {
       return { kind: 'refuse', message: 'An argument looks like a credential. Pass credentials only as environment variables (see --help);' +
         ' if it was a real password, it is now in your shell history: consider changing it.' };
     }
-    return { kind: 'refuse', message: 'Unknown argument (not repeated here in case it is sensitive). This script takes no arguments besides --debug, --no-build and --help.' };
+    return { kind: 'refuse', message: 'Unknown argument (not repeated here in case it is sensitive). This script takes no arguments besides --task, --debug, --no-build and --help.' };
   }
   return options;
 }
@@ -146,9 +185,10 @@ function checkPattern(env, name, pattern, what, problems) {
  * The run's settings from the environment, or every problem found, each naming its variable.
  * Pure: `env` is passed in, nothing is read or printed here.
  */
-export function readLocalSettings(env) {
+export function readLocalSettings(env, task = 'backups') {
   const problems = [];
-  const missing = REQUIRED.filter((name) => !(env[name] ?? '').trim());
+  const required = task === 'status' ? [...REQUIRED, 'LCS_ENVIRONMENT_ID', 'LCS_OPERATION_ID'] : REQUIRED;
+  const missing = required.filter((name) => !(env[name] ?? '').trim());
   if (missing.length > 0) problems.push(`Missing environment variable(s): ${missing.join(', ')}.`);
   const projectId = (env.LCS_PROJECT_ID ?? '').trim();
   if (projectId && (!/^\d+$/.test(projectId) || /^0+$/.test(projectId))) {
@@ -170,19 +210,59 @@ export function readLocalSettings(env) {
     nameFilter: env.LCS_NAME_FILTER || undefined,
     fileNameFilter: env.LCS_FILE_NAME_FILTER || undefined,
     proxy: checkProxy(env, problems),
+    task,
+    ...(task === 'status' ? readStatusSettings(env, problems) : readDownloadSettings(env, problems)),
   };
   return problems.length > 0 ? { problems } : { settings };
 }
 
+function checkBoolean(env, name, problems) {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw && raw !== 'true' && raw !== 'false') problems.push(`${name} must be true or false; got ${shown(raw)}.`);
+  return raw || undefined;
+}
+
+function checkWhole(env, name, min, max, problems) {
+  const raw = (env[name] ?? '').trim();
+  if (raw && (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)) problems.push(`${name} must be a whole number from ${min} to ${max}; got ${shown(raw)}.`);
+  return raw || undefined;
+}
+
+function readDownloadSettings(env, problems) {
+  const downloadDirectory = (env.LCS_DOWNLOAD_DIRECTORY ?? '').trim() || undefined;
+  return {
+    downloadDirectory,
+    downloadConnections: checkWhole(env, 'LCS_DOWNLOAD_CONNECTIONS', 1, 64, problems),
+    overwriteExisting: checkBoolean(env, 'LCS_OVERWRITE_EXISTING', problems),
+  };
+}
+
+function readStatusSettings(env, problems) {
+  const what = 'as LCS shows it: a GUID, with or without dashes';
+  return {
+    environmentId: checkPattern(env, 'LCS_ENVIRONMENT_ID', LCS_ID, `the environment's id ${what}`, problems),
+    operationId: checkPattern(env, 'LCS_OPERATION_ID', LCS_ID, `the operation id ${what}`, problems),
+    waitForCompletion: checkBoolean(env, 'LCS_WAIT_FOR_COMPLETION', problems) ?? 'false',
+    timeoutMinutes: checkNumber(env, 'LCS_TIMEOUT_MINUTES', { min: 0, allowMin: false, max: 10_080 }, problems),
+    pollIntervalSeconds: checkWhole(env, 'LCS_POLL_INTERVAL_SECONDS', 1, 3600, problems),
+  };
+}
+
 /** Task inputs as the agent would pass them; optional ones only when set, like empty task.json fields. */
 export function taskInputs(settings) {
-  const inputs = {
-    connectionType: 'databaseMovement', lcsConnection: ENDPOINT_ID, projectId: settings.projectId,
-    newestBy: settings.newestBy ?? 'created', failIfNoBackup: 'true', fileLocationIsSecret: 'true',
-  };
+  const connection = { connectionType: 'databaseMovement', lcsConnection: ENDPOINT_ID, projectId: settings.projectId };
+  const common = { requestTimeoutSeconds: settings.requestTimeoutSeconds, retryBudgetSeconds: settings.retryBudgetSeconds };
+  if (settings.task === 'status') {
+    const inputs = { ...connection, environmentId: settings.environmentId, operationActivityId: settings.operationId, waitForCompletion: settings.waitForCompletion };
+    const optional = { ...common, timeoutMinutes: settings.timeoutMinutes, pollIntervalSeconds: settings.pollIntervalSeconds };
+    for (const [input, value] of Object.entries(optional)) if (value !== undefined) inputs[input] = value;
+    return inputs;
+  }
+  const inputs = { ...connection, newestBy: settings.newestBy ?? 'created', failIfNoBackup: 'true', fileLocationIsSecret: 'true' };
+  if (settings.downloadDirectory) inputs.download = 'true';
   const optional = {
     nameFilter: settings.nameFilter, fileNameFilter: settings.fileNameFilter, maxAgeDays: settings.maxAgeDays, backupId: settings.backupId,
-    requestTimeoutSeconds: settings.requestTimeoutSeconds, retryBudgetSeconds: settings.retryBudgetSeconds,
+    ...common, downloadDirectory: settings.downloadDirectory, downloadConnections: settings.downloadConnections, overwriteExisting: settings.overwriteExisting,
   };
   for (const [input, value] of Object.entries(optional)) if (value !== undefined) inputs[input] = value;
   return inputs;
@@ -210,7 +290,12 @@ export function proxyEnvironment(proxy) {
 function runTimeoutMs(settings) {
   const budget = Number(settings.retryBudgetSeconds ?? DEFAULT_BUDGET_SECONDS);
   const request = Number(settings.requestTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
-  return (budget + 3 * request + 60) * 1000;
+  const base = (budget + 3 * request + 60) * 1000;
+  // A download's length depends on the file and the line, a wait's on timeoutMinutes; both end by
+  // themselves (Ctrl+C stops them; a download continues where it stopped on the next run).
+  if (settings.downloadDirectory) return base + 24 * 3600_000;
+  if (settings.task === 'status' && settings.waitForCompletion === 'true') return base + Number(settings.timeoutMinutes ?? 360) * 60_000;
+  return base;
 }
 
 function build() {
@@ -274,7 +359,7 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   if (options.kind === 'help') { console.log(USAGE); return 0; }
   if (options.kind === 'refuse') { console.error(`npm run local: ${options.message}`); return 2; }
-  const checked = readLocalSettings(process.env);
+  const checked = readLocalSettings(process.env, options.task);
   if (checked.problems) {
     console.error(`npm run local: nothing was run.\n  - ${checked.problems.join('\n  - ')}\n\nnpm run local -- --help lists the variables, with examples.`);
     return 2;
@@ -283,7 +368,7 @@ async function main() {
     console.error('npm run local: the build failed (see above).');
     return 1;
   }
-  const script = process.env.LCS_TASK_SCRIPT ?? join(root, 'tasks', 'LcsDatabaseBackupsV1', 'dist', 'index.js');
+  const script = process.env.LCS_TASK_SCRIPT ?? join(root, 'tasks', LOCAL_TASKS[options.task].folder, 'dist', 'index.js');
   if (!existsSync(script) || !existsSync(join(root, 'build', 'test', 'support', 'agent.js'))) {
     console.error(`npm run local: the build is missing (${relative(root, script)}); run npm run build, or drop --no-build.`);
     return 1;

@@ -22,7 +22,7 @@ type Enabled = Extract<DownloadSettings, { enabled: true }>;
 function freshFileLocation(host: TaskHost, session: LcsSession, projectId: number, backupId: string): () => Promise<string> {
   return async () => {
     // A download can last hours: this request gets its own budget (and the session a fresh token).
-    const { assets } = await listDatabaseBackups(session.client, projectId, { budget: session.newBudget() });
+    const { assets } = await listDatabaseBackups(session.client, projectId);
     const same = assets.find((a) => a.id === backupId);
     if (!same || !isDownloadUrl(same.fileLocation)) {
       throw new DownloadError(

@@ -12,7 +12,7 @@ import { downloadIfAsked } from './downloadBackup';
 import { Outcome, decideOutcome } from './outcome';
 import { OUTPUTS } from './outputs';
 import { logSelection, summaryMarkdown } from './report';
-import { selectBackup } from './selection';
+import { selectBackup } from '../common/backupSelection';
 import { readSettings } from './settings';
 
 function attachSummary(host: TaskHost, markdown: string): void {

@@ -35,6 +35,8 @@ export async function exportDatabase(host: TaskHost): Promise<void> {
   // Names repeat: remember which backups had this name, so an older one is never taken.
   const before = settings.waitForCompletion ? sameNameIds((await listDatabaseBackups(session.client, settings.projectId)).assets, settings.backupName) : new Set<string>();
   const startedAtMs = Date.now();
+  // The backup is looked for within timeoutMinutes too.
+  const deadlineMs = startedAtMs + settings.timeoutMs;
   const path = exportPath(settings.projectId, settings.environmentId, settings.backupName);
   const { ref, final } = await startAndWait(host, session, { kind: 'export', projectId: settings.projectId, path, statusEnvironmentId: settings.environmentId }, settings);
   if (!final) {
@@ -43,8 +45,8 @@ export async function exportDatabase(host: TaskHost): Promise<void> {
   }
   const backup = await noteOnCancel(
     host,
-    `the export completed (OperationActivityId ${ref.activityId}); its backup '${neutralize(settings.backupName, 120)}' shows in the project's asset library, where LcsDatabaseBackups@1 finds it.`,
-    () => awaitExportedBackup(host, session, { ...settings, before, startedAtMs, activityId: ref.activityId }),
+    `the export completed (operation id ${ref.activityId}); its backup '${neutralize(settings.backupName, 120)}' shows in the project's asset library, where LcsDatabaseBackups@1 finds it.`,
+    () => awaitExportedBackup(host, session, { ...settings, before, startedAtMs, deadlineMs, activityId: ref.activityId }),
   );
   publishBackup(host, backup, settings.fileLocationIsSecret);
   host.succeed(`Exported to backup ${neutralize(backup.name, 120)} (${final.state})`);

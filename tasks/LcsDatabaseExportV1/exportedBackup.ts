@@ -5,7 +5,10 @@
  * until LCS shows it, within a budget of its own.
  */
 import { DatabaseAsset, listDatabaseBackups, unusableReason } from '../common/databaseAssets';
-import { SelectionError } from '../common/errors';
+import { SelectionError, TaskFailure } from '../common/errors';
+import { formatElapsed } from '../common/operationState';
+import { isTransient } from '../common/operationWait';
+import { budgetWithin } from '../common/retry';
 import { TaskHost } from '../common/host';
 import { LcsSession } from '../common/session';
 import { neutralize } from '../common/sanitize';
@@ -47,28 +50,73 @@ export interface ListingRequest {
   startedAtMs: number;
   activityId: string;
   pollIntervalMs: number;
+  /** The wait's deadline (timeoutMinutes): the listing window ends by then too. */
+  deadlineMs: number;
+  retryBudgetMs: number;
+  requestTimeoutMs: number;
 }
 
-/** Lists until the exported backup appears, every poll interval, for up to LISTING_BUDGET_MS. */
+/** A list near the deadline still gets this long: the export completed, its backup is worth one look. */
+export const LAST_LIST_MS = 30_000;
+
+function notListed(request: ListingRequest, windowMs: number, attempts: number): SelectionError {
+  return new SelectionError(
+    `The export completed (operation id ${request.activityId}), but no backup named '${neutralize(request.backupName, 120)}' created after ${isoSeconds(new Date(request.startedAtMs))} appeared in the project's asset library within ${formatElapsed(windowMs)} (${attempts} lists).`,
+    completedAdvice(request),
+  );
+}
+
+/** Where the completed export's backup will be: never "run the export again" (a second one counts against the daily limit). */
+function completedAdvice(request: ListingRequest): string {
+  const name = neutralize(request.backupName, 120);
+  return `Do not run the export again: it completed, and another would start a second export. Look in LCS > Asset library > Database backup for '${name}', or find it later with LcsDatabaseBackups@1 and nameFilter '${name}' (or its BackupId).`;
+}
+
+/** The list failed for the whole window: the export completed all the same. */
+function listFailed(request: ListingRequest, error: TaskFailure): SelectionError {
+  return new SelectionError(
+    `The export completed (operation id ${request.activityId}), but listing the project's backups to find '${neutralize(request.backupName, 120)}' failed: ${error.message}`,
+    completedAdvice(request),
+  );
+}
+
+/** One list within the window; transient failures are the window's to ride out. */
+async function listOnce(session: LcsSession, request: ListingRequest, windowEnd: number): Promise<DatabaseAsset[] | TaskFailure> {
+  try {
+    const budget = budgetWithin(request.retryBudgetMs, request.requestTimeoutMs, Math.max(windowEnd - Date.now(), LAST_LIST_MS));
+    return (await listDatabaseBackups(session.client, request.projectId, { budget })).assets;
+  } catch (error) {
+    if (isTransient(error)) {
+      return error;
+    }
+    throw error instanceof TaskFailure ? listFailed(request, error) : error;
+  }
+}
+
+/**
+ * Lists until the exported backup appears, every poll interval, for up to LISTING_BUDGET_MS and
+ * never past the wait's deadline (one last list at least). A list that fails is tried again
+ * within the window; when the window ends, the message says the export completed and where its
+ * backup will be.
+ */
 export async function awaitExportedBackup(host: TaskHost, session: LcsSession, request: ListingRequest): Promise<DatabaseAsset> {
-  const deadline = Date.now() + LISTING_BUDGET_MS;
+  const started = Date.now();
+  const windowEnd = Math.min(started + LISTING_BUDGET_MS, request.deadlineMs);
   for (let attempt = 1; ; attempt++) {
-    // After hours of waiting the session's first budget is long spent: each list gets its own.
-    const list = await listDatabaseBackups(session.client, request.projectId, { budget: session.newBudget() });
-    const found = findExportedBackup(list.assets, request.backupName, request.before, request.startedAtMs);
+    const listed = await listOnce(session, request, windowEnd);
+    const found = listed instanceof TaskFailure ? undefined : findExportedBackup(listed, request.backupName, request.before, request.startedAtMs);
     if (found) {
       return found;
     }
-    if (Date.now() >= deadline) {
-      throw new SelectionError(
-        `The export completed (OperationActivityId ${request.activityId}), but no backup named '${neutralize(request.backupName, 120)}' created after ${isoSeconds(new Date(request.startedAtMs))} appeared in the project's asset library within ${LISTING_BUDGET_MS / 60_000} minutes (${attempt} lists).`,
-        'Look in LCS > Asset library > Database backup: once it is there, LcsDatabaseBackups@1 with a nameFilter (or its backupId) finds it.',
-      );
+    if (Date.now() >= windowEnd) {
+      throw listed instanceof TaskFailure ? listFailed(request, listed) : notListed(request, Date.now() - started, attempt);
     }
-    if (attempt === 1) {
-      host.info(`The export completed; LCS does not list its backup yet. Listing again every ${request.pollIntervalMs / 1000} s for up to ${LISTING_BUDGET_MS / 60_000} min.`);
+    if (listed instanceof TaskFailure) {
+      host.warn(`The export completed, but listing its backup failed; trying again within ${formatElapsed(windowEnd - Date.now())}: ${listed.message}`);
+    } else if (attempt === 1) {
+      host.info(`The export completed; LCS does not list its backup yet. Listing again every ${request.pollIntervalMs / 1000} s for up to ${formatElapsed(windowEnd - Date.now())}.`);
     }
-    // The last list comes at the end of the budget, however long the interval.
-    await new Promise((resolve) => setTimeout(resolve, Math.min(request.pollIntervalMs, Math.max(0, deadline - Date.now()))));
+    // The last list comes at the end of the window, however long the interval.
+    await new Promise((resolve) => setTimeout(resolve, Math.min(request.pollIntervalMs, Math.max(0, windowEnd - Date.now()))));
   }
 }

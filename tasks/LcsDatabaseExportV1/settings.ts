@@ -2,7 +2,7 @@
  * LcsDatabaseExport@1's own inputs, read after the connection inputs every LCS task shares.
  */
 import { InputError } from '../common/errors';
-import { InputSource, parseBoolean, parseGuid, trimmed } from '../common/inputs';
+import { InputSource, parseBoolean, parseLcsId, trimmed } from '../common/inputs';
 import { LcsSettings, readTaskSettings } from '../common/connection';
 import { WaitSettings, readWaitSettings } from '../common/waitSettings';
 
@@ -39,8 +39,8 @@ export function parseBackupName(raw: string): string {
 
 function readExportSettings(source: InputSource): ExportSettings {
   return {
-    environmentId: parseGuid(trimmed(source, 'environmentId'), 'environmentId', 'the id of the sandbox environment to export'),
-    backupName: parseBackupName(source.getInput('backupName') ?? ''),
+    environmentId: parseLcsId(trimmed(source, 'environmentId'), 'environmentId', 'the id of the sandbox environment to export'),
+    backupName: parseBackupName(trimmed(source, 'backupName')),
     ...readWaitSettings(source),
     fileLocationIsSecret: parseBoolean(trimmed(source, 'fileLocationIsSecret'), 'fileLocationIsSecret', true),
   };

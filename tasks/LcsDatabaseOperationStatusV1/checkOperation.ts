@@ -20,7 +20,9 @@ export async function checkOperation(host: TaskHost): Promise<void> {
   const ref: OperationRef = { kind: 'operation', projectId: settings.projectId, environmentId: settings.environmentId, activityId: settings.operationActivityId };
   host.info(`Operation:   ${ref.activityId} on environment ${ref.environmentId}`);
   if (settings.waitForCompletion) {
-    const final = await waitWithSession(host, session, ref, settings);
+    // This is the status task: say what to change here, not which task to run.
+    const waitAgain = `To wait for it again, run this step again with the same environmentId (${ref.environmentId}) and operationActivityId (${ref.activityId}).`;
+    const final = await waitWithSession(host, session, ref, settings, { waitAgain });
     host.info(`Output variables: ${OUTPUTS.join(', ')}.`);
     host.succeed(`The operation ended: ${final.state}`);
     return;

@@ -1,5 +1,5 @@
 /** LcsDatabaseOperationStatus@1's own inputs: which operation, and whether to wait. */
-import { InputSource, parseGuid, trimmed } from '../common/inputs';
+import { InputSource, parseLcsId, trimmed } from '../common/inputs';
 import { LcsSettings, readTaskSettings } from '../common/connection';
 import { WaitSettings, readWaitSettings } from '../common/waitSettings';
 
@@ -12,8 +12,8 @@ export type TaskSettings = LcsSettings & StatusSettings;
 
 function readStatusSettings(source: InputSource): StatusSettings {
   return {
-    environmentId: parseGuid(trimmed(source, 'environmentId'), 'environmentId', 'the environment the operation runs on (for a refresh: the target)'),
-    operationActivityId: parseGuid(trimmed(source, 'operationActivityId'), 'operationActivityId', 'the operation\'s activity id'),
+    environmentId: parseLcsId(trimmed(source, 'environmentId'), 'environmentId', 'the environment the operation runs on (for a refresh: the target)'),
+    operationActivityId: parseLcsId(trimmed(source, 'operationActivityId'), 'operationActivityId', 'the operation\'s activity id'),
     ...readWaitSettings(source),
   };
 }

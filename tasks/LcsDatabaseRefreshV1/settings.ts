@@ -1,9 +1,9 @@
 /**
  * LcsDatabaseRefresh@1's own inputs. A refresh overwrites the target's database, so the two ids
- * are checked hard before any request: both GUIDs, and not the same environment.
+ * are checked hard before any request: both ids (GUIDs, with or without dashes), and not the same environment.
  */
 import { InputError } from '../common/errors';
-import { InputSource, parseGuid, trimmed } from '../common/inputs';
+import { InputSource, parseLcsId, sameId, trimmed } from '../common/inputs';
 import { LcsSettings, readTaskSettings } from '../common/connection';
 import { WaitSettings, readWaitSettings } from '../common/waitSettings';
 
@@ -15,10 +15,10 @@ export interface RefreshSettings extends WaitSettings {
 export type TaskSettings = LcsSettings & RefreshSettings;
 
 function readRefreshSettings(source: InputSource): RefreshSettings {
-  const sourceEnvironmentId = parseGuid(trimmed(source, 'sourceEnvironmentId'), 'sourceEnvironmentId', 'the id of the environment whose database is copied');
-  const targetEnvironmentId = parseGuid(trimmed(source, 'targetEnvironmentId'), 'targetEnvironmentId', 'the id of the sandbox whose database is replaced');
-  // parseGuid returns lower case: GUIDs that differ only in case are the same environment.
-  if (sourceEnvironmentId === targetEnvironmentId) {
+  const sourceEnvironmentId = parseLcsId(trimmed(source, 'sourceEnvironmentId'), 'sourceEnvironmentId', 'the id of the environment whose database is copied');
+  const targetEnvironmentId = parseLcsId(trimmed(source, 'targetEnvironmentId'), 'targetEnvironmentId', 'the id of the sandbox whose database is replaced');
+  // One environment may be written with or without dashes, in any case.
+  if (sameId(sourceEnvironmentId, targetEnvironmentId)) {
     throw new InputError(
       `Inputs 'sourceEnvironmentId' and 'targetEnvironmentId' are the same environment (${targetEnvironmentId}): a refresh copies one environment's database over another's.`,
       'Set targetEnvironmentId to the sandbox to overwrite, and sourceEnvironmentId to the environment to copy from.',

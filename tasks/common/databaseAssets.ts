@@ -176,7 +176,7 @@ export const LIST_BACKUPS = {
   ifRefused: 'Check the project id and that the account can open the project\'s Asset library in LCS.',
 } as const;
 
-/** GET the project's database backups (with the session's first budget unless given another). */
+/** GET the project's database backups (with a fresh retry budget unless given another). */
 export async function listDatabaseBackups(client: LcsClient, projectId: number, options: LcsCallOptions = {}): Promise<DatabaseList> {
   const envelope = await client.call(LIST_BACKUPS, 'GET', listPath(projectId), options);
   return parseDatabaseList(envelope);

@@ -8,9 +8,13 @@ import axios, { AxiosError } from 'axios';
 import { ThrottledError, TransportError } from './errors';
 import { isoSeconds } from './time';
 import { AttemptOutcome, BODY_TOO_LARGE, RetryBudget, Verdict, backoffMs, describeFailureCode, isCertificateError, isUnreachable, judge } from './retry';
+import { hostOf } from './urlHost';
+
+// The download names hosts without importing this JSON HTTP layer; callers here keep this name.
+export { hostOf };
 
 export interface HttpRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'HEAD';
   url: string;
   headers: Record<string, string>;
   body?: string;
@@ -44,23 +48,14 @@ export type TransportResult =
 export type Transport = (request: HttpRequest, timeoutMs: number) => Promise<TransportResult>;
 
 export interface HttpClientOptions {
-  /** The default budget: requests share it unless send() is given another. */
-  budget: RetryBudget;
+  /** A fresh budget for one logical call: every send() without a budget of its own gets a new one. */
+  budget: () => RetryBudget;
   transport: Transport;
   /** One line per retry, for the log. */
   log: (line: string) => void;
   /** Details for maintainers (system.debug). */
   debug?: (line: string) => void;
   random?: () => number;
-}
-
-/** The host of a URL for messages (never the path or query: a SAS is a credential). */
-export function hostOf(url: string, fallback = 'the server'): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return fallback;
-  }
 }
 
 function seconds(ms: number): string {
@@ -98,7 +93,7 @@ export class HttpClient {
    * budget is spent. Throws TransportError when no answer came at all, or when the server asks
    * for a wait longer than the budget has left.
    */
-  async send(request: HttpRequest, budget: RetryBudget = this.options.budget): Promise<HttpResponse> {
+  async send(request: HttpRequest, budget: RetryBudget = this.options.budget()): Promise<HttpResponse> {
     const { transport, log } = this.options;
     const host = hostOf(request.url);
     // Attempts that ended in a failure with an attempt limit of its own (an unreachable host).

@@ -3,6 +3,7 @@
  * before it makes a single request. Pure apart from the InputSource it is given.
  */
 import { InputError } from './errors';
+import { neutralize } from './sanitize';
 import { withoutUserinfo } from './urlCredentials';
 
 /** What the agent hands over for one service connection. */
@@ -13,18 +14,48 @@ export interface RawEndpoint {
   username?: string;
   password?: string;
   clientId?: string;
+  /** Every authorization parameter, keys in lower case (an Azure Resource Manager connection's tenantid, serviceprincipalid, ...). */
+  parameters?: Record<string, string>;
+  /** Every data parameter, keys in lower case (environment, environmentauthorityurl, ...). */
+  data?: Record<string, string>;
 }
 
 /** The task's view of its inputs; the real one wraps azure-pipelines-task-lib. */
 export interface InputSource {
   getInput(name: string): string | undefined;
   getEndpoint(id: string): RawEndpoint;
+  /** A pipeline variable such as System.OidcRequestUri (tasks that need none may ignore it). */
+  getVariable?(name: string): string | undefined;
 }
 
 export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A `$(name)` macro the agent left as text: the variable is not defined in this job. */
+const UNEXPANDED = /\$\([A-Za-z0-9_.\- ]+\)/;
+
+/** What to do about an unexpanded variable, beyond mapping another job's output, for inputs a user copies from LCS or may leave empty. */
+const UNEXPANDED_ADVICE: Record<string, string> = {
+  projectId: 'Define the variable in this pipeline (or a variable group it links), or copy the project id from LCS: the number after /V2/ProjectOverview/ in the project\'s address.',
+  operationActivityId: 'Map the other job\'s OperationActivityId output into a variable of this job (variables: with $[ dependencies.<job>.outputs[\'<step>.OperationActivityId\'] ]), or copy the operation id from LCS (the environment\'s History).',
+  backupId: 'Map the other job\'s output into a variable of this job (variables: with $[ dependencies.<job>.outputs[\'<step>.BackupId\'] ]), or leave backupId empty to choose the newest matching backup.',
+};
+
+/**
+ * An input's value without blanks around it. A `$(variable)` left in it is refused here, for
+ * every input: the agent leaves a macro as text when the variable is not defined in the job
+ * (the usual mistake when passing an output between jobs).
+ */
 export function trimmed(source: InputSource, name: string): string {
-  return (source.getInput(name) ?? '').trim();
+  const value = (source.getInput(name) ?? '').trim();
+  const macro = UNEXPANDED.exec(value)?.[0];
+  if (macro) {
+    throw new InputError(
+      `Input '${name}' is '${neutralize(value, 80)}': the variable ${neutralize(macro, 60)} was not expanded, so it is not defined in this job.`,
+      UNEXPANDED_ADVICE[name] ??
+        'Map the other job\'s output into a variable of this job (variables: with $[ dependencies.<job>.outputs[\'<step>.<output>\'] ]), or define the variable in this pipeline (or a variable group it links).',
+    );
+  }
+  return value;
 }
 
 /** A positive whole number written in plain digits: rejects `abc`, `-5`, `12.5`, `0`, `1e3`. */
@@ -110,14 +141,35 @@ export function parseChoice<T extends string>(raw: string, input: string, allowe
 }
 
 
-/** A GUID, as LCS shows environment and operation ids; returned in lower case. */
-export function parseGuid(raw: string, input: string, what: string): string {
+/**
+ * An LCS id (environment, operation): a GUID with dashes, or the same 32 hex digits without
+ * them, as LCS shows some environment ids (its environment API examples).
+ */
+export const LCS_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/i;
+
+/** The id's 32 hex digits in lower case: two forms of one id have the same key. */
+export function idKey(id: string): string {
+  return id.replace(/-/g, '').toLowerCase();
+}
+
+/** Whether two LCS ids name the same thing, whatever their dashes or case. */
+export function sameId(a: string, b: string): boolean {
+  return idKey(a) === idKey(b);
+}
+
+/**
+ * An environment or operation id in either form LCS shows; returned as the user gave it (trimmed),
+ * since that is the form their LCS shows and the requests carry. Compare with sameId.
+ */
+export function parseLcsId(raw: string, input: string, what: string): string {
   const value = raw.trim();
-  if (!GUID.test(value)) {
+  if (!LCS_ID.test(value)) {
     throw new InputError(
-      value ? `Input '${input}' must be ${what}, a GUID such as 0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d; got '${value.slice(0, 60)}'.` : `Input '${input}' is empty: it must be ${what} (a GUID).`,
+      value
+        ? `Input '${input}' must be ${what}, a GUID such as 0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d or the same 32 hex digits without dashes; got '${value.slice(0, 60)}'.`
+        : `Input '${input}' is empty: it must be ${what} (a GUID, with or without dashes).`,
       'Copy it from LCS.',
     );
   }
-  return value.toLowerCase();
+  return value;
 }

@@ -21,8 +21,18 @@ export interface LcsOperation {
   couldNot: string;
   /** Advice when LCS answers `IsSuccess: false`, or advice made from LCS's ErrorMessage. */
   ifRefused: string | ((errorMessage: string) => string);
+  /**
+   * What LCS's OperationActivityId in this call's answer is, in messages: the request id of a
+   * status call (the operation's own id is the operation id); 'OperationActivityId' by default.
+   */
+  idLabel?: string;
   /** Advice for HTTP 404, when the operation knows better than "check the project id". */
   ifNotFound?: string;
+  /**
+   * Advice for a 401 that a fresh token did not cure, when the operation has a cause of its own
+   * beside the token's geography (LCS answers 401 to a refresh it does not support).
+   */
+  ifUnauthorized?: string;
   /**
    * The request starts work (a POST that counts against LCS's daily limit): it is retried only
    * when it surely did not reach LCS or LCS said so (429), never after a 5xx or a timeout.
@@ -40,8 +50,8 @@ export interface LcsEnvelope {
 }
 
 /** ` (OperationActivityId x; Microsoft support asks for it)`, or '' without an id. */
-export function activitySuffix(id: unknown): string {
-  return typeof id === 'string' && id ? ` (OperationActivityId ${neutralize(id, 60)}; Microsoft support asks for it)` : '';
+export function activitySuffix(id: unknown, label = 'OperationActivityId'): string {
+  return typeof id === 'string' && id ? ` (${label} ${neutralize(id, 60)}; Microsoft support asks for it)` : '';
 }
 
 /** The advice when an answer is larger than the task reads: no real LCS answer is. */
@@ -86,7 +96,7 @@ export function parseEnvelope(body: string, contentType: string | undefined, ope
     const raw = envelope.ErrorMessage;
     const message = neutralize(typeof raw === 'string' || !raw ? raw || 'no error message' : JSON.stringify(raw), 500);
     const advice = typeof operation.ifRefused === 'string' ? operation.ifRefused : operation.ifRefused(message);
-    throw new LcsApiError(`LCS could not ${operation.couldNot}: ${message}${activitySuffix(envelope.OperationActivityId)}.`, advice, 200);
+    throw new LcsApiError(`LCS could not ${operation.couldNot}: ${message}${activitySuffix(envelope.OperationActivityId, operation.idLabel)}.`, advice, 200);
   }
   const eol = parseLcsTimestamp(envelope.VersionEOL);
   return {
@@ -101,17 +111,13 @@ export function describeLcsStatus(
   response: Pick<HttpResponse, 'status' | 'attempts'>,
   projectId: number,
   apiUrl: string,
-  operation: Pick<LcsOperation, 'name' | 'ifNotFound'>,
+  operation: Pick<LcsOperation, 'name' | 'ifNotFound' | 'ifUnauthorized'>,
 ): LcsApiError {
   const { status, attempts } = response;
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
   switch (status) {
     case 401:
-      return new LcsApiError(
-        `LCS rejected the access token (HTTP 401).`,
-        `The token's audience must be the same LCS geography as the API endpoint (${apiUrl}): check the service connection's Lifecycle Services API endpoint against your project's region (e.g. https://lcsapi.eu.lcs.dynamics.com for Europe). An expired token or a clock far off on the agent also causes this.`,
-        status,
-      );
+      return unauthorized(apiUrl, operation);
     case 403:
       return new LcsApiError(
         `LCS refused access to project ${projectId} (HTTP 403).`,
@@ -139,6 +145,22 @@ export function describeLcsStatus(
     default:
       return describeOtherStatus(status, tries, operation.name);
   }
+}
+
+function unauthorized(apiUrl: string, operation: Pick<LcsOperation, 'name' | 'ifUnauthorized'>): LcsApiError {
+  const geography = `the token's audience must be the same LCS geography as the API endpoint (${apiUrl}): check the service connection's Lifecycle Services API endpoint against your project's region (e.g. https://lcsapi.eu.lcs.dynamics.com for Europe)`;
+  if (operation.ifUnauthorized) {
+    return new LcsApiError(
+      `LCS answered HTTP 401 to the ${operation.name} request, with a fresh access token too.`,
+      `Two causes give this answer: ${geography}; or ${operation.ifUnauthorized}`,
+      401,
+    );
+  }
+  return new LcsApiError(
+    'LCS rejected the access token (HTTP 401).',
+    `The ${geography.replace(/^the /, '')}. An expired token or a clock far off on the agent also causes this.`,
+    401,
+  );
 }
 
 function describeOtherStatus(status: number, tries: string, operationName: string): LcsApiError {

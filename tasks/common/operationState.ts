@@ -38,8 +38,10 @@ export interface WaitProgress {
 
 export interface Observation {
   progress: WaitProgress;
-  /** Lines for the log (a state change, an unknown state once). */
+  /** Lines for the log (a state change). */
   lines: string[];
+  /** A state the task does not know, seen for the first time: worth one warning. */
+  unknownState?: string;
   verdict: StateVerdict;
   changed: boolean;
 }
@@ -63,6 +65,7 @@ export function observe(progress: WaitProgress, answer: StatusAnswer, now: numbe
   const { verdict, known } = classifyState(answer.state);
   const changed = progress.state?.toLowerCase() !== answer.state.toLowerCase();
   const lines: string[] = [];
+  let unknownState: string | undefined;
   const next: WaitProgress = { ...progress };
   if (changed) {
     lines.push(`${isoSeconds(new Date(now))}  ${progress.kind} ${neutralize(answer.state, 60)} (after ${formatElapsed(now - progress.startedAt)})`);
@@ -70,10 +73,10 @@ export function observe(progress: WaitProgress, answer: StatusAnswer, now: numbe
     next.lastLineAt = now;
   }
   if (!known && !progress.unknownSeen.includes(answer.state.toLowerCase())) {
-    lines.push(`LCS reports a state this task does not know, '${neutralize(answer.state, 60)}': waiting on, as for any state that is not a known end.`);
+    unknownState = neutralize(answer.state, 60);
     next.unknownSeen = [...progress.unknownSeen, answer.state.toLowerCase()];
   }
-  return { progress: next, lines, verdict, changed };
+  return { progress: next, lines, verdict, changed, unknownState };
 }
 
 /** A heartbeat line when nothing was logged for HEARTBEAT_MS, else undefined. */
@@ -81,6 +84,6 @@ export function heartbeat(progress: WaitProgress, now: number): { progress: Wait
   if (now - progress.lastLineAt < HEARTBEAT_MS) {
     return { progress };
   }
-  const line = `${isoSeconds(new Date(now))}  still ${neutralize(progress.state ?? 'waiting', 60)} after ${formatElapsed(now - progress.startedAt)} (OperationActivityId ${progress.activityId})`;
+  const line = `${isoSeconds(new Date(now))}  still ${neutralize(progress.state ?? 'waiting', 60)} after ${formatElapsed(now - progress.startedAt)} (operation id ${progress.activityId})`;
   return { progress: { ...progress, lastLineAt: now }, line };
 }

@@ -5,8 +5,10 @@
  */
 import { TaskHost, noteOnCancel } from './host';
 import { OperationKind, OperationRef, StatusAnswer, fetchStatus, startOperationAt } from './operations';
-import { waitForOperation } from './operationWait';
+import { WaitRequest, waitForOperation } from './operationWait';
 import { LcsSession } from './session';
+import { LcsSettings } from './connection';
+import { budgetWithin } from './retry';
 import { WaitSettings } from './waitSettings';
 
 export interface StartRequest {
@@ -18,15 +20,25 @@ export interface StartRequest {
   statusEnvironmentId: string;
 }
 
-/** Waits for an operation with the session's client, a fresh budget per status request. */
-export function waitWithSession(host: TaskHost, session: LcsSession, ref: OperationRef, wait: WaitSettings): Promise<StatusAnswer> {
+/**
+ * Waits for an operation with the session's client, a fresh budget per status request;
+ * `justStarted` when this task started it (see WaitRequest).
+ */
+export function waitWithSession(
+  host: TaskHost,
+  session: LcsSession,
+  ref: OperationRef,
+  wait: WaitSettings & Pick<LcsSettings, 'retryBudgetMs' | 'requestTimeoutMs'>,
+  how: Pick<WaitRequest, 'justStarted' | 'waitAgain'> = {},
+): Promise<StatusAnswer> {
   return waitForOperation(
     {
       host,
       poll: (budget) => fetchStatus(session.client, ref, { budget }),
-      newBudget: (capMs) => session.newBudget(capMs),
+      // Only the wait cuts a request's budget: a poll must end by the wait's deadline.
+      newBudget: (capMs) => budgetWithin(wait.retryBudgetMs, wait.requestTimeoutMs, capMs),
     },
-    { ref, timeoutMs: wait.timeoutMs, pollIntervalMs: wait.pollIntervalMs },
+    { ref, timeoutMs: wait.timeoutMs, pollIntervalMs: wait.pollIntervalMs, ...how },
   );
 }
 
@@ -34,7 +46,7 @@ export function waitWithSession(host: TaskHost, session: LcsSession, ref: Operat
  * Starts the operation and, when asked, waits until it ends. Returns the operation and its last
  * status (undefined when not waiting); failure states and timeouts throw.
  */
-export async function startAndWait(host: TaskHost, session: LcsSession, start: StartRequest, wait: WaitSettings): Promise<{ ref: OperationRef; final?: StatusAnswer }> {
+export async function startAndWait(host: TaskHost, session: LcsSession, start: StartRequest, wait: WaitSettings & Pick<LcsSettings, 'retryBudgetMs' | 'requestTimeoutMs'>): Promise<{ ref: OperationRef; final?: StatusAnswer }> {
   const activityId = await noteOnCancel(
     host,
     `the ${start.kind} may have started in LCS all the same. Look at the environment's History in LCS before you run again.`,
@@ -50,5 +62,5 @@ export async function startAndWait(host: TaskHost, session: LcsSession, start: S
     return { ref };
   }
   host.info(`Waiting up to ${Math.round(wait.timeoutMs / 60_000 * 10) / 10} min, one status request every ${wait.pollIntervalMs / 1000} s; a line on each state change.`);
-  return { ref, final: await waitWithSession(host, session, ref, wait) };
+  return { ref, final: await waitWithSession(host, session, ref, wait, { justStarted: true }) };
 }

@@ -25,17 +25,34 @@ export interface WaitRequest {
   ref: OperationRef;
   timeoutMs: number;
   pollIntervalMs: number;
+  /**
+   * The task started the operation just now: the first poll waits a short grace, and LCS saying
+   * it does not know the operation means "not visible yet" for NOT_VISIBLE_MS. An id a user gave
+   * is not just started: LCS not knowing it ends the wait at once.
+   */
+  justStarted?: boolean;
+  /** How to pick the wait up again, for timeout, cancellation and early-end messages; howToWaitAgain(ref) by default. */
+  waitAgain?: string;
 }
+
+/** The first poll after our own start waits the poll interval or this, the shorter. */
+export const FIRST_POLL_GRACE_MS = 30_000;
+/** How long after our own start "not found" is taken for "not visible yet". */
+export const NOT_VISIBLE_MS = 5 * 60_000;
 
 class Cancelled extends Error {}
 
-/** How to pick the wait up again, for timeout and cancellation messages. */
+/** How to pick the wait up again after a task that started the operation: the status task with its ids. */
 export function howToWaitAgain(ref: OperationRef): string {
   return `To wait for it again, run LcsDatabaseOperationStatus@1 with environmentId ${ref.environmentId} and operationActivityId ${ref.activityId}.`;
 }
 
-/** One status request's failure that says nothing about the operation: throttled, 5xx, network, a garbled answer. */
-function isTransient(error: unknown): error is TaskFailure {
+function waitAgain(request: WaitRequest): string {
+  return request.waitAgain ?? howToWaitAgain(request.ref);
+}
+
+/** A request's failure that asking again may cure: throttled, 5xx, network, a garbled answer. */
+export function isTransient(error: unknown): error is TaskFailure {
   if (error instanceof TransportError) {
     return true;
   }
@@ -46,7 +63,7 @@ function isTransient(error: unknown): error is TaskFailure {
 export function failureState(ref: OperationRef, state: string): OperationError {
   const rolledBack = /^rollbackcompleted$/i.test(state) ? ' LCS rolled the environment back to where it was before.' : '';
   return new OperationError(
-    `The ${ref.kind} ended in state ${neutralize(state, 60)} (OperationActivityId ${ref.activityId}).${rolledBack}`,
+    `The ${ref.kind} ended in state ${neutralize(state, 60)} (operation id ${ref.activityId}).${rolledBack}`,
     'Look at the environment\'s History in LCS for the cause before you run again; Microsoft support asks for the activity id.',
   );
 }
@@ -82,6 +99,26 @@ export const DEADLINE_SLACK_MS = 5000;
 interface FailureNotes {
   last?: string;
   repeats: number;
+  /** Until when (Date.now() scale) "not found" means "not visible yet"; 0 when never. */
+  notVisibleUntil: number;
+  saidNotVisible?: boolean;
+}
+
+/** LCS answered the status request with IsSuccess: false (it does not know the operation, say). */
+function isRefusal(error: unknown): error is LcsApiError {
+  return error instanceof LcsApiError && error.status === 200 && !error.malformed;
+}
+
+/** A "not found" soon after our own start: LCS may not show the operation yet. Said once. */
+function notVisibleYet(deps: WaitDependencies, notes: FailureNotes, error: unknown, now: number): boolean {
+  if (!isRefusal(error) || now >= notes.notVisibleUntil) {
+    return false;
+  }
+  if (!notes.saidNotVisible) {
+    notes.saidNotVisible = true;
+    deps.host.info(`LCS does not report on the operation yet (${error.message}); it was just started, so the wait asks again, for up to ${NOT_VISIBLE_MS / 60_000} minutes after the start.`);
+  }
+  return true;
 }
 
 function noteFailure(deps: WaitDependencies, notes: FailureNotes, error: TaskFailure): void {
@@ -116,6 +153,9 @@ async function pollOnce(deps: WaitDependencies, deadline: number, cancel: AbortS
     notes.last = answer ? undefined : notes.last;
     return answer;
   } catch (error) {
+    if (notVisibleYet(deps, notes, error, now())) {
+      return undefined;
+    }
     if (!isTransient(error)) {
       throw error;
     }
@@ -129,8 +169,8 @@ async function pollOnce(deps: WaitDependencies, deadline: number, cancel: AbortS
 
 function timedOut(request: WaitRequest, progress: WaitProgress): WaitEndedError {
   return new WaitEndedError(
-    `The ${request.ref.kind} did not end within timeoutMinutes (${formatElapsed(request.timeoutMs)}); its last known state is ${neutralize(progress.state ?? 'unknown', 60)}. It goes on in LCS (OperationActivityId ${request.ref.activityId}).`,
-    `${howToWaitAgain(request.ref)} Or raise timeoutMinutes (and the job's timeoutInMinutes).`,
+    `The ${request.ref.kind} did not end within timeoutMinutes (${formatElapsed(request.timeoutMs)}); its last known state is ${neutralize(progress.state ?? 'unknown', 60)}. It goes on in LCS (operation id ${request.ref.activityId}).`,
+    `${waitAgain(request)} Or raise timeoutMinutes (and the job's timeoutInMinutes).`,
   );
 }
 
@@ -153,13 +193,20 @@ async function loop(deps: WaitDependencies, request: WaitRequest, cancel: AbortS
   const now = deps.now ?? Date.now;
   const deadline = now() + request.timeoutMs;
   let progress = startProgress(request.ref.kind, request.ref.activityId, now());
-  const notes: FailureNotes = { repeats: 0 };
+  const notes: FailureNotes = { repeats: 0, notVisibleUntil: request.justStarted ? now() + NOT_VISIBLE_MS : 0 };
+  if (request.justStarted) {
+    // LCS may not know an operation the moment it is accepted (d365fo.tools sleeps before its first status call).
+    await sleep(Math.min(request.pollIntervalMs, FIRST_POLL_GRACE_MS, request.timeoutMs), cancel);
+  }
   for (;;) {
     const answer = await pollOnce(deps, deadline, cancel, notes);
     if (answer) {
       const seen = observe(progress, answer, now());
       progress = seen.progress;
       seen.lines.forEach((line) => deps.host.info(line));
+      if (seen.unknownState) {
+        deps.host.warn(`LCS reports a state this task does not know, '${seen.unknownState}': the wait goes on as for a running operation, and ends at timeoutMinutes (${formatElapsed(request.timeoutMs)} after it began) unless the state becomes a known end.`);
+      }
       if (seen.changed) {
         publishState(deps.host, answer);
       }
@@ -183,11 +230,12 @@ async function loop(deps: WaitDependencies, request: WaitRequest, cancel: AbortS
  * A failure that ended the wait before the operation did (a 403, a status IsSuccess: false, a
  * sign-in refused during a renewal): its own message and advice, and that the operation may go on.
  */
-function endedEarly(ref: OperationRef, error: unknown): unknown {
+function endedEarly(request: WaitRequest, error: unknown): unknown {
+  const { ref } = request;
   if (!(error instanceof TaskFailure) || error instanceof OperationError || error instanceof WaitEndedError) {
     return error;
   }
-  const goesOn = `If the ${ref.kind} was started, it goes on in LCS (OperationActivityId ${ref.activityId}). ${howToWaitAgain(ref)}`;
+  const goesOn = `If the ${ref.kind} was started, it goes on in LCS (operation id ${ref.activityId}). ${waitAgain(request)}`;
   return new WaitEndedError(error.message, error.advice ? `${error.advice} ${goesOn}` : goesOn);
 }
 
@@ -199,16 +247,16 @@ function endedEarly(ref: OperationRef, error: unknown): unknown {
 export async function waitForOperation(deps: WaitDependencies, request: WaitRequest): Promise<StatusAnswer> {
   const controller = new AbortController();
   const stopListening = deps.host.onCancel((signal) => {
-    deps.host.warn(`The step was cancelled (${signal}): the ${request.ref.kind} keeps running in LCS (OperationActivityId ${request.ref.activityId}). ${howToWaitAgain(request.ref)}`);
+    deps.host.warn(`The step was cancelled (${signal}): the ${request.ref.kind} keeps running in LCS (operation id ${request.ref.activityId}). ${waitAgain(request)}`);
     controller.abort();
   });
   try {
     return await loop(deps, request, controller.signal);
   } catch (error) {
     if (error instanceof Cancelled) {
-      throw new WaitEndedError(`Cancelled while waiting for the ${request.ref.kind} (OperationActivityId ${request.ref.activityId}); it goes on in LCS.`, howToWaitAgain(request.ref));
+      throw new WaitEndedError(`Cancelled while waiting for the ${request.ref.kind} (operation id ${request.ref.activityId}); it goes on in LCS.`, waitAgain(request));
     }
-    throw endedEarly(request.ref, error);
+    throw endedEarly(request, error);
   } finally {
     stopListening();
   }

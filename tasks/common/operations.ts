@@ -5,7 +5,8 @@
 import { LcsApiError, OperationError, TaskFailure, ThrottledError, TransportError } from './errors';
 import { LcsCallOptions, LcsClient, LcsEnvelope, LcsOperation } from './lcsClient';
 import { neutralize } from './sanitize';
-import { LcsInstant, parseLcsTimestamp } from './time';
+import { LcsInstant, isoSeconds, parseLcsTimestamp } from './time';
+import { LCS_ID } from './inputs';
 
 /** What was started, for messages: "export", "refresh". */
 export type OperationKind = 'export' | 'refresh';
@@ -35,16 +36,43 @@ export function statusPath(ref: Pick<OperationRef, 'projectId' | 'environmentId'
 }
 
 const DAILY_LIMIT = /maximum allowed api operations/i;
+const DAY_MS = 24 * 3_600_000;
+
+/** "in about 5 hours", "in about 20 minutes", "now": how long until `atMs`. */
+export function inAbout(atMs: number, now: number): string {
+  const minutes = Math.round((atMs - now) / 60_000);
+  if (minutes <= 0) {
+    return 'now';
+  }
+  if (minutes < 90) {
+    return `in about ${minutes} minute${minutes === 1 ? '' : 's'}`;
+  }
+  return `in about ${Math.round(minutes / 60)} hours`;
+}
+
+/**
+ * The daily limit's advice. LCS documents its text as `Maximum allowed API operations are 3 from
+ * 2019-09-30T04:01:01.9999999` (UTC): the window opened then, so an operation may start 24 hours later.
+ */
+export function dailyLimitAdvice(errorMessage: string, now: number = Date.now()): string {
+  const limit = /operations (?:are|is) (\d+)/i.exec(errorMessage)?.[1] ?? '3';
+  const from = parseLcsTimestamp(/\bfrom (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z?)/i.exec(errorMessage)?.[1]);
+  const head = `LCS allows ${limit} database operations per environment in 24 hours (those started in the LCS portal count too), and nothing was started.`;
+  if (from) {
+    const again = from.epochMs + DAY_MS;
+    return `${head} The 24 hours counted from ${isoSeconds(new Date(from.epochMs))} end at ${isoSeconds(new Date(again))} (${inAbout(again, now)}): run again after that, or use another environment.`;
+  }
+  const after = /try (?:again )?after ([^.]+(?:\.\d+)?[^.]*)/i.exec(errorMessage)?.[1];
+  return `${head} Run again ${after ? `after ${neutralize(after, 60)} (as LCS says)` : 'when the 24 hours have passed'}, or use another environment.`;
+}
 
 /**
  * Advice for LCS's known refusals of a start (IsSuccess: false); the message itself is LCS's.
- * The daily limit gets its own: nothing was started, and when it resets if LCS says.
+ * The daily limit gets its own: nothing was started, and when an operation may start again.
  */
 export function refusalAdvice(kind: OperationKind, errorMessage: string): string {
   if (DAILY_LIMIT.test(errorMessage)) {
-    const after = /try (?:again )?after ([^.]+(?:\.\d+)?[^.]*)/i.exec(errorMessage)?.[1];
-    const limit = /operations (?:are|is) (\d+)/i.exec(errorMessage)?.[1] ?? '3';
-    return `LCS allows ${limit} database operations per environment in 24 hours, and nothing was started. Run again ${after ? `after ${neutralize(after, 60)} (as LCS says)` : 'when the 24 hours have passed'}, or use another environment.`;
+    return dailyLimitAdvice(errorMessage);
   }
   if (/not (?:a )?sandbox|is (?:a )?production|production environment/i.test(errorMessage) && kind === 'refresh') {
     return 'A refresh can only replace a sandbox (tier 2 or higher) database: check that targetEnvironmentId is a sandbox, not production.';
@@ -66,6 +94,7 @@ function startOperation(kind: OperationKind): LcsOperation {
     couldNot: `start the ${kind}`,
     ifRefused: (message) => refusalAdvice(kind, message),
     ifNotFound: `Check the project id and the environment id${kind === 'refresh' ? 's' : ''} (GUIDs shown on the environment's page in LCS).`,
+    ifUnauthorized: `LCS refuses the ${kind} for this kind of environment (it answers 401 to a refresh between cloud-hosted environments): export and refresh work between sandbox and production environments, not cloud-hosted (Tier-1) ones. Check the environment id${kind === 'refresh' ? 's' : ''} in LCS. Nothing was started.`,
     startsWork: true,
   };
 }
@@ -75,9 +104,11 @@ export const START_REFRESH = startOperation('refresh');
 
 export const FETCH_STATUS: LcsOperation = {
   name: 'fetch status',
+  // A status answer's OperationActivityId is the status request's own id.
+  idLabel: 'request id',
   couldNot: 'report the operation\'s status',
-  ifRefused: () => 'Check operationActivityId and environmentId: the status is fetched with the exported environment (export) or the target environment (refresh).',
-  ifNotFound: 'Check the project id, the environment id and the operation activity id.',
+  ifRefused: () => 'Check the operation id (operationActivityId) and environmentId: the status is fetched with the exported environment (export) or the target environment (refresh).',
+  ifNotFound: 'Check the project id, the environment id and the operation id (operationActivityId).',
 };
 
 /**
@@ -92,7 +123,7 @@ export async function startOperationAt(client: LcsClient, kind: OperationKind, p
     throw explainLostStart(kind, error);
   }
   const id = envelope.operationActivityId;
-  if (!id || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+  if (!id || !LCS_ID.test(id)) {
     throw new LcsApiError(
       `LCS accepted the ${kind} but answered without a valid OperationActivityId.`,
       'Look for the operation in the environment\'s History in LCS before you run again.',

@@ -14,6 +14,7 @@ import { TaskHost } from './host';
 import { InputSource } from './inputs';
 import { NetworkSettings, proxyDisplayUrl, proxyUrlWithCredentials } from './network';
 import { neutralize } from './sanitize';
+import { capturedInput } from './secretInputs';
 
 /**
  * Registers a secret the user configured. The agent refuses a secret with a line break (and
@@ -64,9 +65,21 @@ function endpointData(id: string, key: string): string | undefined {
   return process.env[`ENDPOINT_DATA_${id}_${key.toUpperCase()}`];
 }
 
+/** All data parameters of a connection (ENDPOINT_DATA_<id>_<KEY>), keys in lower case. */
+function endpointDataAll(id: string): Record<string, string> {
+  const prefix = `ENDPOINT_DATA_${id}_`.toUpperCase();
+  const data: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && name.toUpperCase().startsWith(prefix)) {
+      data[name.slice(prefix.length).toLowerCase()] = value;
+    }
+  }
+  return data;
+}
+
 /** Inputs and service connections as the agent hands them over. */
 const agentInputs: InputSource = {
-  getInput: (name) => tl.getInput(name, false),
+  getInput: (name) => capturedInput(name) ?? tl.getInput(name, false),
   getEndpoint: (id) => {
     const auth = endpointAuthorization(id);
     return {
@@ -76,8 +89,11 @@ const agentInputs: InputSource = {
       username: auth.parameters.username,
       password: auth.parameters.password,
       clientId: auth.parameters.clientid,
+      parameters: auth.parameters,
+      data: endpointDataAll(id),
     };
   },
+  getVariable: (name) => tl.getVariable(name),
 };
 
 /** The agent's proxy and certificate settings. */

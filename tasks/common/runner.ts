@@ -29,51 +29,29 @@ function cancellation(host: TaskHost): { cancelled: Promise<never>; stop: () => 
 }
 
 /**
- * The host as the task sees it, noting whether the task failed: by throwing, or by calling
- * fail() itself. Every other member is the host's own, bound to it, so members added to
- * TaskHost later need nothing here.
- */
-function watchForFailure(host: TaskHost): { host: TaskHost; failed: () => boolean } {
-  let failed = false;
-  const fail = (message: string): void => {
-    failed = true;
-    host.fail(message);
-  };
-  const watched = new Proxy(host, {
-    get(target, key) {
-      if (key === 'fail') {
-        return fail;
-      }
-      const value = Reflect.get(target, key, target) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { host: watched, failed: () => failed };
-}
-
-/**
  * Runs the task under a host and sets its result; never throws. Resolves to true when the
- * task failed. Tests call this in-process.
+ * task failed (threw). Tests call this in-process.
  */
 export async function executeTask(task: TaskFunction, host: TaskHost): Promise<boolean> {
-  const watch = watchForFailure(host);
   const cancel = cancellation(host);
   try {
-    await Promise.race([task(watch.host), cancel.cancelled]);
+    // A task fails by throwing; it ends well by setting its own result.
+    await Promise.race([task(host), cancel.cancelled]);
+    return false;
   } catch (error) {
     if (error instanceof TaskFailure) {
-      watch.host.fail(error.userMessage);
+      host.fail(error.userMessage);
     } else {
       const e = error as Error;
       host.debug(`Unexpected error: ${e?.stack ?? String(error)}`);
-      watch.host.fail(
+      host.fail(
         `Unexpected error: ${e?.message ?? String(error)}. This is a bug in the task: please report it with the log of a run with system.debug set to true.`,
       );
     }
+    return true;
   } finally {
     cancel.stop();
   }
-  return watch.failed();
 }
 
 /** A task's entry point (index.ts): runs it under the pipeline agent's host, then exits. */

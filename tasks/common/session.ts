@@ -9,18 +9,13 @@ import { TaskHost } from './host';
 import { HttpClient, axiosTransport } from './http';
 import { LcsClient, TokenSource } from './lcsClient';
 import { httpAgentFactory } from './network';
-import { RetryBudget, budgetWithin } from './retry';
+import { RetryBudget } from './retry';
 import { neutralize } from './sanitize';
 import { isoSeconds } from './time';
 
 export interface LcsSession {
   client: LcsClient;
   http: HttpClient;
-  /**
-   * A fresh retry budget for one more request (each poll of a long wait gets its own), cut so
-   * that the request ends within `capMs` from now when given.
-   */
-  newBudget(capMs?: number): RetryBudget;
 }
 
 /** Renew a token when less than this part of its lifetime is left (at most 5 minutes before). */
@@ -49,10 +44,8 @@ export class TokenKeeper implements TokenSource {
 
   async renew(): Promise<string> {
     const first = !this.token;
-    // The first sign-in shares the run's budget with the first request; a renewal during a
-    // long wait gets a budget of its own.
-    const budget = first ? undefined : new RetryBudget(this.settings.retryBudgetMs, this.settings.requestTimeoutMs);
-    const token = await this.acquire(this.settings.connection, this.http, (line) => this.host.debug(line), budget);
+    // Every sign-in, the first and each renewal, gets a budget of its own (the HTTP client's default).
+    const token = await this.acquire(this.settings.connection, this.http, (line) => this.host.debug(line));
     this.host.setSecret(token.token);
     this.token = token;
     const acquired = this.now();
@@ -68,11 +61,30 @@ export class TokenKeeper implements TokenSource {
   }
 }
 
-function logConnection(host: TaskHost, settings: LcsSettings, proxy: string | undefined): void {
+/** Tenants on which Entra refuses the password grant (AADSTS9001023). */
+const NO_PASSWORD_GRANT = /^\/(common|consumers)$/i;
+
+/**
+ * The authority the password grant goes to: Entra refuses it on `/common` and `/consumers`
+ * (AADSTS9001023), and d365fo.tools' setup uses `/common`, so users paste it: such an authority
+ * becomes `/organizations`. `replaced` names the path that was replaced, for the log.
+ */
+export function passwordGrantAuthority(authority: string): { authority: string; replaced?: string } {
+  const url = new URL(authority);
+  if (!NO_PASSWORD_GRANT.test(url.pathname)) {
+    return { authority };
+  }
+  return { authority: `${url.origin}/organizations`, replaced: url.pathname };
+}
+
+function logConnection(host: TaskHost, settings: LcsSettings, proxy: string | undefined, replaced: string | undefined): void {
   const c = settings.connection;
   host.info(`Connection:  ${CONNECTION_INPUTS[c.kind].label} (input ${c.inputName})`);
   host.info(`  LCS API:   ${new URL(c.apiUrl).host}`);
   host.info(`  Sign-in:   ${new URL(c.authority).host}${new URL(c.authority).pathname}`);
+  if (replaced) {
+    host.info(`             (the connection says ${replaced}, where Microsoft Entra ID refuses the password sign-in, AADSTS9001023: signing in on /organizations instead)`);
+  }
   host.info(`  Account:   ${neutralize(c.username, 200)}`);
   if (proxy) {
     host.info(`  Proxy:     ${proxy}`);
@@ -81,16 +93,19 @@ function logConnection(host: TaskHost, settings: LcsSettings, proxy: string | un
 }
 
 /** Opens a signed-in session for the settings every LCS task reads (see readTaskSettings). */
-export async function openLcsSession(host: TaskHost, settings: LcsSettings): Promise<LcsSession> {
+export async function openLcsSession(host: TaskHost, given: LcsSettings): Promise<LcsSession> {
+  const grant = passwordGrantAuthority(given.connection.authority);
+  const settings: LcsSettings = { ...given, connection: { ...given.connection, authority: grant.authority } };
   const { connection } = settings;
   const network = host.networkSettings();
-  logConnection(host, settings, network.proxyFor(connection.apiUrl)?.displayUrl);
+  logConnection(host, settings, network.proxyFor(connection.apiUrl)?.displayUrl, grant.replaced);
   if (network.certificateChecksOffInEnvironment) {
     // Node warns that the variable makes HTTPS insecure; say that it does not, here.
     host.warn('NODE_TLS_REJECT_UNAUTHORIZED=0 is set for this job, which switches certificate checks off for Node.js; this task checks certificates regardless. Remove the variable, and give the agent your CA instead (agent setting --sslcacert, or NODE_EXTRA_CA_CERTS).');
   }
   const http = new HttpClient({
-    budget: new RetryBudget(settings.retryBudgetMs, settings.requestTimeoutMs),
+    // A fresh retry budget per logical call: a request made hours into a wait has its whole budget.
+    budget: () => new RetryBudget(settings.retryBudgetMs, settings.requestTimeoutMs),
     transport: axiosTransport({ httpAgentFor: httpAgentFactory(network) }),
     log: (line) => host.info(line),
     debug: (line) => host.debug(line),
@@ -105,6 +120,5 @@ export async function openLcsSession(host: TaskHost, settings: LcsSettings): Pro
     warn: (line) => host.warn(line),
     debug: (line) => host.debug(line),
   });
-  const newBudget = (capMs = Infinity): RetryBudget => budgetWithin(settings.retryBudgetMs, settings.requestTimeoutMs, capMs);
-  return { client, http, newBudget };
+  return { client, http };
 }

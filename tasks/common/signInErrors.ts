@@ -64,6 +64,26 @@ const ADVICE: Record<number, Advice> = {
     cause: 'the account\'s password has expired',
     fix: 'Change the password and update the service connection.',
   },
+  9001023: {
+    cause: 'the password sign-in is refused on the /common and /consumers endpoints',
+    fix: 'Set the service connection\'s authentication endpoint to https://login.microsoftonline.com/organizations, or to your tenant (id or domain).',
+  },
+  50194: {
+    cause: 'the app registration is single-tenant, and a multi-tenant endpoint (/organizations or /common) was used',
+    fix: 'Set the service connection\'s authentication endpoint to your tenant: https://login.microsoftonline.com/<tenant id or domain> (the app registration\'s "Directory (tenant) ID").',
+  },
+  90002: {
+    cause: 'the tenant in the authentication endpoint was not found',
+    fix: 'Check the tenant id or domain in the service connection\'s authentication endpoint, and that it is the cloud of your tenant (national clouds have their own sign-in host).',
+  },
+  50158: {
+    cause: 'an external security challenge (a third-party MFA or Conditional Access control) was not satisfied',
+    fix: 'The password sign-in LCS needs cannot answer such a challenge: exclude the service account from the policy that requires it.',
+  },
+  50074: {
+    cause: 'strong authentication (MFA) is required and was not passed',
+    fix: 'The password sign-in LCS needs cannot do MFA: use a service account without MFA, excluded from the Conditional Access policy that requires it.',
+  },
   50057: {
     cause: 'the account is disabled',
     fix: 'Enable the account or use another one in the service connection.',

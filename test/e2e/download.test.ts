@@ -119,8 +119,9 @@ describe('e2e: download (emulator storage)', function () {
     const blob = serveBackup(emu, { size: 4 * MiB, faults: { bytesPerSecondPerConnection: 2 * MiB } });
     const dir = downloadDir();
     const servedAtKill = await runKilledAt(emu, blob, dir, 0.5);
-    // (A kill during a record write may also leave the record's temp file; the next run removes it.)
-    assert.deepEqual(readdirSync(dir).filter((f) => !f.endsWith('.tmp')).sort(), [`${FILE}.partial`, `${FILE}.partial.json`]);
+    // (A kill during a record write may also leave the record's temp file, and a kill leaves the
+    // lock, whose process is gone: the next run removes both.)
+    assert.deepEqual(readdirSync(dir).filter((f) => !f.endsWith('.tmp') && !f.endsWith('.lock')).sort(), [`${FILE}.partial`, `${FILE}.partial.json`]);
     blob.faults.bytesPerSecondPerConnection = undefined;
     const before = blob.servedBytes;
     emu.requests.length = 0;
@@ -134,6 +135,19 @@ describe('e2e: download (emulator storage)', function () {
     assert.ok(again <= bound, `re-downloaded ${again} bytes, more than ${bound}`);
     assert.ok(again < blob.size, 'started over');
     assertMentions(logText(run), 'Resuming:', 'already on disk from an earlier run');
+  });
+
+  it('two agents\' jobs downloading the same backup into one folder: one downloads, the other waits and reuses it; nothing stray', async () => {
+    const emu = ctx.emu;
+    const blob = serveBackup(emu, { size: 4 * MiB, faults: { bytesPerSecondPerConnection: MiB } });
+    const dir = downloadDir();
+    const [a, b] = await Promise.all([runDownload(emu, dir), new Promise((r) => setTimeout(r, 300)).then(() => runDownload(emu, dir))]);
+    for (const run of [a, b]) {
+      assertResult(run, 'Succeeded');
+      assertDownloaded(run, dir, FILE, blob.md5!);
+    }
+    assert.ok([a, b].some((run) => /Another run is downloading the same file into this folder/.test(logText(run))), 'neither run waited');
+    assert.ok(blob.servedBytes <= blob.size * 1.5, `the blob was fetched twice (${blob.servedBytes} bytes served)`);
   });
 
   it('a blob that changed since the cut run: the partial file is discarded and the new version downloaded', async () => {

@@ -50,6 +50,16 @@ function assertPublished(run: TaskRun, emu: Emulator): void {
   assert.ok(run.secrets.includes(backup.FileLocation!), 'the exported FileLocation is not registered as a secret');
 }
 
+/** An export through InProgress to Completed after `setup`, checked to have published its backup. */
+async function exportPublished(emu: Emulator, setup: () => void, inputs: E2eOptions['inputs'] = {}): Promise<TaskRun> {
+  emu.operationScript = ['InProgress', 'Completed'];
+  setup();
+  const run = await runExport(emu, inputs);
+  assertInvariants(run, emu);
+  assertPublished(run, emu);
+  return run;
+}
+
 describe('e2e: LcsDatabaseExport@1', function () {
   const ctx = useEmulator();
 
@@ -105,16 +115,16 @@ describe('e2e: LcsDatabaseExport@1', function () {
     });
   }
 
-  it('a state the task does not know keeps the wait going, logged once; no line per poll', async () => {
+  it('a state the task does not know keeps the wait going, warned once with its name and the timeout; no line per poll', async () => {
     const emu = ctx.emu;
     emu.operationScript = ['PreServicing', 'PreServicing', 'InProgress', 'Completed'];
     const run = await runExport(emu);
     assertInvariants(run, emu);
     assertPublished(run, emu);
     assert.equal(lcsRequests(emu, 'fetchstatus').length, 4);
-    const unknown = run.plainLines.filter((l) => /PreServicing/.test(l) && !/\(after /.test(l));
-    assert.equal(unknown.length, 1, `the unknown state should be logged once: ${JSON.stringify(unknown)}`);
-    assert.equal(run.warnings.filter((w) => /PreServicing/.test(w)).length, 0, 'an unknown state is not a warning per poll');
+    const unknown = run.warnings.filter((w) => /PreServicing/.test(w));
+    assert.equal(unknown.length, 1, `the unknown state should be warned once: ${JSON.stringify(unknown)}`);
+    assertMentions(unknown[0], "does not know, 'PreServicing'", 'ends at timeoutMinutes (30 s');
     assert.deepEqual(stateLines(run).map((l) => l.split(/\s+/)[2]), ['PreServicing', 'InProgress', 'Completed']);
   });
 
@@ -157,6 +167,43 @@ describe('e2e: LcsDatabaseExport@1', function () {
     assert.equal(run.plainLines.filter((l) => /does not list its backup yet/.test(l)).length, 1);
   });
 
+  it('the pending asset LCS lists while the export runs (empty FileLocation), still listed after it completed, is never published', async () => {
+    const emu = ctx.emu;
+    const run = await exportPublished(emu, () => (emu.exportListingDelay = 2));
+    const op = emu.operations[0];
+    assert.ok(op.pendingId, 'the emulator listed a pending asset');
+    assert.equal(outputValue(run, 'BackupId'), op.pendingId, 'the completed backup keeps the pending asset\'s Id');
+    assert.equal(lcsRequests(emu, 'databases').length, 4, 'listed again while only the pending asset was there');
+  });
+
+  it('a pending asset whose FileLocation points to a blob not written yet: the completed backup is published, not the pending URL', async () => {
+    const emu = ctx.emu;
+    const pendingUrls: string[] = [];
+    const run = await exportPublished(emu, () => {
+      emu.pendingExportAsset = 'missingBlob';
+      emu.listHook = () => pendingUrls.push(...emu.backups.filter((b) => b.Id === emu.operations[0]?.pendingId).map((b) => b.FileLocation ?? ''));
+    });
+    assert.ok(pendingUrls.some((u) => u.includes('/blobstore/backups/pending-')), 'the pending asset was listed with a URL of a missing blob');
+    assert.doesNotMatch(outputValue(run, 'FileLocation'), /pending-/);
+  });
+
+  it('the export completed, then LCS 503s every list: Failed saying it completed, the backup name and operation id, never "run again"', async () => {
+    const emu = ctx.emu;
+    emu.operationScript = ['InProgress', 'Completed'];
+    emu.listStepsAfterExport.push(...Array.from({ length: 400 }, () => htmlPage(503)));
+    const run = await runExport(emu, { timeoutMinutes: '0.25', retryBudgetSeconds: '2', requestTimeoutSeconds: '2' });
+    assertInvariants(run, emu);
+    assertResult(run, 'Failed');
+    const op = emu.operations[0];
+    const message = singleError(run);
+    assertMentions(message, `The export completed (operation id ${op.activityId})`, `'${BACKUP_NAME}'`, 'HTTP 503', 'Do not run the export again', 'Asset library', 'LcsDatabaseBackups@1');
+    assert.doesNotMatch(message, /run the pipeline again/);
+    assert.equal(outputValue(run, 'OperationActivityId'), op.activityId);
+    assert.equal(outputValue(run, 'OperationStatus'), 'Completed');
+    assert.ok(lcsRequests(emu, 'databases').length > 2, 'the list was tried again within the window');
+    assert.ok(run.durationMs < 15_000 + 8_000, `ran ${run.durationMs} ms: the window counts inside timeoutMinutes (15 s)`);
+  });
+
   it('a wait longer than the first retry budget: the requests after it get budgets of their own', async () => {
     const emu = ctx.emu;
     // The first budget (0 s retries + 2 s timeout) is spent after 2 s; the wait takes about 4.
@@ -165,6 +212,24 @@ describe('e2e: LcsDatabaseExport@1', function () {
     assertInvariants(run, emu);
     assertResult(run, 'Succeeded');
     assertPublished(run, emu);
+  });
+
+  it('LCS does not know the operation for a moment after the start: the first poll waits a grace, "not found" is not visible yet', async () => {
+    const emu = ctx.emu;
+    const run = await exportPublished(emu, () => (emu.statusVisibleAfterMs = 1500));
+    const start = lcsRequests(emu, 'export')[0];
+    const statuses = lcsRequests(emu, 'fetchstatus');
+    assert.ok(statuses[0].at - start.at >= 900, `first status request ${statuses[0].at - start.at} ms after the start; the grace is the 1 s interval`);
+    assert.ok(statuses.length >= 3, 'asked again after "not found"');
+    assertMentions(run.stdout, /does not report on the operation yet/);
+  });
+
+  it('an environment id of 32 hex digits without dashes (as LCS shows some): sent as given, the backup published', async () => {
+    const emu = ctx.emu;
+    const undashed = ENV_UAT.replace(/-/g, '').toUpperCase();
+    await exportPublished(emu, () => undefined, { environmentId: undashed });
+    assert.equal(lcsRequests(emu, 'export')[0].path, `/databasemovement/v1/export/project/${PROJECT_ID}/environment/${undashed}/backupName/${encodeURIComponent(BACKUP_NAME)}`);
+    for (const s of lcsRequests(emu, 'fetchstatus')) assert.ok(s.path.includes(`/environment/${undashed}/`), s.path);
   });
 
   it('waitForCompletion false: exactly the token POST and the export POST; OperationActivityId published', async () => {
@@ -195,11 +260,11 @@ describe('e2e: LcsDatabaseExport@1', function () {
   it('the daily limit: its own message (the limit, when it resets, nothing started), exactly one POST, never retried', async () => {
     const emu = ctx.emu;
     for (let i = 0; i < 3; i++) addOperation(emu, { kind: 'export', environmentId: ENV_UAT, startedAt: Date.now() - (3 - i) * 3_600_000 });
-    const resets = lcsMessageTime(emu.operations[0].startedAt + 24 * 3_600_000);
+    const resets = new Date(emu.operations[0].startedAt + 24 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const run = await runExport(emu);
     assertInvariants(run, emu);
     const message = singleError(run);
-    assertMentions(message, 'Maximum allowed API operations are 3', resets, /nothing was started/i, /3 database operations per environment in 24 hours/);
+    assertMentions(message, `Maximum allowed API operations are 3 from ${lcsMessageTime(emu.operations[0].startedAt)}`, `end at ${resets} (in about 21 hours)`, /nothing was started/i, /3 database operations per environment in 24 hours/);
     assert.equal(lcsRequests(emu, 'export').length, 1);
     assert.equal(lcsRequests(emu, 'fetchstatus').length, 0);
     assert.equal(emu.operations.length, 3);
@@ -363,7 +428,7 @@ describe('e2e: LcsDatabaseExport@1', function () {
     const run = await runExport(emu, {}, { cancel: { afterLine: /does not list its backup yet/, delayMs: 200 } });
     assertInvariants(run, emu);
     assert.equal(run.result?.result, 'Failed', describeRun(run));
-    assert.ok(run.warnings.some((w) => /the export completed \(OperationActivityId/.test(w) && /asset library/.test(w)), describeRun(run));
+    assert.ok(run.warnings.some((w) => /the export completed \(operation id/.test(w) && /asset library/.test(w)), describeRun(run));
   });
 
   it('a start whose answer never comes is not repeated (it may have started): Failed after one POST', async () => {
@@ -397,6 +462,8 @@ describe('e2e: LcsDatabaseExport@1', function () {
     ['backupName over 100 characters', { backupName: 'x'.repeat(101) }, ["'backupName'", '100']],
     ['timeoutMinutes 0', { timeoutMinutes: '0' }, ["'timeoutMinutes'"]],
     ['pollIntervalSeconds 0.5', { pollIntervalSeconds: '0.5' }, ["'pollIntervalSeconds'"]],
+    ['backupName with an unexpanded variable', { backupName: 'UAT-$(NightlyName)' }, ["Input 'backupName'", 'the variable $(NightlyName) was not expanded']],
+    ['environmentId an unexpanded variable', { environmentId: '$(UatEnvironmentId)' }, ["Input 'environmentId'", 'not expanded']],
   ];
   for (const [title, inputs, mentions] of badInputs) {
     it(`input error before any request: ${title}`, async () => {

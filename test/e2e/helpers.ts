@@ -27,6 +27,8 @@ export interface E2eOptions {
   /** Merged over the emulator's connection; `undefined` removes a field. */
   endpoint?: Partial<Record<keyof EndpointSpec, string | undefined>>;
   env?: Record<string, string>;
+  /** More service connections (an Azure Resource Manager one, SystemVssConnection). */
+  endpoints?: Record<string, EndpointSpec>;
   /** Default: the emulator's CA (NODE_EXTRA_CA_CERTS); null: no NODE_EXTRA_CA_CERTS at all. */
   caFile?: string | null;
   timeoutMs?: number;
@@ -65,7 +67,7 @@ export async function runLcsTask(emu: Emulator, options: E2eOptions = {}): Promi
   const run = await runTask({
     script,
     inputs: defined(inputs),
-    endpoints: { [ENDPOINT_ID]: defined(endpoint) as unknown as EndpointSpec },
+    endpoints: { [ENDPOINT_ID]: defined(endpoint) as unknown as EndpointSpec, ...options.endpoints },
     env: options.env,
     caFile: options.caFile === null ? undefined : (options.caFile ?? emu.caFile),
     timeoutMs: options.timeoutMs ?? 25_000,

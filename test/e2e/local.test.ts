@@ -5,8 +5,11 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID } from '../emulator/emulator';
+import { addOperation } from '../emulator/operations';
 import { findRepoRoot } from '../support/repo';
 import { useEmulator } from './helpers';
 
@@ -107,6 +110,30 @@ describe('e2e: npm run local', function () {
     });
   });
 
+  describe('which tasks it runs', () => {
+    for (const task of ['export', 'refresh', 'LcsDatabaseRefreshV1']) {
+      it(`--task ${task}: refused (exit 2) with why and what to do instead, before checking variables or building`, async () => {
+        const r = await local({}, '--task', task);
+        assert.equal(r.code, 2, r.stdout + r.stderr);
+        assert.match(r.stderr, /not run from a developer's machine\. They change an LCS environment/);
+        assert.match(r.stderr, /npm run demo -- --task LcsDatabaseExportV1/);
+        assert.doesNotMatch(r.stdout + r.stderr, BUILDING);
+      });
+    }
+
+    it('--task status needs LCS_ENVIRONMENT_ID and LCS_OPERATION_ID, and checks them', async () => {
+      const missing = await local(VALID, '--task', 'status');
+      assert.equal(missing.code, 2, missing.stdout + missing.stderr);
+      assert.match(missing.stderr, /Missing environment variable\(s\): LCS_ENVIRONMENT_ID, LCS_OPERATION_ID\./);
+      const bad = await local({ ...VALID, LCS_ENVIRONMENT_ID: 'uat', LCS_OPERATION_ID: '0a1b2c3d4e5f4a6b8c9d0e1f2a3b4c5d', LCS_POLL_INTERVAL_SECONDS: '0' }, '--task', 'status');
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /LCS_ENVIRONMENT_ID must be the environment's id/);
+      assert.doesNotMatch(bad.stderr, /LCS_OPERATION_ID must/, 'the id without dashes is accepted');
+      assert.match(bad.stderr, /LCS_POLL_INTERVAL_SECONDS must be a whole number from 1 to 3600/);
+      assert.doesNotMatch(bad.stdout + bad.stderr, BUILDING);
+    });
+  });
+
   describe('runs the built task against the emulator (--no-build)', () => {
     const ctx = useEmulator();
     const against = (): Record<string, string> => ({
@@ -121,6 +148,31 @@ describe('e2e: npm run local', function () {
       assert.ok(r.stdout.includes(`lcs.BackupId = ${older.Id}`), r.stdout);
       assert.match(r.stdout, /lcs\.FileLocation = \*\*\*/);
       assert.doesNotMatch(r.stdout + r.stderr, new RegExp(EMULATOR_PASSWORD.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    });
+
+    it('--task status looks once at an operation (read-only) and prints its state', async () => {
+      const environmentId = '0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d';
+      const op = addOperation(ctx.emu, { kind: 'refresh', environmentId, script: ['InProgress', 'Completed'], startedAt: Date.now() - 60_000 });
+      const r = await local({ ...against(), LCS_ENVIRONMENT_ID: environmentId, LCS_OPERATION_ID: op.activityId }, '--task', 'status', '--no-build');
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /lcs\.OperationStatus = InProgress/);
+      const lcs = ctx.emu.requests.filter((q) => q.path.startsWith('/databasemovement/'));
+      assert.deepEqual(lcs.map((q) => `${q.method} ${q.path.split('/')[3]}`), ['GET fetchstatus'], 'one status request, nothing started');
+    });
+
+    it('LCS_DOWNLOAD_DIRECTORY downloads the chosen backup there, verified', async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'lcs-local-dl-'));
+      try {
+        const blob = ctx.emu.addBlob('local.bacpac', { size: 3 * 1024 * 1024 });
+        ctx.emu.backups[0].FileLocation = ctx.emu.blobUrl(blob.name);
+        const r = await local({ ...against(), LCS_DOWNLOAD_DIRECTORY: dir, LCS_DOWNLOAD_CONNECTIONS: '2' }, '--no-build');
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /verified by MD5/);
+        assert.deepEqual(readdirSync(dir), [ctx.emu.backups[0].FileName]);
+        assert.ok(r.stdout.includes(`lcs.DownloadedFilePath = ${path.join(dir, ctx.emu.backups[0].FileName!)}`), r.stdout);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('LCS_REQUEST_TIMEOUT_SECONDS and LCS_RETRY_BUDGET_SECONDS reach the task (a hanging list fails within 2 s, with no retry)', async () => {

@@ -43,6 +43,16 @@ describe('e2e: LcsDatabaseOperationStatus@1', function () {
     assert.deepEqual(stateLines(run).map((l) => l.split(/\s+/)[2]), ['InProgress', 'Completed'], describeRun(run));
   });
 
+  it('ids written without dashes match an operation LCS lists with dashes', async () => {
+    const emu = ctx.emu;
+    const op = startedElsewhere(emu, ['Completed']);
+    const run = await runStatus(emu, { environmentId: op.environmentId.replace(/-/g, ''), activityId: op.activityId.replace(/-/g, '') });
+    assertInvariants(run, emu);
+    assertResult(run, 'Succeeded');
+    assert.equal(outputValue(run, 'OperationStatus'), 'Completed');
+    assert.ok(lcsRequests(emu, 'fetchstatus')[0].path.endsWith(`/operationactivity/${op.activityId.replace(/-/g, '')}`));
+  });
+
   it('waitForCompletion false: exactly one status request; a running operation succeeds with its state and no CompletionDate', async () => {
     const emu = ctx.emu;
     const op = startedElsewhere(emu, ['InProgress', 'Completed']);
@@ -78,13 +88,13 @@ describe('e2e: LcsDatabaseOperationStatus@1', function () {
     });
   }
 
-  it('waiting, an unknown state then Aborted: the unknown state logged once, Failed naming Aborted and the id', async () => {
+  it('waiting, an unknown state then Aborted: the unknown state warned once, Failed naming Aborted and the id', async () => {
     const emu = ctx.emu;
     const op = startedElsewhere(emu, ['PostServicing', 'PostServicing', 'Aborted']);
     const run = await runStatus(emu, op);
     assertInvariants(run, emu);
     assertMentions(singleError(run), 'Aborted', op.activityId);
-    assert.equal(run.plainLines.filter((l) => /PostServicing/.test(l) && !/\(after /.test(l)).length, 1, describeRun(run));
+    assert.equal(run.warnings.filter((l) => /does not know, 'PostServicing'.*timeoutMinutes/.test(l)).length, 1, describeRun(run));
   });
 
   for (const waitForCompletion of ['true', 'false']) {
@@ -95,7 +105,8 @@ describe('e2e: LcsDatabaseOperationStatus@1', function () {
       const run = await runStatus(emu, { environmentId: ENV_TEST, activityId: op.activityId }, { waitForCompletion, timeoutMinutes: '5' });
       assertInvariants(run, emu);
       const message = singleError(run);
-      assertMentions(message, /not found/, op.activityId, /target environment/);
+      assertMentions(message, /not found/, op.activityId, /target environment/, /\(request id [0-9a-f-]{36}; Microsoft support asks for it\)/, 'the operation id (operationActivityId)');
+      assert.doesNotMatch(message, /OperationActivityId [0-9a-f]|LcsDatabaseOperationStatus@1/, 'the status call\'s id is the request id; this is the status task');
       assert.equal(lcsRequests(emu, 'fetchstatus').length, 1);
       assert.ok(run.durationMs < 5_000, `took ${Math.round(run.durationMs)} ms; it must not wait for the timeout`);
     });
@@ -106,7 +117,9 @@ describe('e2e: LcsDatabaseOperationStatus@1', function () {
     const op = startedElsewhere(emu, ['InProgress']);
     const run = await runStatus(emu, op, { timeoutMinutes: '0.03' });
     assertInvariants(run, emu);
-    assertMentions(singleError(run), /goes on in LCS|continues in LCS/, op.activityId, 'LcsDatabaseOperationStatus@1', ENV_UAT);
+    const message = singleError(run);
+    assertMentions(message, /goes on in LCS|continues in LCS/, `operation id ${op.activityId}`, 'run this step again', ENV_UAT, 'raise timeoutMinutes');
+    assert.doesNotMatch(message, /LcsDatabaseOperationStatus@1/, 'the status task does not tell the user to run the status task');
     assert.equal(outputValue(run, 'OperationStatus'), 'InProgress');
   });
 
@@ -126,6 +139,11 @@ describe('e2e: LcsDatabaseOperationStatus@1', function () {
     ['operationActivityId empty', { operationActivityId: '' }, ["'operationActivityId'"]],
     ['environmentId that is not a GUID', { environmentId: '12345' }, ["'environmentId'", 'GUID']],
     ['timeoutMinutes negative', { timeoutMinutes: '-1' }, ["'timeoutMinutes'"]],
+    // Issue 22: an unexpanded variable gets its own advice for every input.
+    ['operationActivityId an unexpanded variable', { operationActivityId: '$(operationId)' }, ["Input 'operationActivityId' is '$(operationId)'", 'not expanded', 'dependencies', 'copy the operation id from LCS']],
+    ['projectId an unexpanded variable', { projectId: '$(LcsProjectId)' }, ["Input 'projectId' is '$(LcsProjectId)'", 'not expanded', 'copy the project id from LCS']],
+    ['environmentId an unexpanded variable', { environmentId: '$(env.id)' }, ["Input 'environmentId'", 'not expanded', 'dependencies']],
+    ['pollIntervalSeconds an unexpanded variable', { pollIntervalSeconds: '$(poll)' }, ["Input 'pollIntervalSeconds'", 'not expanded']],
   ];
   for (const [title, inputs, mentions] of badInputs) {
     it(`input error before any request: ${title}`, async () => {

@@ -4,7 +4,7 @@
  * advice, and the wait (status with the TARGET id) behaves as the export's does.
  */
 import { strict as assert } from 'node:assert';
-import { addOperation, lcsMessageTime, type Emulator } from '../emulator/emulator';
+import { addOperation, type Emulator } from '../emulator/emulator';
 import type { TaskRun } from '../support/agent';
 import {
   ENV_PROD, ENV_UAT, PROJECT_ID, QUICK_WAIT, assertInvariants, assertTokenRenewed, assertMentions, assertResult, describeRun,
@@ -52,6 +52,25 @@ describe('e2e: LcsDatabaseRefresh@1', function () {
     assert.deepEqual(stateLines(run).map((l) => l.split(/\s+/)[1]), ['refresh', 'refresh', 'refresh']);
   });
 
+  it('source equal to target written without dashes: input error before any request', async () => {
+    const emu = ctx.emu;
+    const run = await runRefresh(emu, { sourceEnvironmentId: ENV_UAT.replace(/-/g, ''), targetEnvironmentId: ENV_UAT.toUpperCase() });
+    assertInvariants(run, emu);
+    assertMentions(singleError(run), "'sourceEnvironmentId'", "'targetEnvironmentId'", /same environment/);
+    assert.equal(emu.requests.length, 0);
+  });
+
+  it('ids of 32 hex digits without dashes: sent as given, status with the target id as given, Succeeded', async () => {
+    const emu = ctx.emu;
+    emu.operationScript = ['InProgress', 'Completed'];
+    const [source, target] = [ENV_PROD.replace(/-/g, ''), ENV_UAT.replace(/-/g, '')];
+    const run = await runRefresh(emu, { sourceEnvironmentId: source, targetEnvironmentId: target });
+    assertInvariants(run, emu);
+    assertResult(run, 'Succeeded');
+    assert.equal(lcsRequests(emu, 'refresh')[0].path, `/databasemovement/v1/refresh/project/${PROJECT_ID}/source/${source}/target/${target}`);
+    for (const s of lcsRequests(emu, 'fetchstatus')) assert.ok(s.path.includes(`/environment/${target}/operationactivity/`), s.path);
+  });
+
   it('source equal to target (GUIDs in different case): input error before any request', async () => {
     const emu = ctx.emu;
     const run = await runRefresh(emu, { sourceEnvironmentId: ENV_UAT.toUpperCase(), targetEnvironmentId: ENV_UAT });
@@ -72,7 +91,6 @@ describe('e2e: LcsDatabaseRefresh@1', function () {
 
   const refusals: [string, Record<string, { type?: 'Sandbox' | 'Production' | 'DevTest'; state?: 'Deployed' | 'Servicing' }>, (string | RegExp)[]][] = [
     ['a production target', { [ENV_UAT]: { type: 'Production' } }, ['not a sandbox', /targetEnvironmentId is a sandbox/]],
-    ['a tier-1 target', { [ENV_UAT]: { type: 'DevTest' } }, ['not supported for this environment type', /Tier-1 .*sandbox \(tier 2 or higher\)/]],
     ['a target being serviced', { [ENV_UAT]: { state: 'Servicing' } }, ['not in a state that allows', /wait until it is Deployed/]],
   ];
   for (const [title, environments, mentions] of refusals) {
@@ -90,12 +108,24 @@ describe('e2e: LcsDatabaseRefresh@1', function () {
     });
   }
 
+  it('a tier-1 target: LCS answers 401 whatever the token; one renewal, then both causes named, no wait', async () => {
+    const emu = ctx.emu;
+    emu.environments = { [ENV_UAT]: { type: 'DevTest' } };
+    const run = await runRefresh(emu);
+    assertInvariants(run, emu);
+    assertResult(run, 'Failed');
+    assertMentions(singleError(run), 'HTTP 401', 'start refresh', 'fresh access token', /geography/, /cloud-hosted \(Tier-1\)/, 'Nothing was started');
+    assert.equal(lcsRequests(emu, 'refresh').length, 2, 'the start once more with a fresh token, no more');
+    assert.equal(tokenRequests(emu).length, 2);
+    assert.equal(lcsRequests(emu, 'fetchstatus').length, 0);
+  });
+
   it('the daily limit on the target: its own message, when it resets, one POST never retried', async () => {
     const emu = ctx.emu;
     for (let i = 0; i < 3; i++) addOperation(emu, { kind: 'export', environmentId: ENV_UAT, startedAt: Date.now() - 5 * 3_600_000 + i * 60_000 });
     const run = await runRefresh(emu, { retryBudgetSeconds: '30' });
     assertInvariants(run, emu);
-    assertMentions(singleError(run), 'Maximum allowed API operations are 3', lcsMessageTime(emu.operations[0].startedAt + 24 * 3_600_000), /nothing was started/i);
+    assertMentions(singleError(run), 'Maximum allowed API operations are 3', `end at ${new Date(emu.operations[0].startedAt + 24 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z')} (in about`, /nothing was started/i);
     assert.equal(lcsRequests(emu, 'refresh').length, 1);
   });
 

@@ -17,8 +17,13 @@ const FIXES: Record<number, (string | RegExp)[]> = {
   700016: [/not registered in this tenant/, 'application (client) id'],
   50034: [/does not exist in this tenant/, 'username'],
   53003: [/Conditional Access/],
+  9001023: [/refused on the \/common and \/consumers endpoints/, 'https://login.microsoftonline.com/organizations'],
+  50194: [/single-tenant/, /authentication endpoint to your tenant/],
+  90002: [/tenant .* was not found/, /tenant id or domain/],
+  50158: [/external security challenge/, /exclude the service account/],
+  50074: [/strong authentication \(MFA\)/, /without MFA/],
   // Unknown to the task: Entra's own description is shown.
-  90002: ['emulated Entra error 90002', 'https://login.microsoftonline.com/error'],
+  40000: ['emulated Entra error 40000', 'https://login.microsoftonline.com/error'],
 };
 
 describe('e2e: Microsoft Entra ID sign-in errors', function () {
@@ -44,6 +49,26 @@ describe('e2e: Microsoft Entra ID sign-in errors', function () {
       assert.ok(!/\r|\n/.test(message));
     });
   }
+
+  it('a connection on /common (as d365fo.tools sets up): signs in on /organizations instead and says so', async () => {
+    const emu = ctx.emu;
+    const run = await runLcsTask(emu, { endpoint: { url: `${emu.url}/common` } });
+    assertInvariants(run, emu);
+    assert.equal(run.result?.result, 'Succeeded', run.stdout);
+    assertMentions(run.plainLines.join('\n'), /the connection says \/common, where Microsoft Entra ID refuses the password sign-in, AADSTS9001023: signing in on \/organizations instead/);
+    assert.deepEqual(tokenRequests(emu).map((r) => r.path.split('?')[0]), ['/organizations/oauth2/v2.0/token']);
+  });
+
+  it('the emulator refuses the password grant on /common itself (AADSTS9001023), a single-tenant app on /organizations (AADSTS50194), an unknown tenant (AADSTS90002)', async () => {
+    const emu = ctx.emu;
+    emu.singleTenantApp = true;
+    assertMentions(singleError(await runLcsTask(emu)), 'AADSTS50194', /single-tenant/);
+    emu.singleTenantApp = false;
+    assertMentions(singleError(await runLcsTask(emu, { endpoint: { url: `${emu.url}/fabrikam.example` } })), 'AADSTS90002', /was not found/);
+    const status = await runLcsTask(emu, { endpoint: { url: `${emu.url}/consumers` } });
+    assert.equal(status.result?.result, 'Succeeded', 'consumers is replaced too');
+    assert.ok(!tokenRequests(emu).some((r) => /\/(common|consumers)\//.test(r.path)), 'no token request on /common or /consumers');
+  });
 
   it('a wrong password in the connection (the emulator\'s own check): AADSTS50126 with its fix', async () => {
     const emu = ctx.emu;

@@ -22,6 +22,20 @@ export interface BlobFaults {
   changeAfterBytes?: number;
   /** Once this many bytes were served, requests are accepted and never answered. */
   hangAfterBytes?: number;
+  /**
+   * The first n range answers run past the range (a broken proxy or storage front end): 'length'
+   * says a longer Content-Length and sends it; 'chunked' sends no length and 1 MiB too many;
+   * 'endless' sends no length and keeps going (up to 256 MiB) until the client hangs up.
+   */
+  overlong?: { mode: 'length' | 'chunked' | 'endless'; first: number };
+  /** If-Match is ignored (a caching proxy): a changed blob is served with its new ETag in 206 answers. */
+  ignoreIfMatch?: boolean;
+  /** The HEAD's Content-MD5 is this text instead of the blob's MD5 (e.g. hex, not base64). */
+  rawContentMd5?: string;
+  /** Every request is refused 403 AuthorizationFailure (a network rule or firewall of the account). */
+  firewall?: boolean;
+  /** Something on the way drops x-ms-version: storage answers at the SAS's version (no error code on a HEAD). */
+  dropVersion?: boolean;
 }
 
 export interface EmulatedBlob {
@@ -128,9 +142,14 @@ export function blobSasUrl(store: BlobStore, baseUrl: string, name: string): str
 
 export const BLOB_PATH = /^\/blobstore\/backups\/([^/]+)$/;
 
+/**
+ * An error answer. A request without x-ms-version is answered at the SAS's `sv` (LCS's SAS:
+ * 2015-12-11), where an error to a HEAD carries no x-ms-error-code (and a HEAD has no body).
+ */
 function storageError(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
   const body = `\ufeff<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}\nRequestId:${randomBytes(8).toString('hex')}\nTime:${new Date().toISOString()}</Message></Error>`;
-  res.writeHead(status, { 'Content-Type': 'application/xml', 'x-ms-error-code': code, 'Content-Length': String(Buffer.byteLength(body)), ...extra });
+  const codeHeader = res.req.method === 'HEAD' && !res.req.headers['x-ms-version'] ? {} : { 'x-ms-error-code': code };
+  res.writeHead(status, { 'Content-Type': 'application/xml', ...codeHeader, 'Content-Length': String(Buffer.byteLength(body)), ...extra });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
@@ -139,6 +158,7 @@ function admit(store: BlobStore, req: IncomingMessage, res: ServerResponse, name
   const url = new URL(req.url ?? '/', 'https://x');
   const sas = store.sas.get(url.searchParams.get('sig') ?? '');
   const blob = store.blobs.get(name);
+  if (blob?.faults.dropVersion) delete req.headers['x-ms-version'];
   // Like Azure, the error text echoes the request, SAS included: a client must never print it.
   const echo = `Server failed to authenticate the request. Request: ${req.url}`;
   if (!sas || sas.blob !== name) {
@@ -147,6 +167,10 @@ function admit(store: BlobStore, req: IncomingMessage, res: ServerResponse, name
   }
   if (blob?.faults.sasExpiresAfterBytes !== undefined && sas.served >= blob.faults.sasExpiresAfterBytes) {
     storageError(res, 403, 'AuthenticationFailed', `${echo} Signed expiry time [${url.searchParams.get('se')}] must be after signed start time.`);
+    return undefined;
+  }
+  if (blob?.faults.firewall) {
+    storageError(res, 403, 'AuthorizationFailure', 'This request is not authorized to perform this operation.');
     return undefined;
   }
   if (!blob) {
@@ -201,9 +225,9 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Writes the body in pieces: throttled per connection, cut when asked, counted per SAS and blob. */
-async function writeBody(store: BlobStore, blob: EmulatedBlob, sas: Sas, res: ServerResponse, start: number, end: number, cut: boolean): Promise<void> {
-  const stopAt = cut ? start + Math.floor((end - start) / 2) : end;
+/** Writes the body in pieces: throttled per connection, cut when asked, counted per SAS and blob; `extra` bytes past the range. */
+async function writeBody(store: BlobStore, blob: EmulatedBlob, sas: Sas, res: ServerResponse, start: number, end: number, cut: boolean, extra = 0): Promise<void> {
+  const stopAt = cut ? start + Math.floor((end - start) / 2) : end + extra;
   const seed = blob.seed;
   const rate = blob.faults.bytesPerSecondPerConnection;
   for (let at = start; at < stopAt && !res.destroyed; ) {
@@ -237,7 +261,8 @@ export async function handleBlob(store: BlobStore, req: IncomingMessage, res: Se
   const sas = store.sas.get(new URL(req.url ?? '/', 'https://x').searchParams.get('sig') ?? '')!;
   const headers = baseHeaders(blob);
   if (req.method === 'HEAD') {
-    res.writeHead(200, { ...headers, 'Content-Length': String(blob.size), ...(blob.md5 ? { 'Content-MD5': blob.md5 } : {}) });
+    const md5 = blob.faults.rawContentMd5 ?? blob.md5;
+    res.writeHead(200, { ...headers, 'Content-Length': String(blob.size), ...(md5 ? { 'Content-MD5': md5 } : {}) });
     res.end();
     return;
   }
@@ -247,7 +272,7 @@ export async function handleBlob(store: BlobStore, req: IncomingMessage, res: Se
     return storageError(res, 503, 'ServerBusy', 'The server is busy.', { 'Retry-After': '1' });
   }
   const ifMatch = req.headers['if-match'];
-  if (ifMatch && ifMatch !== '*' && ifMatch !== blob.etag) {
+  if (ifMatch && ifMatch !== '*' && ifMatch !== blob.etag && !blob.faults.ignoreIfMatch) {
     return storageError(res, 412, 'ConditionNotMet', 'The condition specified using HTTP conditional header(s) is not met.');
   }
   const range = parseRange((req.headers['x-ms-range'] as string | undefined) ?? req.headers.range, blob.size);
@@ -255,7 +280,23 @@ export async function handleBlob(store: BlobStore, req: IncomingMessage, res: Se
   const { start, end } = range === 'none' ? { start: 0, end: blob.size } : range;
   const md5Header: Record<string, string> = blob.md5 ? (range === 'none' ? { 'Content-MD5': blob.md5 } : { 'x-ms-blob-content-md5': blob.md5 }) : {};
   const rangeHeader: Record<string, string> = range === 'none' ? {} : { 'Content-Range': `bytes ${start}-${end - 1}/${blob.size}` };
-  res.writeHead(range === 'none' ? 200 : 206, { ...headers, ...md5Header, ...rangeHeader, 'Content-Length': String(end - start), 'Content-Type': 'application/octet-stream' });
+  const all = { ...headers, ...md5Header, ...rangeHeader, 'Content-Length': String(end - start), 'Content-Type': 'application/octet-stream' };
+  for (const [key, value] of Object.entries(all)) res.setHeader(key, value);
+  res.statusCode = range === 'none' ? 200 : 206;
   const cut = !!blob.faults.cutEveryNth && blob.gets % blob.faults.cutEveryNth === 0;
-  await writeBody(store, blob, sas, res, start, end, cut);
+  const extra = overlongExtra(blob, res, range === 'none');
+  await writeBody(store, blob, sas, res, start, end, cut, extra);
+}
+
+const OVERLONG_EXTRA: Record<string, number> = { length: 4096, chunked: 1024 * 1024, endless: 256 * 1024 * 1024 };
+
+/** Bytes past the range for an over-long answer (and its Content-Length, or none for a chunked one). */
+function overlongExtra(blob: EmulatedBlob, res: ServerResponse, whole: boolean): number {
+  const overlong = blob.faults.overlong;
+  if (!overlong || whole || blob.gets > overlong.first) return 0;
+  const extra = OVERLONG_EXTRA[overlong.mode];
+  const length = Number(res.getHeader('Content-Length'));
+  if (overlong.mode === 'length') res.setHeader('Content-Length', String(length + extra));
+  else res.removeHeader('Content-Length');
+  return extra;
 }

@@ -5,6 +5,8 @@
  *
  * Default behaviour follows the real services; tests script deviations by queuing `Step`s.
  */
+import { COPY_PATH, handleCopyStore, newCopyStore, type CopyStore } from './blobCopy';
+import { OIDC_PATH, clientCredentialsStep, newAzureRm, oidcStep, type AzureRmEmulation } from './azureRm';
 import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -15,7 +17,7 @@ import * as path from 'node:path';
 import { findRepoRoot } from '../support/repo';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS, decideTokenRequest, openIdConfiguration } from './entra';
 import {
-  DEFAULT_DAILY_LIMIT, DEFAULT_OPERATION_SCRIPT, operationStep, publishExportedBackups, type EnvironmentSpec, type Operation,
+  DEFAULT_DAILY_LIMIT, DEFAULT_OPERATION_SCRIPT, operationStep, publishExportedBackups, type EnvironmentSpec, type Operation, type PendingExportAsset,
 } from './operations';
 import { sampleBackups, type RawBackup } from './samples';
 import { clearStepTimers, writeStep, VERSION_EOL_NONE, type Step, type StepContext } from './steps';
@@ -29,9 +31,11 @@ export { sampleBackups, generateBackups, SAMPLE_PROJECT_ID, type RawBackup } fro
 export { lcsFailure, htmlPage, gzipBomb, LIST_ANSWER_HEAD, LIST_ANSWER_TAIL, VERSION_EOL_NONE, type Step } from './steps';
 export {
   addOperation, dailyLimitMessage, lcsMessageTime, operationRefusal, operationStartBody, operationStatusBody, REFUSALS, TERMINAL_STATES,
-  DEFAULT_OPERATION_SCRIPT, DEFAULT_DAILY_LIMIT, type Operation, type OperationKind, type EnvironmentSpec, type StatusFields,
+  DEFAULT_OPERATION_SCRIPT, DEFAULT_DAILY_LIMIT, type Operation, type OperationKind, type PendingExportAsset, type EnvironmentSpec, type StatusFields,
 } from './operations';
 export { DEFAULT_TOKEN_LIFETIME_SECONDS } from './entra';
+export * from './azureRm';
+export { destinationSasUrl, DEST_SAS_SIG, type CopyFaults, type CopyStore } from './blobCopy';
 export { blobBytes, blobMd5, type BlobFaults, type BlobSpec, type EmulatedBlob } from './blobs';
 
 /** The test-only CA and server certificate, committed in test/emulator/certs (see its README). */
@@ -79,12 +83,20 @@ export interface Emulator {
   operationScript: string[];
   /** Default list answers after an export completes before its backup is listed (0: at once; scripted lcsSteps do not count). */
   exportListingDelay: number;
+  /** What the asset library lists while an export runs; 'empty' by default (see PendingExportAsset). */
+  pendingExportAsset: PendingExportAsset;
+  /** Consumed one per list request once an export has completed, after `lcsSteps` (an outage after the export, say). */
+  listStepsAfterExport: Step[];
+  /** For this long after a start, status requests for the operation answer "not found" (IsSuccess: false); 0 by default. */
+  statusVisibleAfterMs: number;
   /** Operations that may start per environment (export: the environment, refresh: the target) per 24 hours. */
   dailyLimit: number;
   /** What LCS knows about environments, by id (case-insensitive); unknown ids are deployed sandboxes. */
   environments: Record<string, EnvironmentSpec>;
   /** `expires_in` of the tokens handed out from now on; the LCS endpoints refuse a token after its lifetime (401). */
   tokenLifetimeSeconds: number;
+  /** The app registration is single-tenant: the token endpoint refuses /organizations and /common (AADSTS50194). */
+  singleTenantApp: boolean;
   /** Access tokens handed out; the LCS endpoints accept exactly these (until they expire). */
   issuedTokens: string[];
   /** When each issued access token expires (Date.now() scale). */
@@ -94,6 +106,10 @@ export interface Emulator {
   /** Clears requests, every queue, operations and issued tokens, restores every setting's default and the starting backups, drops hanging connections. */
   /** Blob storage: backups' FileLocations can point here (see addBlob, blobUrl). */
   blobStore: BlobStore;
+  /** The Azure Resource Manager side (OIDC endpoint, client credentials); see azureRm.ts. */
+  azureRm: AzureRmEmulation;
+  /** The team's storage account for copies (`/copystore/<container>/<blob>`); see blobCopy.ts. */
+  copyStore: CopyStore;
   /** Adds a blob with generated content; `blobUrl` makes SAS URLs for it. */
   addBlob(name: string, spec: BlobSpec): EmulatedBlob;
   /** A new SAS URL (a new signature each time) for a blob, as LCS hands out. */
@@ -154,17 +170,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     operations: [],
     operationScript: [...DEFAULT_OPERATION_SCRIPT],
     exportListingDelay: 0,
+    statusVisibleAfterMs: 0,
+    pendingExportAsset: 'empty',
+    listStepsAfterExport: [],
     dailyLimit: DEFAULT_DAILY_LIMIT,
     environments: {},
     tokenLifetimeSeconds: DEFAULT_TOKEN_LIFETIME_SECONDS,
+    singleTenantApp: false,
     issuedTokens: [],
     tokenExpiry: new Map(),
     issuedRefreshTokens: [],
     blobStore: newBlobStore(),
+    azureRm: newAzureRm(),
+    copyStore: newCopyStore(() => emulator.azureRm.storageTokens),
     addBlob: (name, spec) => addBlob(emulator.blobStore, name, spec),
     blobUrl: (name) => blobSasUrl(emulator.blobStore, url, name),
     reset() {
       emulator.blobStore = newBlobStore();
+      emulator.azureRm = newAzureRm();
+      emulator.copyStore = newCopyStore(() => emulator.azureRm.storageTokens);
       emulator.listHook = undefined;
       emulator.requests.length = 0;
       emulator.tokenSteps.length = 0;
@@ -174,9 +198,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       emulator.operations.length = 0;
       emulator.operationScript = [...DEFAULT_OPERATION_SCRIPT];
       emulator.exportListingDelay = 0;
+      emulator.statusVisibleAfterMs = 0;
+      emulator.pendingExportAsset = 'empty';
+      emulator.listStepsAfterExport.length = 0;
       emulator.dailyLimit = DEFAULT_DAILY_LIMIT;
       emulator.environments = {};
       emulator.tokenLifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS;
+      emulator.singleTenantApp = false;
       // Tokens from an earlier test must not authenticate a later one.
       emulator.issuedTokens.length = 0;
       emulator.tokenExpiry.clear();
@@ -224,11 +252,18 @@ async function handle(emu: Emulator, ctx: StepContext, req: IncomingMessage, res
   const blob = BLOB_PATH.exec(pathname);
   if (blob) return handleBlob(emu.blobStore, req, res, blob[1], ctx.hanging);
 
+  const copy = COPY_PATH.exec(pathname);
+  if (copy) return handleCopyStore(emu.copyStore, emu.blobStore, req, res, copy[1], copy[2]);
+
+  if (pathname === OIDC_PATH && req.method === 'POST') return writeStep(req, res, oidcStep(emu.azureRm, req.headers.authorization, new URL(requestPath, emu.url).searchParams), ctx);
+
   const token = TOKEN_PATH.exec(pathname);
-  if (token && req.method === 'POST') return writeStep(req, res, emu.tokenSteps.shift() ?? tokenDefault(emu, body), ctx);
+  const clientCredentials = token && req.method === 'POST' ? clientCredentialsStep(emu.azureRm, token[1], new URLSearchParams(body)) : undefined;
+  if (clientCredentials) return writeStep(req, res, clientCredentials, ctx);
+  if (token && req.method === 'POST') return writeStep(req, res, emu.tokenSteps.shift() ?? tokenDefault(emu, body, token[1]), ctx);
 
   const list = LIST_PATH.exec(pathname);
-  if (list && req.method === 'GET') return writeStep(req, res, emu.lcsSteps.shift() ?? listDefault(emu, req, list[1]), ctx);
+  if (list && req.method === 'GET') return writeStep(req, res, emu.lcsSteps.shift() ?? afterExportStep(emu) ?? listDefault(emu, req, list[1]), ctx);
 
   const operation = operationStep(emu, req, pathname, lcsRefusal);
   if (operation) return writeStep(req, res, operation, ctx);
@@ -240,8 +275,8 @@ async function handle(emu: Emulator, ctx: StepContext, req: IncomingMessage, res
   return writeStep(req, res, { status: 404, body: { Message: `No HTTP resource was found that matches the request URI '${emu.url}${requestPath}'.` } }, ctx);
 }
 
-function tokenDefault(emu: Emulator, body: string): Step {
-  const decision = decideTokenRequest(new URLSearchParams(body), emu.url, emu.apiUrl, emu.tokenLifetimeSeconds);
+function tokenDefault(emu: Emulator, body: string, tenant: string): Step {
+  const decision = decideTokenRequest(new URLSearchParams(body), emu.url, emu.apiUrl, emu.tokenLifetimeSeconds, decodeURIComponent(tenant), emu.singleTenantApp);
   if (decision.tokens) {
     emu.issuedTokens.push(decision.tokens.accessToken);
     emu.tokenExpiry.set(decision.tokens.accessToken, decision.tokens.expiresAt);
@@ -271,6 +306,10 @@ function lcsRefusal(emu: Emulator, req: IncomingMessage, projectId: string): Ste
     return { status: 400, body: { Message: 'The request is invalid.', MessageDetail: `The value '${projectId}' is not valid for projectId.` } };
   }
   return undefined;
+}
+
+function afterExportStep(emu: Emulator): Step | undefined {
+  return emu.operations.some((op) => op.kind === 'export' && op.completedAt !== undefined) ? emu.listStepsAfterExport.shift() : undefined;
 }
 
 function listDefault(emu: Emulator, req: IncomingMessage, projectId: string): Step {

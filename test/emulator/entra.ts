@@ -50,6 +50,16 @@ const ENTRA_ERRORS: Record<number, EntraErrorShape> = {
     `The user account {EmailHidden} does not exist in the ${c.tenantName.toLowerCase()}.example directory. To sign into this application, the account must be added to the directory.` },
   53003: { status: 400, error: 'invalid_grant', text: () =>
     'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.' },
+  9001023: { status: 400, error: 'invalid_request', text: () =>
+    'The grant type is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.' },
+  50194: { status: 400, error: 'invalid_request', text: (c) =>
+    `Application '${c.clientId}'(LCS pipeline) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.` },
+  90002: { status: 400, error: 'invalid_request', text: (c) =>
+    `Tenant '${c.tenantName}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.` },
+  50158: { status: 400, error: 'interaction_required', text: () =>
+    'External security challenge not satisfied. User will be redirected to another page or authentication provider to satisfy additional authentication challenges.' },
+  50074: { status: 400, error: 'interaction_required', text: () =>
+    'Strong Authentication is required.' },
   70003: { status: 400, error: 'unsupported_grant_type', text: (c) =>
     `The app requested an unsupported grant type '${c.grantType}'.` },
   900144: { status: 400, error: 'invalid_request', text: () =>
@@ -185,10 +195,28 @@ function requestedResource(scope: string): string {
  * The emulator's default token-endpoint decision, in Entra's own order of checks: grant type,
  * application, user, password, resource.
  */
+/** Tenant path segments the emulated account signs in on: its tenant id, its domain, and the multi-tenant ones. */
+const KNOWN_TENANTS = ['organizations', 'common', 'consumers', EMULATOR_TENANT_ID, 'contoso.example'];
+
+/**
+ * Entra's checks of the tenant in the token path: the password grant is refused on /common and
+ * /consumers (AADSTS9001023, Entra's ROPC docs), a single-tenant app on a multi-tenant endpoint
+ * (AADSTS50194), a tenant Entra does not know (AADSTS90002).
+ */
+export function tenantRefusal(tenant: string, grantType: string, singleTenantApp: boolean): Step | undefined {
+  const lower = tenant.toLowerCase();
+  if (!KNOWN_TENANTS.includes(lower)) return entraError(90002, { tenantName: tenant });
+  if (grantType === 'password' && (lower === 'common' || lower === 'consumers')) return entraError(9001023);
+  if (singleTenantApp && ['organizations', 'common'].includes(lower)) return entraError(50194);
+  return undefined;
+}
+
 export function decideTokenRequest(
-  form: URLSearchParams, issuerBase: string, apiUrl: string, lifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS,
+  form: URLSearchParams, issuerBase: string, apiUrl: string, lifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS, tenant = 'organizations', singleTenantApp = false,
 ): { step: Step; tokens?: IssuedTokenSet } {
   const grantType = form.get('grant_type') ?? '';
+  const refused = tenantRefusal(tenant, grantType, singleTenantApp);
+  if (refused) return { step: refused };
   const clientId = form.get('client_id') ?? '';
   const username = form.get('username') ?? '';
   const scope = form.get('scope') ?? '';

@@ -37,7 +37,17 @@ export interface Operation {
   backup?: RawBackup;
   /** List requests still to come before `backup` is listed; undefined once it is. */
   listingsUntilVisible?: number;
+  /** Export only: the Id of the pending asset listed while the export runs (the completed backup keeps it). */
+  pendingId?: string;
 }
+
+/**
+ * What the asset library lists while an export runs (Microsoft's "Export a database": a pending
+ * asset sits in the library until the export completes; whether the list API shows it, and with
+ * what FileLocation, is not documented): 'empty' lists it with an empty FileLocation, 'missingBlob'
+ * with a URL whose blob does not exist yet, 'none' not at all.
+ */
+export type PendingExportAsset = 'empty' | 'missingBlob' | 'none';
 
 export type EnvironmentType = 'Sandbox' | 'Production' | 'DevTest';
 export type EnvironmentState = 'Deployed' | 'Servicing' | 'Stopped' | 'Deploying' | 'Failed' | 'Deleting';
@@ -61,15 +71,20 @@ const SUCCESS_STATES: readonly string[] = ['Completed', 'SignedOff'];
 const DAY_MS = 24 * 3_600_000;
 /** LCS hands out SAS URLs that live about a day; the reference example shows ~20 hours. */
 const SAS_LIFETIME_MS = 20 * 3_600_000;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * LCS shows environment ids with dashes and as 32 hex digits without them (its environment API
+ * examples); whether these routes take both is not documented: the emulator takes both (inference).
+ */
+const LCS_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/i;
 
 export const EXPORT_PATH = /^\/databasemovement\/v1\/export\/project\/([^/]+)\/environment\/([^/]+)\/backupName\/([^/]+)$/;
 export const REFRESH_PATH = /^\/databasemovement\/v1\/refresh\/project\/([^/]+)\/source\/([^/]+)\/target\/([^/]+)$/;
 export const STATUS_PATH = /^\/databasemovement\/v1\/fetchstatus\/project\/([^/]+)\/environment\/([^/]+)\/operationactivity\/([^/]+)$/;
 
-/** GUIDs compare case-insensitively, in LCS as everywhere else. */
+/** Ids compare without regard to case or dashes: both forms name one environment. */
 export function sameGuid(a: string | undefined, b: string | undefined): boolean {
-  return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+  const key = (id: string): string => id.replace(/-/g, '').toLowerCase();
+  return a !== undefined && b !== undefined && key(a) === key(b);
 }
 
 /** The envelope fields every LCS answer carries. */
@@ -114,18 +129,18 @@ export function operationStatusBody(fields: StatusFields): Record<string, unknow
   };
 }
 
-/** .NET's en-US "MM/dd/yyyy hh:mm:ss tt" in UTC, the format of the daily-limit message. */
+/** ISO in UTC with seven fraction digits and no offset, as the daily-limit message writes its time. */
 export function lcsMessageTime(epochMs: number): string {
-  const d = new Date(epochMs);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  const hours = d.getUTCHours() % 12 === 0 ? 12 : d.getUTCHours() % 12;
-  return `${two(d.getUTCMonth() + 1)}/${two(d.getUTCDate())}/${d.getUTCFullYear()} ` +
-    `${two(hours)}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} ${d.getUTCHours() < 12 ? 'AM' : 'PM'}`;
+  return lcsTimestamp(new Date(epochMs), true);
 }
 
-/** LCS's answer to the operation after the daily limit: counted from the first of the window. */
+/**
+ * LCS's answer to the operation after the daily limit, counted from the first of the window, in
+ * the documented form: `Maximum allowed API operations are 3 from 2019-09-30T04:01:01.9999999`
+ * ("Database movement API throttling"), nothing after it.
+ */
 export function dailyLimitMessage(limit: number, windowStart: number): string {
-  return `Maximum allowed API operations are ${limit} from ${lcsMessageTime(windowStart)}. Please try after ${lcsMessageTime(windowStart + DAY_MS)}.`;
+  return `Maximum allowed API operations are ${limit} from ${lcsMessageTime(windowStart)}`;
 }
 
 /** Messages LCS refuses a start with when the environment does not allow it. */
@@ -139,6 +154,9 @@ export const REFUSALS = {
   notFound: (activityId: string, environmentId: string): string =>
     `Operation activity ${activityId} was not found for environment ${environmentId}.`,
 } as const;
+
+/** LCS's answer to a refresh it does not support for Tier-1 environments: 401, not `IsSuccess: false` (d365fo.tools #712). */
+export const TIER_ONE_REFRESH: Step = { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } };
 
 function environmentOf(emu: Emulator, id: string): Required<EnvironmentSpec> {
   const key = Object.keys(emu.environments).find((k) => sameGuid(k, id));
@@ -189,21 +207,48 @@ interface StartRequest {
 /** The default answer to an export or refresh start that passed the authentication checks. */
 function startDefault(emu: Emulator, request: StartRequest): Step {
   const ids = request.sourceId === undefined ? [request.environmentId] : [request.sourceId, request.environmentId];
-  const invalid = ids.find((id) => !GUID.test(id));
+  const invalid = ids.find((id) => !LCS_ID.test(id));
   if (invalid !== undefined) return operationRefusal(REFUSALS.invalidEnvironment(invalid));
   if (request.sourceId !== undefined && sameGuid(request.sourceId, request.environmentId)) return operationRefusal(REFUSALS.sameEnvironment);
+  if (request.sourceId !== undefined && [request.sourceId, request.environmentId].some((id) => environmentOf(emu, id).type === 'DevTest')) {
+    // d365fo.tools #712: a refresh between Tier-1 environments answers 401 whatever the token.
+    return TIER_ONE_REFRESH;
+  }
   const refusal = environmentRefusal(emu, request.kind, request.environmentId) ?? dailyLimitRefusal(emu, request.environmentId, Date.now());
   if (refusal) return operationRefusal(refusal);
   const operation = addOperation(emu, { ...request });
+  if (request.kind === 'export') addPendingAsset(emu, operation);
   return { status: 200, body: operationStartBody(operation.activityId) };
 }
 
-/** The backup an export leaves in the asset library, named after the export's backupName. */
+/** The pending asset of a running export, listed under the export's name (see PendingExportAsset). */
+function addPendingAsset(emu: Emulator, operation: Operation): void {
+  if (emu.pendingExportAsset === 'none') return;
+  const name = operation.backupName ?? 'export';
+  const created = lcsTimestamp(new Date(operation.startedAt));
+  operation.pendingId = randomUUID();
+  emu.backups.push({
+    Id: operation.pendingId,
+    ProjectId: Number(operation.projectId),
+    OrganizationId: SAMPLE_ORGANIZATION_ID,
+    Name: name,
+    FileName: `${name}.bacpac`,
+    FileDescription: null,
+    // A blob name the store does not hold: a HEAD or GET on it answers 404 BlobNotFound.
+    FileLocation: emu.pendingExportAsset === 'empty' ? '' : emu.blobUrl(`pending-${operation.activityId}`),
+    CreatedDateTime: created,
+    ModifiedDateTime: created,
+    CreatedByName: 'LCS pipeline',
+    ModifiedByName: 'LCS pipeline',
+  });
+}
+
+/** The backup an export leaves in the asset library, named after the export's backupName (the pending asset's Id). */
 function exportedBackup(operation: Operation, now: number): RawBackup {
   const name = operation.backupName ?? 'export';
   const created = lcsTimestamp(new Date(now));
   return {
-    Id: randomUUID(),
+    Id: operation.pendingId ?? randomUUID(),
     ProjectId: Number(operation.projectId),
     OrganizationId: SAMPLE_ORGANIZATION_ID,
     Name: name,
@@ -243,7 +288,9 @@ function statusOf(emu: Emulator, operation: Operation): Step {
 }
 
 function publishBackup(emu: Emulator, operation: Operation): void {
-  if (operation.backup) emu.backups.push(operation.backup);
+  const pending = emu.backups.findIndex((b) => operation.pendingId !== undefined && b.Id === operation.pendingId);
+  if (operation.backup && pending >= 0) emu.backups[pending] = operation.backup;
+  else if (operation.backup) emu.backups.push(operation.backup);
   operation.listingsUntilVisible = undefined;
 }
 
@@ -265,6 +312,8 @@ function statusDefault(emu: Emulator, projectId: string, environmentId: string, 
   if (!operation || !sameGuid(operation.environmentId, environmentId) || operation.projectId !== projectId) {
     return operationRefusal(REFUSALS.notFound(activityId, environmentId));
   }
+  // An operation LCS has just accepted may not be known to the status call yet (inference).
+  if (Date.now() - operation.startedAt < emu.statusVisibleAfterMs) return operationRefusal(REFUSALS.notFound(activityId, environmentId));
   return statusOf(emu, operation);
 }
 

@@ -37,6 +37,6 @@ describe('in-process: LcsDatabaseExport@1 under a fake host', function () {
     assert.ok(took < 5000, 'ended promptly');
     assert.equal(host.result?.status, 'Failed');
     assert.match(host.result!.message, /Cancelled while waiting for the export/);
-    assert.match(host.text(['warn']), /keeps running in LCS \(OperationActivityId [0-9a-f-]{36}\)/);
+    assert.match(host.text(['warn']), /keeps running in LCS \(operation id [0-9a-f-]{36}\)/);
   });
 });

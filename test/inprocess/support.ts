@@ -2,16 +2,17 @@
 import { EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID, startEmulator, type Emulator } from '../emulator/emulator';
 import { executeTask } from '../../tasks/common/runner';
 import type { TaskFunction } from '../../tasks/common/host';
-import { FakeHost } from '../support/fakeHost';
+import { FakeHost, type FakeHostOptions } from '../support/fakeHost';
 
-/** A host whose connection points at the emulator (trusting its CA), with short request limits. */
-export function emulatorHost(emu: Emulator, inputs: Record<string, string>): FakeHost {
+/** A host whose connection points at the emulator (trusting its CA), with short request limits; `more` adds connections and variables. */
+export function emulatorHost(emu: Emulator, inputs: Record<string, string>, more: Pick<FakeHostOptions, 'endpoints' | 'variables'> = {}): FakeHost {
   return new FakeHost({
     inputs: {
       connectionType: 'databaseMovement', lcsConnection: 'EP', projectId: String(SAMPLE_PROJECT_ID), requestTimeoutSeconds: '5', retryBudgetSeconds: '5',
       ...inputs,
     },
-    endpoints: { EP: { url: emu.authority, apiUrl: emu.apiUrl, scheme: 'UsernamePassword', username: EMULATOR_USERNAME, password: EMULATOR_PASSWORD, clientId: EMULATOR_CLIENT_ID } },
+    endpoints: { EP: { url: emu.authority, apiUrl: emu.apiUrl, scheme: 'UsernamePassword', username: EMULATOR_USERNAME, password: EMULATOR_PASSWORD, clientId: EMULATOR_CLIENT_ID }, ...more.endpoints },
+    variables: more.variables,
     network: { proxyFor: () => undefined, cert: { caFile: emu.caFile } },
   });
 }

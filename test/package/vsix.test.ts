@@ -13,8 +13,13 @@ const CONNECTION_INPUTS = ['connectionType', 'lcsConnection', 'finOpsToolsConnec
 const REQUIRED_HANDLERS = ['Node20_1', 'Node24'];
 const ALLOWED_HANDLERS = ['Node24', 'Node20_1', 'Node16', 'Node10', 'Node', 'PowerShell3', 'PowerShell'];
 const ENDPOINT_TYPES = ['connectedService:lcsdatabasemovement', 'connectedService:lcsserviceendpoint'];
+/** Other connection types a task may take besides the LCS ones (LcsDatabaseBackupCopy@1: its storage). */
+const OTHER_ENDPOINT_TYPES = ['connectedService:AzureRM'];
 /** Inputs the editor validates before the run (task.json `validation`), so typos show while editing. */
-const VALIDATED_INPUTS = ['projectId', 'backupId', 'maxAgeDays', 'requestTimeoutSeconds', 'retryBudgetSeconds'];
+const VALIDATED_INPUTS = [
+  'projectId', 'backupId', 'maxAgeDays', 'requestTimeoutSeconds', 'retryBudgetSeconds', 'downloadConnections',
+  'environmentId', 'sourceEnvironmentId', 'targetEnvironmentId', 'operationActivityId', 'timeoutMinutes', 'pollIntervalSeconds',
+];
 const MAX_BYTES = 1024 * 1024;
 const TARGET_BYTES = 300 * 1024; // the bench's goal; reported, not enforced
 
@@ -117,6 +122,17 @@ describe('VSIX package', function () {
     assert.ok(bytes < MAX_BYTES, `VSIX is ${bytes} bytes, limit ${MAX_BYTES}`);
   });
 
+  it("README's stated VSIX size is within 10 % of this VSIX", function () {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    // The figure README quotes from `npm run package`: "size: <bytes> bytes (<KiB> KiB)".
+    const stated = /^size: ([\d,]+) bytes \([\d.]+ KiB\)$/m.exec(readme)?.[1];
+    assert.ok(stated, 'README quotes no "size: <bytes> bytes (<KiB> KiB)" line from npm run package');
+    const statedBytes = Number(stated.replace(/,/g, ''));
+    const bytes = statSync(vsixPath).size;
+    const off = Math.abs(bytes - statedBytes) / bytes;
+    assert.ok(off <= 0.1, `README states a VSIX of ${statedBytes} bytes; this one is ${bytes} (${(off * 100).toFixed(1)} % off): run npm run package and update README's Performance figures`);
+  });
+
   it('contains no sources, source maps, tests or node_modules', function () {
     const offenders = names.filter(
       (n) =>
@@ -186,7 +202,7 @@ describe('VSIX package', function () {
       assert.ok(suffix, `${folder}: folder must end in V<Major>`);
       assert.equal(task.version.Major, Number(suffix[1]), `${folder}: version.Major must match the folder suffix`);
       const connected = (task.inputs ?? []).filter((i) => i.type.startsWith('connectedService:')).map((i) => i.type.split(':').slice(0, 2).join(':'));
-      assert.deepEqual(sortedSet(connected), sortedSet(ENDPOINT_TYPES), `${folder}: service connection input types`);
+      assert.deepEqual(sortedSet(connected.filter((t) => !OTHER_ENDPOINT_TYPES.includes(t))), sortedSet(ENDPOINT_TYPES), `${folder}: service connection input types`);
     }
   });
 
@@ -276,6 +292,15 @@ describe('VSIX package', function () {
     for (const { folder } of tasks) {
       const name = `${folder}/icon.png`;
       assert.deepEqual(pngSize(entries.get(name)!.read(), name), { width: 32, height: 32 });
+    }
+  });
+
+  it('each task has an icon of its own (the classic task picker tells them apart by it)', function () {
+    const seen = new Map<string, string>();
+    for (const { folder } of tasks) {
+      const png = entries.get(`${folder}/icon.png`)!.read().toString('base64');
+      assert.ok(!seen.has(png), `${folder}/icon.png is the same picture as ${seen.get(png)}/icon.png`);
+      seen.set(png, folder);
     }
   });
 

@@ -19,6 +19,10 @@ export interface EndpointSpec {
   apiurl?: string;
   /** Default 'UsernamePassword'. */
   scheme?: string;
+  /** More authorization parameters (an Azure Resource Manager connection's tenantid, ...). */
+  parameters?: Record<string, string>;
+  /** More data parameters (environment, ...). */
+  data?: Record<string, string>;
 }
 
 export interface RunOptions {
@@ -120,7 +124,8 @@ function endpointEnvironment(id: string, spec: EndpointSpec): Record<string, str
   if (spec.username !== undefined) parameters.username = spec.username;
   if (spec.password !== undefined) parameters.password = spec.password;
   if (spec.clientid !== undefined) parameters.clientid = spec.clientid;
-  const data: Record<string, string> = {};
+  Object.assign(parameters, spec.parameters);
+  const data: Record<string, string> = { ...spec.data };
   if (spec.apiurl !== undefined) data.apiurl = spec.apiurl;
 
   const env: Record<string, string> = {

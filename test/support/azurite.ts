@@ -27,13 +27,16 @@ const root = findRepoRoot(__dirname);
 const certs = path.join(root, 'test', 'emulator', 'certs');
 const ca = readFileSync(path.join(certs, 'ca.pem'));
 
-export async function startAzurite(): Promise<Azurite> {
+/** `oauth`: Azurite's `--oauth basic` (bearer tokens that look like Entra's are accepted, unsigned). */
+export async function startAzurite(options: { oauth?: boolean } = {}): Promise<Azurite> {
   const main = path.join(root, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js');
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'azurite-'));
   const child = spawn(process.execPath, [
     main, '--inMemoryPersistence', '--blobHost', '127.0.0.1', '--blobPort', '0', '--disableTelemetry', '--skipApiVersionCheck',
     '--cert', path.join(certs, 'server.pem'), '--key', path.join(certs, 'server-key.pem'),
-  ], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    ...(options.oauth ? ['--oauth', 'basic'] : []),
+  // Azurite reads a copy's source over HTTPS from itself: it must trust the test CA.
+  ], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(certs, 'ca.pem') } });
   const url = await listeningUrl(child);
   return {
     accountUrl: `${url}/${DEV_ACCOUNT}`,
@@ -115,4 +118,25 @@ export async function putBlob(azurite: Azurite, container: string, blob: string,
     const set = await send(`${url}?comp=properties&${accountSas()}`, 'PUT', { 'Content-Length': '0', 'x-ms-blob-content-md5': storedMd5 });
     if (set.status !== 200) throw new Error(`set blob properties: HTTP ${set.status} ${set.body}`);
   }
+}
+
+/** A container SAS (what destinationSasUrl holds), with `permissions` (e.g. racw), expiring at `expiresOn`. */
+export function containerSasUrl(azurite: Azurite, container: string, permissions: string, expiresOn: Date): string {
+  const se = isoSeconds(expiresOn);
+  const canonical = `/blob/${DEV_ACCOUNT}/${container}`;
+  const toSign = [permissions, '', se, canonical, '', '', 'https', SAS_VERSION, 'c', '', '', '', '', '', '', ''].join('\n');
+  const query = new URLSearchParams({ sv: SAS_VERSION, spr: 'https', se, sr: 'c', sp: permissions, sig: hmac(toSign) });
+  return `${azurite.accountUrl}/${container}?${query.toString()}`;
+}
+
+/** Get Blob Properties and metadata (test checks only): status and lower-case headers. */
+export async function blobHeaders(azurite: Azurite, container: string, blob: string): Promise<{ status: number; headers: Record<string, string> }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(`${azurite.accountUrl}/${container}/${encodeURIComponent(blob)}?${accountSas()}`, { method: 'HEAD', headers: { 'x-ms-version': SAS_VERSION }, ca }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])) }));
+    });
+    req.once('error', reject);
+    req.end();
+  });
 }

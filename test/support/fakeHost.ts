@@ -11,6 +11,8 @@ import { neutralize } from '../../tasks/common/sanitize';
 export interface FakeHostOptions {
   inputs: Record<string, string>;
   endpoints?: Record<string, RawEndpoint>;
+  /** Pipeline variables by name (System.OidcRequestUri, ...). */
+  variables?: Record<string, string>;
   network?: Partial<NetworkSettings>;
 }
 
@@ -33,6 +35,7 @@ export class FakeHost implements TaskHost {
   readonly inputs = {
     getInput: (name: string) => this.options.inputs[name],
     getEndpoint: (id: string) => this.options.endpoints?.[id] ?? {},
+    getVariable: (name: string) => this.options.variables?.[name],
   };
 
   networkSettings(): NetworkSettings {

@@ -13,7 +13,7 @@ import { LcsApiError } from '../../tasks/common/errors';
 import { axiosTransport } from '../../tasks/common/http';
 import { MAX_JSON_VALUES, jsonValueCount } from '../../tasks/common/json';
 import { BODY_TOO_LARGE } from '../../tasks/common/retry';
-import { SKIPPED_KEPT, selectNewestBackup } from '../../tasks/LcsDatabaseBackupsV1/selection';
+import { SKIPPED_KEPT, selectNewestBackup } from '../../tasks/common/backupSelection';
 import { logSelection } from '../../tasks/LcsDatabaseBackupsV1/report';
 import { VERSION_EOL_NONE, generateBackups } from '../emulator/emulator';
 import { FakeHost } from '../support/fakeHost';

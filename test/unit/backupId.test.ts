@@ -8,7 +8,7 @@ import { SelectionError } from '../../tasks/common/errors';
 import { FakeHost } from '../support/fakeHost';
 import { OutcomeSettings, decideOutcome } from '../../tasks/LcsDatabaseBackupsV1/outcome';
 import { chosenLine, logSelection, summaryMarkdown } from '../../tasks/LcsDatabaseBackupsV1/report';
-import { SelectionCriteria, selectBackup, selectBackupById } from '../../tasks/LcsDatabaseBackupsV1/selection';
+import { SelectionCriteria, selectBackup, selectBackupById } from '../../tasks/common/backupSelection';
 
 const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { DatabaseAsset, backupOutputValues, isDownloadUrl, sasExpiry, toDatabaseAsset } from '../../tasks/common/databaseAssets';
 import { LcsInstant, compareInstants, formatInstant, parseLcsTimestamp } from '../../tasks/common/time';
-import { SelectionCriteria, parsePatterns, selectNewestBackup } from '../../tasks/LcsDatabaseBackupsV1/selection';
+import { SelectionCriteria, parsePatterns, selectNewestBackup } from '../../tasks/common/backupSelection';
 import { compileWildcards } from '../../tasks/common/wildcards';
 
 function instant(raw: string): LcsInstant {

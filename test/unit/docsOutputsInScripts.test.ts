@@ -11,7 +11,7 @@ import { findRepoRoot } from '../support/repo';
 import { Finding, formatFindings, jsonStrings, scanMarkdown, yamlScriptLines } from '../support/docScan';
 import { toDatabaseAsset } from '../../tasks/common/databaseAssets';
 import { summaryMarkdown } from '../../tasks/LcsDatabaseBackupsV1/report';
-import { selectBackup } from '../../tasks/LcsDatabaseBackupsV1/selection';
+import { selectBackup } from '../../tasks/common/backupSelection';
 
 const root = findRepoRoot(__dirname);
 const taskFolders = readdirSync(path.join(root, 'tasks')).filter((f) => existsSync(path.join(root, 'tasks', f, 'task.json')));

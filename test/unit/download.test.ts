@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,7 +13,8 @@ import { InOrderMd5 } from '../../tasks/common/download/hasher';
 import { fallbackFileName, safeFileName } from '../../tasks/common/download/fileName';
 import { ProgressGate, finalLine, formatBytes, formatDuration, progressLine } from '../../tasks/common/download/progress';
 import { MAX_RANGE_BYTES, MIN_RANGE_BYTES, RangeProgress, chooseRangeSize, planRanges, rangeAt } from '../../tasks/common/download/ranges';
-import { blobPath, parseRecord, sameBlob, serializeRecord } from '../../tasks/common/download/resumeRecord';
+import { RecordWriter, openNoFollow, targetFiles } from '../../tasks/common/download/partialFile';
+import { blobPath, parseRecord, sameBlob, sameBoot, serializeRecord, trustedRanges } from '../../tasks/common/download/resumeRecord';
 import { MAX_TRIES_WITHOUT_PROGRESS, StallBudget } from '../../tasks/common/download/retryPolicy';
 import { parseConnections, parseDownloadDirectory, parseDownloadFileName, readDownloadSettings } from '../../tasks/LcsDatabaseBackupsV1/downloadSettings';
 import { InputError } from '../../tasks/common/errors';
@@ -70,24 +71,34 @@ describe('download: resume record', () => {
 
   it('round-trips, and stays small for a 50 GB file', () => {
     const done = [0, 1, 2, 7, 6399, 6400];
-    const text = serializeRecord({ ...identity, rangeSize: 8 * MiB, done });
-    assert.ok(text.length < 1500, `${text.length} characters`);
-    assert.deepEqual(parseRecord(text), { ...identity, rangeSize: 8 * MiB, done });
+    const record = { ...identity, rangeSize: 8 * MiB, done, durable: [0, 1], boot: '0f5e2a1c-1111-4222-8333-944455556666' };
+    const text = serializeRecord(record);
+    assert.ok(text.length < 2500, `${text.length} characters`);
+    assert.deepEqual(parseRecord(text), record);
   });
 
   it('never holds the SAS; the same blob matches whatever its SAS', () => {
     assert.equal(blobPath('https://acct.blob.core.windows.net/c/x.bacpac?sv=1&sig=SECRET'), identity.blob);
     assert.equal(blobPath('not a url'), '');
-    assert.ok(!serializeRecord({ ...identity, rangeSize: MiB, done: [] }).includes('sig'));
+    assert.ok(!serializeRecord({ ...identity, rangeSize: MiB, done: [], durable: [], boot: 'b' }).includes('sig'));
     assert.ok(sameBlob(identity, { ...identity }));
     assert.ok(!sameBlob(identity, { ...identity, etag: '"0x8D2"' }));
     assert.ok(!sameBlob(identity, { ...identity, size: identity.size - 1 }));
     assert.ok(!sameBlob(identity, { ...identity, blob: 'https://acct.blob.core.windows.net/c/y.bacpac' }));
   });
 
+  it('after a restart of the machine only flushed ranges are trusted; after a kill every complete one', () => {
+    const record = { ...identity, rangeSize: 8 * MiB, done: [0, 1, 2, 5], durable: [0, 1], boot: 'aaaaaaaa-1111-4222-8333-944455556666' };
+    assert.deepEqual(trustedRanges(record, record.boot), { done: [0, 1, 2, 5], restarted: false });
+    assert.deepEqual(trustedRanges(record, 'bbbbbbbb-1111-4222-8333-944455556666'), { done: [0, 1], restarted: true });
+    assert.ok(sameBoot('t1000', 't1020'), 'boot times measured a few seconds apart are one boot');
+    assert.ok(!sameBoot('t1000', 't1100'));
+    assert.ok(!sameBoot('', ''));
+  });
+
   it('rejects anything it did not write: garbage, other versions, a bitmap of the wrong length', () => {
-    const good = JSON.parse(serializeRecord({ ...identity, rangeSize: 8 * MiB, done: [1] })) as Record<string, unknown>;
-    for (const bad of ['', 'null', '[]', '{', JSON.stringify({ ...good, version: 2 }), JSON.stringify({ ...good, kind: 'x' }), JSON.stringify({ ...good, size: -1 }),
+    const good = JSON.parse(serializeRecord({ ...identity, rangeSize: 8 * MiB, done: [1], durable: [], boot: 'b' })) as Record<string, unknown>;
+    for (const bad of ['', 'null', '[]', '{', JSON.stringify({ ...good, version: 1 }), JSON.stringify({ ...good, durable: undefined }), JSON.stringify({ ...good, boot: 7 }), JSON.stringify({ ...good, kind: 'x' }), JSON.stringify({ ...good, size: -1 }),
       JSON.stringify({ ...good, rangeSize: 0 }), JSON.stringify({ ...good, done: 'AAAA' }), JSON.stringify({ ...good, done: '!!' }), JSON.stringify({ ...good, etag: '' })]) {
       assert.equal(parseRecord(bad), undefined, bad);
     }
@@ -126,6 +137,29 @@ describe('download: safe file names', () => {
       assert.equal(path.win32.basename(name), name);
     });
   }
+
+  it('invisible and bidirectional characters (Unicode Cf) do not reach the file name', () => {
+    for (const raw of ['UAT\u202Ecapcab.exe', 'UAT\u200Bgolden.bacpac', '\uFEFFx.bacpac', 'a\u2066b\u2069.bacpac', 'x\u00ADy.bacpac', 'x\u2060y.bacpac']) {
+      const name = safeFileName(raw, fallback);
+      assert.doesNotMatch(name, /\p{Cf}/u, JSON.stringify(name));
+    }
+    assert.equal(safeFileName('UAT\u202Ecapcab.exe', fallback), 'UAT_capcab.exe');
+  });
+
+  it('Windows rules with path.win32: every hostile name stays one file inside the directory', () => {
+    const dir = 'C:\\agent\\_work\\1\\s\\backups';
+    for (const [raw] of cases) {
+      const name = safeFileName(raw, fallback);
+      const files = targetFiles(dir, name, path.win32);
+      assert.equal(path.win32.dirname(files.finalPath), dir, raw);
+      assert.equal(path.win32.basename(files.finalPath), name, raw);
+      for (const side of [files.partialPath, files.recordPath, files.recordTempPath, files.lockPath]) assert.equal(path.win32.dirname(side), dir);
+      // Windows drops trailing dots and spaces and reserves device names: none survive.
+      assert.doesNotMatch(name, /[. ]$/, raw);
+      assert.doesNotMatch(name.split('.')[0], /^(con|prn|aux|nul|com\d|lpt\d)$/i, raw);
+    }
+    for (const bad of ['..\\x', 'C:x', 'a\\b', 'C:\\x']) assert.throws(() => targetFiles(dir, bad, path.win32), /escapes/, bad);
+  });
 
   it('shortens long names to 200 bytes, keeping the extension and whole characters', () => {
     const name = safeFileName(`${'é'.repeat(300)}.bacpac`, fallback);
@@ -232,6 +266,18 @@ describe('download: retry decision', () => {
     assert.equal(budget.decide({ kind: 'response', status: 503, headers: { 'retry-after': '120' } }, 1).retry, false, 'Retry-After beyond the budget');
     assert.equal(new StallBudget(0, () => 0).decide(busy, 1).retry, false, 'budget 0: no retries');
   });
+
+  it('says why it gives up as a typed cause, not in the reason\'s words', () => {
+    let now = 0;
+    const budget = new StallBudget(60_000, () => now, () => 0.5);
+    const cause = (d: ReturnType<StallBudget['decide']>): string => (d.retry ? 'retry' : d.cause);
+    assert.equal(cause(budget.decide({ kind: 'response', status: 403, headers: {} }, 1)), 'refused');
+    assert.equal(cause(budget.decide({ kind: 'failure', code: 'CERT_HAS_EXPIRED', timedOut: false }, 1)), 'refused');
+    assert.equal(cause(budget.decide(busy, MAX_TRIES_WITHOUT_PROGRESS)), 'tries');
+    assert.equal(cause(budget.decide({ kind: 'response', status: 503, headers: { 'retry-after': '120' } }, 1)), 'budget');
+    now = 61_000;
+    assert.equal(cause(budget.decide(busy, 2)), 'budget');
+  });
 });
 
 describe('download: in-order MD5 of a file written out of order', () => {
@@ -273,5 +319,56 @@ describe('download: in-order MD5 of a file written out of order', () => {
     } finally {
       await handle.close();
     }
+  });
+});
+
+describe('download: files on disk without following links (POSIX and the Windows branch)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'lcs-nofollow-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const platform of ['linux', 'win32'] as const) {
+    it(`${platform}: opens a regular file, refuses a link to one (O_NOFOLLOW, or lstat + handle compare)`, async () => {
+      const file = path.join(dir, 'x.partial');
+      writeFileSync(file, 'abc');
+      const handle = await openNoFollow(file, 'r+', platform);
+      await handle.close();
+      symlinkSync(file, path.join(dir, 'link'));
+      await assert.rejects(openNoFollow(path.join(dir, 'link'), 'r', platform), { code: 'ELOOP' });
+      mkdirSync(path.join(dir, 'd'));
+      await assert.rejects(openNoFollow(path.join(dir, 'd'), 'r', platform), { code: 'EISDIR' });
+    });
+  }
+
+  it('the record: state taken, then the data flushed, then the record written; flushes at most every 5 s', async () => {
+    const files = targetFiles(dir, 'x.bacpac');
+    const order: string[] = [];
+    let now = 100_000;
+    let done = [0];
+    const state = () => ({ blob: 'https://a/b', etag: '"1"', size: 20, rangeSize: 5, done });
+    const writer = new RecordWriter(files, () => (order.push('snapshot'), state()), async () => {
+      order.push(existsSync(files.recordPath) ? 'flush after a record' : 'flush');
+    }, () => now);
+    writer.save();
+    await writer.flush();
+    assert.deepEqual(order, ['snapshot', 'flush']);
+    const first = parseRecord(readFileSync(files.recordPath, 'utf8'));
+    assert.deepEqual([first?.done, first?.durable], [[0], [0]]);
+    // Within 5 s: the record is written, nothing flushed, the durable ranges stay as they were.
+    done = [0, 1];
+    now += 1000;
+    writer.save();
+    await writer.flush();
+    assert.deepEqual(order, ['snapshot', 'flush', 'snapshot']);
+    const second = parseRecord(readFileSync(files.recordPath, 'utf8'));
+    assert.deepEqual([second?.done, second?.durable], [[0, 1], [0]]);
+    done = [0, 1, 2];
+    now += 5000;
+    writer.save();
+    await writer.flush();
+    assert.deepEqual(parseRecord(readFileSync(files.recordPath, 'utf8'))?.durable, [0, 1, 2]);
+    assert.ok(!existsSync(files.recordTempPath));
   });
 });

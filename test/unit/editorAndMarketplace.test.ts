@@ -7,8 +7,10 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { findRepoRoot } from '../support/repo';
-import { parseProjectId, parseSeconds } from '../../tasks/common/inputs';
+import { parseLcsId, parseProjectId, parseSeconds } from '../../tasks/common/inputs';
+import { parsePollIntervalSeconds, parseTimeoutMinutes } from '../../tasks/common/waitSettings';
 import { parseBackupId, parseMaxAgeDays } from '../../tasks/LcsDatabaseBackupsV1/settings';
+import { parseConnections } from '../../tasks/LcsDatabaseBackupsV1/downloadSettings';
 
 const root = findRepoRoot(__dirname);
 const read = (file: string): string => readFileSync(path.join(root, file), 'utf8');
@@ -26,6 +28,8 @@ interface Manifest {
 }
 
 const task = readJson<TaskJson>('tasks/LcsDatabaseBackupsV1/task.json');
+const taskFolders = readdirSync(path.join(root, 'tasks')).filter((d) => existsSync(path.join(root, 'tasks', d, 'task.json')));
+const tasks = taskFolders.map((folder) => ({ folder, json: readJson<TaskJson>(`tasks/${folder}/task.json`) }));
 const manifest = readJson<Manifest>('vss-extension.json');
 const endpointType = manifest.contributions.find((c) => c.type === 'ms.vss-endpoint.service-endpoint-type')!.properties;
 
@@ -45,14 +49,36 @@ function accepts(parse: (raw: string) => unknown, raw: string): boolean {
   }
 }
 
-/** Each numeric or id input, the task's own parser, and typos the editor must catch. */
-const CHECKED: Record<string, { parse: (raw: string) => unknown; typos: string[] }> = {
+const guid = (name: string) => (raw: string): string => parseLcsId(raw, name, 'an id');
+const GUID_TYPOS = ['0a1b2c3d-4e5f-4a6b-8c9d', 'not-a-guid', '{0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d}', '0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5dd', '0a1b2c3d4e5f4a6b8c9d0e1f2a3b4c5', 'g0000000-0000-0000-0000-000000000000'];
+/** The two forms LCS shows an id in: a GUID with dashes, and the same 32 hex digits without them. */
+const GUID_FORMS = ['0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d', '0A1B2C3D-4E5F-4A6B-8C9D-0E1F2A3B4C5D', '0a1b2c3d4e5f4a6b8c9d0e1f2a3b4c5d', ' 0A1B2C3D4E5F4A6B8C9D0E1F2A3B4C5D '];
+
+/**
+ * Each numeric or id input, the task's own parser, and typos the editor must catch. `exact`: the
+ * editor refuses exactly what the run refuses on the number samples (0, 99999, ... included).
+ */
+const CHECKED: Record<string, { parse: (raw: string) => unknown; typos: string[]; exact?: boolean }> = {
   projectId: { parse: parseProjectId, typos: ['abc', '-5', '12.5', '1 234', '0', '1e3', 'https://lcs.dynamics.com/V2/ProjectOverview/1234567'] },
-  maxAgeDays: { parse: parseMaxAgeDays, typos: ['a week', '7 days', '1,5', '-1', '1e2'] },
-  requestTimeoutSeconds: { parse: (raw) => parseSeconds(raw, 'requestTimeoutSeconds', 100, false), typos: ['ten', '5 min', '-1', '1,5', '100s'] },
-  retryBudgetSeconds: { parse: (raw) => parseSeconds(raw, 'retryBudgetSeconds', 300, true), typos: ['five minutes', '-5', '300 s', '1,5'] },
+  maxAgeDays: { parse: parseMaxAgeDays, typos: ['a week', '7 days', '1,5', '-1', '1e2', '0', '0.0'], exact: true },
+  requestTimeoutSeconds: { parse: (raw) => parseSeconds(raw, 'requestTimeoutSeconds', 100, false), typos: ['ten', '5 min', '-1', '1,5', '100s', '0', '99999'], exact: true },
+  retryBudgetSeconds: { parse: (raw) => parseSeconds(raw, 'retryBudgetSeconds', 300, true), typos: ['five minutes', '-5', '300 s', '1,5', '99999'], exact: true },
   backupId: { parse: parseBackupId, typos: ['../backup', 'ee749be5 7504', 'id;whoami', '-dash-first', "'quoted'"] },
+  timeoutMinutes: { parse: parseTimeoutMinutes, typos: ['0', '99999', '6 hours', '-1', '1,5', '10081'], exact: true },
+  pollIntervalSeconds: { parse: parsePollIntervalSeconds, typos: ['0', '99999', '1.5', '60s', '3601'], exact: true },
+  downloadConnections: { parse: parseConnections, typos: ['0', '65', '8.5', 'eight', '99999'], exact: true },
+  environmentId: { parse: guid('environmentId'), typos: GUID_TYPOS },
+  sourceEnvironmentId: { parse: guid('sourceEnvironmentId'), typos: GUID_TYPOS },
+  targetEnvironmentId: { parse: guid('targetEnvironmentId'), typos: GUID_TYPOS },
+  operationActivityId: { parse: guid('operationActivityId'), typos: GUID_TYPOS },
 };
+const GUID_INPUTS = new Set(['environmentId', 'sourceEnvironmentId', 'targetEnvironmentId', 'operationActivityId']);
+/** Numbers around every limit the parsers have: 0, 1, 60, 64, 3600, 10080, 86400, 99999, and decimals. */
+const NUMBERS = [
+  '0', '00', '0.0', '0.5', '.5', '1.', '1', '01', '7', '8.5', '59', '60', '63', '64', '65', '099', '100', '360', '999', '1000',
+  '3599', '3600', '3601', '9999', '9999.9', '10000', '10079.99', '10080', '10080.0', '10080.01', '10081', '12345', '79999', '80000',
+  '85999', '86399.5', '86400', '086400', '86400.0', '86400.5', '86401', '99999', '100000', '1e3', '-1', ' 42 ',
+];
 const SAMPLES = [
   '', ' ', '0', '7', ' 42 ', '007', '1.5', '0.25', '.5', '1.', '86400', '86401', '1234567', '99999999999999999999', '-1', '1e3', 'abc',
   'ee749be5-7504-4b03-81cc-1daad9cb11c2', 'EE749BE5-7504-4B03-81CC-1DAAD9CB11C2', 'backup-1', 'x'.repeat(64), 'x'.repeat(65),
@@ -75,30 +101,57 @@ function docLinks(text: string, repo: string): [string, string][] {
 }
 
 describe('editor and Marketplace', () => {
-  describe('input validation in the editor (task.json validation)', () => {
-    for (const [name, { parse, typos }] of Object.entries(CHECKED)) {
-      const input = task.inputs.find((i) => i.name === name);
+  describe('input validation in the editor (task.json validation), the same for every task', () => {
+    for (const { folder, json } of tasks) {
+      for (const [name, { parse, typos, exact }] of Object.entries(CHECKED)) {
+        const input = json.inputs.find((i) => i.name === name);
+        if (!input) continue;
 
-      it(`${name}: has an isMatch validation with a message`, () => {
-        assert.ok(input?.validation, `${name} has no validation`);
-        assert.ok(input.validation.message.length > 10, `${name}: no message`);
-        editorPattern(input.validation);
-      });
+        it(`${folder} ${name}: has an isMatch validation with a message`, () => {
+          assert.ok(input.validation, `${name} has no validation`);
+          assert.ok(input.validation.message.length > 10, `${name}: no message`);
+          editorPattern(input.validation);
+        });
 
-      it(`${name}: the editor accepts everything the task accepts, and variables`, () => {
-        const pattern = editorPattern(input!.validation!);
-        for (const raw of SAMPLES.filter((s) => accepts(parse, s))) assert.match(raw, pattern, `${name}: the task accepts '${raw}' but the editor would not`);
-        for (const raw of MACROS) assert.match(raw, pattern, `${name}: a variable '${raw}' would be refused`);
-      });
+        it(`${folder} ${name}: the editor accepts everything the task accepts, and variables`, () => {
+          const pattern = editorPattern(input.validation!);
+          for (const raw of [...SAMPLES, ...NUMBERS].filter((s) => accepts(parse, s))) assert.match(raw, pattern, `${name}: the task accepts '${raw}' but the editor would not`);
+          for (const raw of MACROS) assert.match(raw, pattern, `${name}: a variable '${raw}' would be refused`);
+        });
 
-      it(`${name}: the editor catches typos (${typos.length})`, () => {
-        const pattern = editorPattern(input!.validation!);
-        for (const raw of typos) {
-          assert.doesNotMatch(raw, pattern, `${name}: '${raw}' passes the editor`);
-          assert.equal(accepts(parse, raw), false, `${name}: the task accepts the typo '${raw}'`);
+        it(`${folder} ${name}: the editor catches typos (${typos.length})`, () => {
+          const pattern = editorPattern(input.validation!);
+          for (const raw of typos) {
+            assert.doesNotMatch(raw, pattern, `${name}: '${raw}' passes the editor`);
+            assert.equal(accepts(parse, raw), false, `${name}: the task accepts the typo '${raw}'`);
+          }
+        });
+
+        if (exact) {
+          it(`${folder} ${name}: the editor refuses exactly the numbers the run refuses`, () => {
+            const pattern = editorPattern(input.validation!);
+            for (const raw of NUMBERS.filter((s) => !accepts(parse, s))) assert.doesNotMatch(raw, pattern, `${name}: the run refuses '${raw}' but the editor accepts it`);
+          });
         }
-      });
+
+        if (GUID_INPUTS.has(name)) {
+          it(`${folder} ${name}: the editor accepts an id with and without dashes`, () => {
+            const pattern = editorPattern(input.validation!);
+            for (const raw of GUID_FORMS) assert.match(raw, pattern, `${name}: '${raw}' would be refused`);
+          });
+        }
+      }
     }
+
+    it('every id or number input of every task has a rule (none is left to the run alone)', () => {
+      for (const { folder, json } of tasks) {
+        for (const input of json.inputs) {
+          if (input.type !== 'string' || !/Id$|Seconds$|Minutes$|Days$|Connections$/.test(input.name)) continue;
+          assert.ok(CHECKED[input.name], `${folder}: input ${input.name} has no entry in CHECKED`);
+          assert.ok(input.validation, `${folder}: input ${input.name} has no validation`);
+        }
+      }
+    });
   });
 
   describe('links and manifest', () => {
@@ -117,6 +170,12 @@ describe('editor and Marketplace', () => {
       for (const key of ['getstarted', 'learn', 'support', 'license']) {
         assert.ok(manifest.links?.[key]?.uri.startsWith(`${repo}/`), `links.${key}`);
       }
+    });
+
+    it('package.json engines asks for the Node version README\'s Quick start names', () => {
+      const stated = /Node\.js (\d+\.\d+) or later/.exec(read('README.md'))?.[1];
+      assert.ok(stated, 'README names no "Node.js <x.y> or later"');
+      assert.equal(readJson<{ engines: { node: string } }>('package.json').engines.node, `>=${stated}`);
     });
 
     it('the changelog ships as the extension\'s changelog', () => {

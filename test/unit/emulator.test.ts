@@ -228,7 +228,7 @@ describe('LCS emulator', function () {
       const [op] = emu.operations;
       assert.deepEqual({ ...op, startedAt: 0 }, {
         activityId: body.OperationActivityId, kind: 'export', projectId: '1234567', environmentId: ENV_UAT, backupName: 'UAT golden #7 50% ü',
-        startedAt: 0, script: ['NotStarted', 'InProgress', 'InProgress', 'Completed'], polls: 0,
+        startedAt: 0, script: ['NotStarted', 'InProgress', 'InProgress', 'Completed'], polls: 0, pendingId: op.pendingId,
       });
       assert.ok(op.startedAt >= before && op.startedAt <= Date.now());
     });
@@ -282,6 +282,7 @@ describe('LCS emulator', function () {
 
     it('lists the exported backup once the export completes: named after backupName, created now, a SAS URL', async () => {
       const headers = lcsAuth(await accessToken(emu));
+      emu.pendingExportAsset = 'none';
       emu.operationScript = ['InProgress', 'SignedOff'];
       const id = String((await json(startExport(emu, headers, ENV_UAT, 'UAT 2026-11-29'))).OperationActivityId);
       await fetchStatus(emu, headers, ENV_UAT, id);
@@ -308,6 +309,7 @@ describe('LCS emulator', function () {
       const headers = lcsAuth(await accessToken(emu));
       emu.operationScript = ['Completed'];
       emu.exportListingDelay = 2;
+      emu.pendingExportAsset = 'none';
       const id = String((await json(startExport(emu, headers, ENV_UAT, 'late'))).OperationActivityId);
       await json(fetchStatus(emu, headers, ENV_UAT, id));
       const names: string[][] = [];
@@ -318,8 +320,26 @@ describe('LCS emulator', function () {
       assert.deepEqual(names, [[], [], ['late']]);
     });
 
+    it('while an export runs, its pending asset is listed under its name (empty FileLocation, or a URL of a missing blob); the completed backup takes its place', async () => {
+      const headers = lcsAuth(await accessToken(emu));
+      emu.operationScript = ['InProgress', 'Completed'];
+      const id = String((await json(startExport(emu, headers, ENV_UAT, 'pending'))).OperationActivityId);
+      const listed = (): { Id: string; Name: string; FileLocation: string }[] => emu.backups.filter((b) => b.Name === 'pending') as never;
+      assert.deepEqual(listed().map((b) => [b.Id, b.FileLocation]), [[emu.operations[0].pendingId, '']]);
+      await json(fetchStatus(emu, headers, ENV_UAT, id));
+      await json(fetchStatus(emu, headers, ENV_UAT, id));
+      assert.equal(listed().length, 1);
+      assert.equal(listed()[0].Id, emu.operations[0].pendingId);
+      assert.match(listed()[0].FileLocation, /^https:\/\/\w+\.blob\.core\.windows\.net\//);
+      emu.pendingExportAsset = 'missingBlob';
+      await json(startExport(emu, headers, ENV_UAT, 'pending2'));
+      const url = String(emu.backups.find((b) => b.Name === 'pending2')?.FileLocation);
+      assert.equal((await send(url, { method: 'HEAD' })).status, 404, 'the blob is not written yet');
+    });
+
     it('a failed export or a refresh adds no backup', async () => {
       const headers = lcsAuth(await accessToken(emu));
+      emu.pendingExportAsset = 'none';
       emu.operationScript = ['Failed'];
       const exportId = String((await json(startExport(emu, headers, ENV_UAT, 'broken'))).OperationActivityId);
       const failed = await json(fetchStatus(emu, headers, ENV_UAT, exportId));
@@ -338,7 +358,8 @@ describe('LCS emulator', function () {
       const refused = await json(startRefresh(emu, headers, ENV_PROD, ENV_UAT.toUpperCase()));
       assert.equal(refused.IsSuccess, false);
       const message = String(refused.ErrorMessage);
-      assert.match(message, /^Maximum allowed API operations are 3 from (\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d [AP]M)\. Please try after (\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d [AP]M)\.$/);
+      // The documented form: ISO, seven fraction digits, UTC without an offset, nothing after.
+      assert.match(message, /^Maximum allowed API operations are 3 from \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}$/);
       const from = emu.operations[0].startedAt;
       assert.equal(message, dailyLimitMessage(3, from));
       assert.ok(from >= first - 1 && from <= Date.now());
@@ -350,15 +371,12 @@ describe('LCS emulator', function () {
       assert.match(String((await json(startExport(emu, headers, ENV_OTHER, 'x'))).ErrorMessage), /^Maximum allowed API operations are 1 from /);
     });
 
-    it('formats message times like .NET en-US in UTC', () => {
-      assert.equal(lcsMessageTime(Date.parse('2026-11-29T08:00:00Z')), '11/29/2026 08:00:00 AM');
-      assert.equal(lcsMessageTime(Date.parse('2026-01-02T00:05:09Z')), '01/02/2026 12:05:09 AM');
-      assert.equal(lcsMessageTime(Date.parse('2026-07-04T13:30:00Z')), '07/04/2026 01:30:00 PM');
-      assert.equal(dailyLimitMessage(3, Date.parse('2026-11-29T08:00:00Z')),
-        'Maximum allowed API operations are 3 from 11/29/2026 08:00:00 AM. Please try after 11/30/2026 08:00:00 AM.');
+    it('writes the daily limit as Microsoft documents it (ISO, seven fraction digits, UTC, nothing after)', () => {
+      assert.equal(lcsMessageTime(Date.parse('2026-11-29T08:00:00.123Z')), '2026-11-29T08:00:00.1230000');
+      assert.equal(dailyLimitMessage(3, Date.parse('2026-11-29T08:00:00Z')), 'Maximum allowed API operations are 3 from 2026-11-29T08:00:00.0000000');
     });
 
-    it('refuses a refresh to a production, tier-1 or busy target, the same environment, and ids that are no GUIDs', async () => {
+    it('refuses a refresh to a production or busy target, with a tier-1 environment (401), the same environment, and ids that are no GUIDs', async () => {
       const headers = lcsAuth(await accessToken(emu));
       emu.environments = {
         [ENV_PROD.toUpperCase()]: { type: 'Production' },
@@ -367,7 +385,6 @@ describe('LCS emulator', function () {
       };
       const cases: [string, string, string][] = [
         [ENV_UAT, ENV_PROD, REFUSALS.notSandbox],
-        [ENV_PROD, ENV_OTHER, REFUSALS.tierOne],
         [ENV_PROD, ENV_UAT, REFUSALS.notDeployed('Servicing')],
         [ENV_PROD, ENV_PROD.toUpperCase(), REFUSALS.sameEnvironment],
         [ENV_PROD, 'uat', REFUSALS.invalidEnvironment('uat')],
@@ -375,6 +392,10 @@ describe('LCS emulator', function () {
       for (const [source, target, message] of cases) {
         const body = await json(startRefresh(emu, headers, source, target));
         assert.deepEqual([body.IsSuccess, body.ErrorMessage], [false, message], `${source} -> ${target}`);
+      }
+      // d365fo.tools #712: a refresh with a Tier-1 environment answers 401, whatever the token.
+      for (const [source, target] of [[ENV_PROD, ENV_OTHER], [ENV_OTHER, ENV_PROD]]) {
+        assert.equal((await startRefresh(emu, headers, source, target)).status, 401, `${source} -> ${target}`);
       }
       const exported = await json(startExport(emu, headers, ENV_PROD, 'prod'));
       assert.deepEqual([exported.IsSuccess, exported.ErrorMessage], [false, REFUSALS.exportProduction]);

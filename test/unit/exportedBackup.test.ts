@@ -1,7 +1,7 @@
 /** Telling the backup an export created from older ones with the same name. */
 import { strict as assert } from 'node:assert';
 import * as sinon from 'sinon';
-import { SelectionError } from '../../tasks/common/errors';
+import { LcsApiError, SelectionError } from '../../tasks/common/errors';
 import type { LcsSession } from '../../tasks/common/session';
 import { FakeHost } from '../support/fakeHost';
 import { toDatabaseAsset } from '../../tasks/common/databaseAssets';
@@ -53,14 +53,14 @@ describe('waiting for LCS to list the exported backup', () => {
     const client = {
       call: async () => ({ body: { IsSuccess: true, DatabaseAssets: lists[Math.min(n++, lists.length - 1)]() } }),
     };
-    return { session: { client, newBudget: () => undefined } as unknown as LcsSession, count: () => n };
+    return { session: { client } as unknown as LcsSession, count: () => n };
   }
 
   const raw = (createdMs: number) => ({ Id: 'new-1', Name: 'UAT', FileName: 'UAT.bacpac', FileLocation: 'https://a.blob.core.windows.net/c/new-1?sv=1&sig=s', CreatedDateTime: lcs(createdMs) });
 
   it('with a poll interval of 5 minutes, lists again at the end of the budget instead of giving up after one list', async () => {
     const s = session([() => [], () => [raw(START + 1000)]]);
-    const found = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a', pollIntervalMs: 300_000 });
+    const found = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a', pollIntervalMs: 300_000, deadlineMs: Infinity, retryBudgetMs: 300_000, requestTimeoutMs: 100_000 });
     await clock.tickAsync(LISTING_BUDGET_MS);
     assert.equal((await found).id, 'new-1');
     assert.equal(s.count(), 2);
@@ -68,10 +68,34 @@ describe('waiting for LCS to list the exported backup', () => {
 
   it('gives up after the budget with the number of lists it made', async () => {
     const s = session([() => []]);
-    const result = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a', pollIntervalMs: 60_000 }).then((v) => v, (e: Error) => e);
+    const result = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a', pollIntervalMs: 60_000, deadlineMs: Infinity, retryBudgetMs: 300_000, requestTimeoutMs: 100_000 }).then((v) => v, (e: Error) => e);
     await clock.tickAsync(LISTING_BUDGET_MS + 1000);
     const error = await result;
     assert.ok(error instanceof SelectionError, String(error));
-    assert.match(error.message, /within 5 minutes \(6 lists\)/);
+    assert.match(error.message, /within 5 min \(6 lists\)/);
+    assert.match(error.userMessage, /Do not run the export again/);
+  });
+
+  it('ends with the wait\'s deadline (timeoutMinutes), not 5 minutes after it', async () => {
+    const s = session([() => []]);
+    const result = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a', pollIntervalMs: 60_000, deadlineMs: START + 90_000, retryBudgetMs: 300_000, requestTimeoutMs: 100_000 }).then((v) => v, (e: Error) => e);
+    await clock.tickAsync(LISTING_BUDGET_MS + 1000);
+    const error = await result;
+    assert.ok(error instanceof SelectionError, String(error));
+    assert.match(error.message, /within 1 min \(3 lists\)/);
+  });
+
+  it('a list that fails (LCS 503) is tried again in the window; at its end: the export completed, where its backup is', async () => {
+    let n = 0;
+    const client = { call: async () => { n++; throw new LcsApiError('LCS is unavailable (HTTP 503) after 3 attempts.', 'This is usually temporary: run the pipeline again later.', 503); } };
+    const host = new FakeHost({ inputs: {} });
+    const result = awaitExportedBackup(host, { client } as unknown as LcsSession, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a1', pollIntervalMs: 60_000, deadlineMs: Infinity, retryBudgetMs: 300_000, requestTimeoutMs: 100_000 }).then((v) => v, (e: Error) => e);
+    await clock.tickAsync(LISTING_BUDGET_MS + 1000);
+    const error = await result;
+    assert.ok(error instanceof SelectionError, String(error));
+    assert.equal(n, 6);
+    assert.match(error.userMessage, /^The export completed \(operation id a1\), but listing the project's backups to find 'UAT' failed: LCS is unavailable \(HTTP 503\)/);
+    assert.match(error.userMessage, /Do not run the export again.*Asset library.*LcsDatabaseBackups@1 and nameFilter 'UAT'/);
+    assert.doesNotMatch(error.userMessage, /run the pipeline again/);
   });
 });

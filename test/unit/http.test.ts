@@ -108,7 +108,7 @@ describe('HttpClient (fake transport, fake timers)', () => {
   function client(steps: Step[], budgetSeconds = 300, timeoutSeconds = 100, random: () => number = () => 0) {
     const { transport, calls } = scripted(steps);
     const budget = new RetryBudget(budgetSeconds * 1000, timeoutSeconds * 1000);
-    const http = new HttpClient({ budget, transport, log: (line) => logs.push(line), random });
+    const http = new HttpClient({ budget: () => budget, transport, log: (line) => logs.push(line), random });
     return { http, calls, budget };
   }
 
@@ -373,7 +373,7 @@ describe('HttpClient (fake transport, fake timers)', () => {
     const { transport: never, calls: third } = scripted([ok()]);
     const budget = new RetryBudget(10_000, 5_000);
     let current: Transport = slow503;
-    const http = new HttpClient({ budget, transport: (r, t) => current(r, t), log: (line) => logs.push(line), random: () => 0 });
+    const http = new HttpClient({ budget: () => budget, transport: (r, t) => current(r, t), log: (line) => logs.push(line), random: () => 0 });
 
     const a = track(http.send({ ...REQUEST, service: 'Microsoft Entra ID', url: 'https://login.microsoftonline.com/organizations/oauth2/v2.0/token' }));
     await clock.tickAsync(13_500);

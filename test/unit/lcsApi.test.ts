@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { LcsApiError } from '../../tasks/common/errors';
 import { LIST_BACKUPS, listPath } from '../../tasks/common/databaseAssets';
 import { LCS_API_VERSION, describeLcsStatus as describeStatus } from '../../tasks/common/lcsClient';
+import { START_EXPORT, START_REFRESH } from '../../tasks/common/operations';
 import { parseDatabaseListResponse } from '../support/lcsAnswers';
 import type { HttpResponse } from '../../tasks/common/http';
 
@@ -175,6 +176,15 @@ describe('lcsApi', () => {
       assert.match(error.userMessage, /geography/);
       assert.match(error.userMessage, /lcsapi\.lcs\.dynamics\.com/);
       assert.match(error.userMessage, /expired/);
+    });
+
+    it('401 to a start that a fresh token did not cure: both causes, the geography and a refused kind of environment', () => {
+      const error = describeStatus({ status: 401, attempts: 1 }, 12345, API, START_REFRESH);
+      assert.equal(error.status, 401);
+      assert.match(error.message, /HTTP 401 to the start refresh request, with a fresh access token too/);
+      assert.match(error.userMessage, /geography .*lcsapi\.lcs\.dynamics\.com/);
+      assert.match(error.userMessage, /refuses the refresh .*not cloud-hosted \(Tier-1\)/);
+      assert.match(describeStatus({ status: 401, attempts: 1 }, 12345, API, START_EXPORT).userMessage, /refuses the export/);
     });
 
     it('403: the account lacks access to the project', () => {

@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import * as sinon from 'sinon';
 import { LcsApiError, OperationError, TransportError, WaitEndedError } from '../../tasks/common/errors';
 import { OperationRef, StatusAnswer } from '../../tasks/common/operations';
-import { DEADLINE_SLACK_MS, WaitDependencies, waitForOperation } from '../../tasks/common/operationWait';
+import { DEADLINE_SLACK_MS, NOT_VISIBLE_MS, WaitDependencies, waitForOperation } from '../../tasks/common/operationWait';
 import { RetryBudget, budgetWithin } from '../../tasks/common/retry';
 
 const REF: OperationRef = { kind: 'export', projectId: 1, environmentId: 'e0000000-0000-0000-0000-000000000001', activityId: 'a0000000-0000-0000-0000-000000000001' };
@@ -84,16 +84,18 @@ describe('waitForOperation', () => {
       const r = new Recorder();
       const result = await settle(clock, waitForOperation(r.deps([s('InProgress'), s(state)]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
       assert.ok(result instanceof OperationError, String(result));
-      assert.match(result.message, new RegExp(`state ${state} \\(OperationActivityId ${REF.activityId}\\)`));
+      assert.match(result.message, new RegExp(`state ${state} \\(operation id ${REF.activityId}\\)`));
       assert.equal(r.outputs.get('OperationStatus'), state);
     });
   }
 
-  it('an unknown state keeps the wait going and is logged once', async () => {
+  it('an unknown state keeps the wait going and is warned once, with its name and that the wait ends at timeoutMinutes', async () => {
     const r = new Recorder();
     const result = await settle(clock, waitForOperation(r.deps([s('PreServicing'), s('PreServicing'), s('InProgress'), s('PreServicing'), s('Completed')]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 1000 }));
     assert.deepEqual(result, s('Completed'));
-    assert.equal(r.lines.filter((l) => /does not know, 'PreServicing'/.test(l)).length, 1);
+    const warned = r.warnings.filter((l) => /does not know, 'PreServicing'/.test(l));
+    assert.equal(warned.length, 1, r.warnings.join('\n'));
+    assert.match(warned[0], /ends at timeoutMinutes \(1 h 00 min after it began\)/);
   });
 
   it('a transient failure of one status request (throttled, 5xx, network) never ends the wait', async () => {
@@ -119,6 +121,28 @@ describe('waitForOperation', () => {
     assert.equal(result.message, refused.message);
     assert.equal(r.polls, 2);
     assert.equal(Date.now(), START + 60_000);
+  });
+
+  it('after our own start: the first poll waits the interval or 30 s, the shorter; "not found" at first is "not visible yet"', async () => {
+    const r = new Recorder();
+    const notFound = new LcsApiError('LCS could not report the operation\'s status: Operation activity x was not found.', 'Check.', 200);
+    const result = await settle(clock, waitForOperation(r.deps([notFound, notFound, s('InProgress'), s('Completed')]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000, justStarted: true }));
+    assert.deepEqual(result, s('Completed'));
+    assert.equal(r.polls, 4);
+    assert.equal(Date.now(), START + 30_000 + 3 * 60_000, 'a 30 s grace, then one poll per interval');
+    assert.equal(r.lines.filter((l) => /does not report on the operation yet/.test(l)).length, 1, r.lines.join('\n'));
+    assert.equal(r.warnings.length, 0);
+  });
+
+  it('after our own start: a short interval is the grace; "not found" past the first minutes ends the wait', async () => {
+    const r = new Recorder();
+    const notFound = new LcsApiError('LCS could not report the operation\'s status: not found.', 'Check.', 200);
+    const started = Date.now();
+    const result = await settle(clock, waitForOperation(r.deps([notFound]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 10_000, justStarted: true }));
+    assert.ok(result instanceof WaitEndedError, String(result));
+    assert.equal(result.message, notFound.message);
+    assert.ok(Date.now() - started >= NOT_VISIBLE_MS && Date.now() - started <= NOT_VISIBLE_MS + 10_000, `${Date.now() - started} ms`);
+    assert.equal(r.polls, NOT_VISIBLE_MS / 10_000, 'every 10 s from 10 s after the start, the last at the bound');
   });
 
   it('ends at the deadline with how to wait again; no request runs past it', async () => {
@@ -157,7 +181,7 @@ describe('waitForOperation', () => {
     const result = await waiting;
     assert.ok(result instanceof WaitEndedError, String(result));
     assert.match(result.message, /Cancelled while waiting for the export/);
-    assert.match(r.warnings.join('\n'), new RegExp(`keeps running in LCS \\(OperationActivityId ${REF.activityId}\\)`));
+    assert.match(r.warnings.join('\n'), new RegExp(`keeps running in LCS \\(operation id ${REF.activityId}\\)`));
     assert.equal(Date.now(), START + 90_000, 'no more waiting after the cancel');
     assert.equal(r.cancelHandler, undefined, 'stops listening');
   });

@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { InputError, LcsApiError, OperationError, ThrottledError, TransportError } from '../../tasks/common/errors';
 import { InputSource } from '../../tasks/common/inputs';
 import { LcsClient, LcsEnvelope, parseEnvelope } from '../../tasks/common/lcsClient';
-import { START_EXPORT, exportPath, parseStatus, refreshPath, refusalAdvice, startOperationAt, statusPath } from '../../tasks/common/operations';
+import { START_EXPORT, dailyLimitAdvice, exportPath, parseStatus, refreshPath, refusalAdvice, startOperationAt, statusPath } from '../../tasks/common/operations';
 import { classifyState, formatElapsed } from '../../tasks/common/operationState';
 import { parsePollIntervalSeconds, parseTimeoutMinutes } from '../../tasks/common/waitSettings';
 import { parseBackupName, readSettings as readExportSettings } from '../../tasks/LcsDatabaseExportV1/settings';
@@ -67,9 +67,16 @@ describe('LCS operations', () => {
   });
 
   it('the daily limit gets its own advice: nothing started, when it resets', () => {
-    const advice = refusalAdvice('export', 'Maximum allowed API operations are 3 from 11/29/2026 08:00:00 AM. Please try after 11/30/2026 08:00:00 AM.');
-    assert.match(advice, /3 database operations per environment in 24 hours, and nothing was started/);
-    assert.match(advice, /after 11\/30\/2026 08:00:00 AM/);
+    // Microsoft's documented text ("Database movement API throttling").
+    const documented = 'Maximum allowed API operations are 3 from 2019-09-30T04:01:01.9999999';
+    const advice = dailyLimitAdvice(documented, Date.parse('2019-09-30T22:00:00Z'));
+    assert.match(advice, /3 database operations per environment in 24 hours \(those started in the LCS portal count too\), and nothing was started/);
+    assert.match(advice, /counted from 2019-09-30T04:01:01Z end at 2019-10-01T04:01:01Z \(in about 6 hours\)/);
+    assert.match(dailyLimitAdvice(documented, Date.parse('2019-10-01T03:50:00Z')), /\(in about 11 minutes\)/);
+    assert.match(dailyLimitAdvice(documented, Date.parse('2019-10-02T00:00:00Z')), /\(now\)/);
+    assert.match(refusalAdvice('export', documented), /end at 2019-10-01T04:01:01Z/);
+    // An older wording with its own "try after" is still read.
+    assert.match(refusalAdvice('export', 'Maximum allowed API operations are 3 from today. Please try after 11/30/2026 08:00:00 AM.'), /after 11\/30\/2026 08:00:00 AM/);
     assert.match(refusalAdvice('refresh', 'Maximum allowed API operations are 5 from today.'), /allows 5 database operations/);
     const envelopeError = (() => {
       try {
@@ -150,7 +157,10 @@ describe('wait and operation inputs', () => {
   it('export: environmentId must be a GUID, checked before the connection', () => {
     inputError(() => readExportSettings(source({ ...CONNECTION, environmentId: 'uat', backupName: 'b' })), /'environmentId' must be .* a GUID/);
     const settings = readExportSettings(source({ ...CONNECTION, environmentId: ENV.toUpperCase(), backupName: 'b' }));
-    assert.equal(settings.environmentId, ENV);
+    assert.equal(settings.environmentId, ENV.toUpperCase(), 'sent as the user gave it');
+    const undashed = ENV.replace(/-/g, '');
+    assert.equal(readExportSettings(source({ ...CONNECTION, environmentId: ` ${undashed} `, backupName: 'b' })).environmentId, undashed);
+    inputError(() => readExportSettings(source({ ...CONNECTION, environmentId: `${undashed}0`, backupName: 'b' })), /'environmentId' must be .* a GUID .* without dashes/);
     assert.equal(settings.waitForCompletion, true);
     assert.equal(settings.timeoutMs, 360 * 60_000);
     assert.equal(settings.fileLocationIsSecret, true);
@@ -158,6 +168,8 @@ describe('wait and operation inputs', () => {
 
   it('refresh: source and target must differ, compared case-insensitively', () => {
     inputError(() => readRefreshSettings(source({ ...CONNECTION, sourceEnvironmentId: ENV, targetEnvironmentId: ENV.toUpperCase() })), /are the same environment/);
+    // The same environment with and without dashes is the same environment.
+    inputError(() => readRefreshSettings(source({ ...CONNECTION, sourceEnvironmentId: ENV.replace(/-/g, '').toUpperCase(), targetEnvironmentId: ENV })), /are the same environment/);
     inputError(() => readRefreshSettings(source({ ...CONNECTION, sourceEnvironmentId: 'prod', targetEnvironmentId: ENV })), /sourceEnvironmentId/);
     const settings = readRefreshSettings(source({ ...CONNECTION, sourceEnvironmentId: ENV, targetEnvironmentId: ENV2, waitForCompletion: 'false' }));
     assert.equal(settings.targetEnvironmentId, ENV2);

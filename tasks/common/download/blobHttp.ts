@@ -21,7 +21,15 @@ export interface BlobProperties {
   etag: string;
   /** The stored whole-blob MD5, base64, when the blob has one. */
   md5?: string;
+  /** The blob has a Content-MD5 that is not a base64 MD5 (so only length and ETag can be checked). */
+  badMd5?: boolean;
 }
+
+/**
+ * The storage service version every request asks for (as AzCopy sends one). Without it Azure
+ * answers at the SAS's `sv` (LCS's SAS: 2015-12-11), where an error answer to a HEAD has no code.
+ */
+export const STORAGE_VERSION = '2025-11-05';
 
 /** A failed attempt: an HTTP answer other than the one expected, or no (complete) answer. */
 export class AttemptFailure extends Error {
@@ -49,6 +57,25 @@ export class Stopped extends Error {
 
 /** Storage's answer was not what a blob download expects (a proxy page, a wrong range). */
 export class UnexpectedAnswer extends Error {}
+
+/**
+ * An answer with more bytes than were asked for (a longer Content-Length, or a body that runs on):
+ * a failed attempt, tried again; none of its bytes past the range are written.
+ */
+export class OverlongAnswer extends AttemptFailure {
+  constructor(readonly asked: number) {
+    super({ kind: 'failure', code: 'ERR_BAD_RESPONSE', timedOut: false });
+    this.name = 'OverlongAnswer';
+  }
+}
+
+/** A 206 answer with another ETag than the HEAD's: the blob changed and If-Match was not honoured. */
+export class EtagChanged extends Error {
+  constructor() {
+    super('etag changed');
+    this.name = 'EtagChanged';
+  }
+}
 
 /** Writing received bytes failed (disk full, file removed): not a network failure, never retried. */
 export class WriteFailure extends Error {
@@ -120,7 +147,7 @@ function open(url: string, method: 'GET' | 'HEAD', headers: OutgoingHttpHeaders,
     ctx.stop.removeEventListener('abort', onStop);
   };
   return new Promise<Attempt>((resolve, reject) => {
-    const req = https.request(url, { method, headers, agent: ctx.agentFor(url), signal: controller.signal });
+    const req = https.request(url, { method, headers: { ...headers, 'x-ms-version': STORAGE_VERSION }, agent: ctx.agentFor(url), signal: controller.signal });
     req.once('response', (res) => resolve({ res, finish, timedOut: () => timedOut }));
     req.once('error', (error) => {
       finish();
@@ -152,7 +179,8 @@ export async function blobProperties(url: string, ctx: RequestContext): Promise<
     throw new UnexpectedAnswer('The storage answer has no Content-Length or ETag: it does not look like Azure Blob Storage.');
   }
   const md5 = headerText(res, 'content-md5')?.trim();
-  return { size, etag, md5: md5 && /^[A-Za-z0-9+/]{22}==$/.test(md5) ? md5 : undefined };
+  if (!md5) return { size, etag };
+  return /^[A-Za-z0-9+/]{22}==$/.test(md5) ? { size, etag, md5 } : { size, etag, badMd5: true };
 }
 
 /**
@@ -162,13 +190,18 @@ export async function blobProperties(url: string, ctx: RequestContext): Promise<
  */
 export type RangeSink = (chunk: Buffer) => void;
 
-function checkContentRange(res: IncomingMessage, from: number, end: number, size: number): void {
-  const expected = `bytes ${from}-${end - 1}/${size}`;
+/** The answer's headers fit the range asked for: Content-Range, Content-Length and ETag. */
+function checkRangeAnswer(res: IncomingMessage, from: number, end: number, props: BlobProperties): void {
+  const expected = `bytes ${from}-${end - 1}/${props.size}`;
   const got = headerText(res, 'content-range')?.trim();
-  const fullAnswer = res.statusCode === 200 && from === 0 && end === size;
+  const fullAnswer = res.statusCode === 200 && from === 0 && end === props.size;
   if (!fullAnswer && got !== expected) {
     throw new UnexpectedAnswer(`Storage answered a range request with ${res.statusCode === 206 ? 'another range' : `HTTP ${res.statusCode} and the whole blob`}.`);
   }
+  const etag = headerText(res, 'etag');
+  if (etag !== undefined && etag !== props.etag) throw new EtagChanged();
+  const length = headerText(res, 'content-length');
+  if (length !== undefined && Number(length) !== end - from) throw new OverlongAnswer(end - from);
 }
 
 /**
@@ -191,6 +224,8 @@ function drain(attempt: Attempt, expected: number, sink: RangeSink, stop: AbortS
     };
     const onData = (chunk: Buffer): void => {
       if (settled) return;
+      // Never more than the range: a body that runs on is cut here, its excess never written.
+      if (received + chunk.length > expected) return settle(new OverlongAnswer(expected));
       try {
         sink(chunk);
       } catch (error) {
@@ -218,7 +253,7 @@ export async function getRange(url: string, from: number, end: number, props: Bl
     throw await answerFailure(attempt);
   }
   try {
-    checkContentRange(res, from, end, props.size);
+    checkRangeAnswer(res, from, end, props);
   } catch (error) {
     res.destroy();
     attempt.finish();

@@ -7,6 +7,11 @@
 // Path separators, Windows' reserved punctuation, and C0/C1 control characters.
 // eslint-disable-next-line no-control-regex
 const UNSAFE_CHARACTERS = /[<>:"/\\|?*\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+/**
+ * Invisible format characters (Unicode Cf: bidirectional overrides such as U+202E, zero-width
+ * spaces, U+FEFF): a name with them shows as another name ("gpj.exe" reads as "exe.jpg").
+ */
+const FORMAT_CHARACTERS = /\p{Cf}/gu;
 /** Names Windows reserves for devices, with or without an extension (CON, CON.bacpac, COM1...). */
 const RESERVED_WINDOWS = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$/i;
 /** Leaves room for `.partial.json` under the 255-byte limit of most file systems. */
@@ -38,7 +43,7 @@ function shorten(name: string): string {
  * or space, at most 200 bytes. Returns `fallback` when nothing usable is left.
  */
 export function safeFileName(raw: string, fallback: string): string {
-  let name = raw.normalize('NFC').replace(UNSAFE_CHARACTERS, '_');
+  let name = raw.normalize('NFC').replace(UNSAFE_CHARACTERS, '_').replace(FORMAT_CHARACTERS, '_');
   // The path is published as DownloadedFilePath and echoed by later steps: no agent commands in it.
   name = name.replace(/##vso\[/gi, '##_vso[').replace(/##\[/g, '##_[');
   // Windows drops trailing dots and spaces, so "x.bacpac." and "x.bacpac" would be one file.

@@ -1,22 +1,41 @@
 /**
- * What happens on disk before the first byte: the directory, an existing file of the same name
- * (reused when it is the same, refused or replaced when it is not), an earlier partial download
- * (continued when it is of the same blob, discarded when not), and the free space.
+ * What happens on disk before the first byte (the caller holds the download's lock): an existing
+ * file of the same name (reused when it is the same, refused or replaced when it is not), an
+ * earlier partial download (continued when it is of the same blob, discarded when not), and the
+ * free space. Returns what it opened: the partial file and which of its ranges are complete.
  */
 import { promises as fsp } from 'node:fs';
-import type { Run } from './engine';
+import type { BlobProperties } from './blobHttp';
 import { DownloadError, fileSystemError } from './errors';
-import { existing, freeBytes, md5OfFile, readRecord, removeQuietly } from './partialFile';
+import { TargetFiles, bootId, createExclusive, existing, freeBytes, md5OfFile, openNoFollow, readRecord, removeQuietly } from './partialFile';
 import { formatBytes } from './progress';
 import { RangeProgress, chooseRangeSize, planRanges } from './ranges';
-import { BlobIdentity, ResumeRecord, sameBlob } from './resumeRecord';
+import { BlobIdentity, ResumeRecord, sameBlob, trustedRanges } from './resumeRecord';
+
+export interface PrepareInput {
+  files: TargetFiles;
+  overwrite: boolean;
+  connections: number;
+  info: (line: string) => void;
+  stop: AbortSignal;
+  props: BlobProperties;
+  identity: BlobIdentity;
+}
+
+/** The target already holds the backup, or the partial file is open with what is complete in it. */
+export type Prepared = { kind: 'reused' } | { kind: 'ready'; handle: fsp.FileHandle; progress: RangeProgress };
 
 /** Reuse, refuse or replace an existing file with the target's name. */
-async function existingTarget(run: Run): Promise<'reuse' | 'replace' | 'none'> {
-  const { files, overwrite, info } = run.options;
-  const props = run.props!;
+async function existingTarget(input: PrepareInput): Promise<'reuse' | 'replace' | 'none'> {
+  const { files, overwrite, info, props } = input;
   const found = await existing(files.finalPath);
   if (!found) return 'none';
+  if (found.kind === 'link') {
+    throw new DownloadError(
+      `${files.finalPath} is a symbolic link (or junction): the task does not write through links it did not create.`,
+      'Remove the link, or choose another downloadFileName or downloadDirectory.',
+    );
+  }
   if (found.kind !== 'file') {
     throw new DownloadError(`${files.finalPath} exists and is not a file.`, 'Choose another downloadFileName or downloadDirectory.');
   }
@@ -26,7 +45,7 @@ async function existingTarget(run: Run): Promise<'reuse' | 'replace' | 'none'> {
       return 'reuse';
     }
     info(`${files.fileName} is already in ${files.directory} with the backup's size; comparing its MD5.`);
-    if ((await md5OfFile(files.finalPath, run.stop.signal)) === props.md5) {
+    if ((await md5OfFile(files.finalPath, input.stop)) === props.md5) {
       info(`${files.fileName} matches the backup's MD5: nothing to download.`);
       return 'reuse';
     }
@@ -42,62 +61,65 @@ async function existingTarget(run: Run): Promise<'reuse' | 'replace' | 'none'> {
 }
 
 /** An earlier run's record, when it is of this very blob (path, ETag, size) and its partial file is there. */
-async function resumable(run: Run, identity: BlobIdentity): Promise<ResumeRecord | undefined> {
-  const { files, info } = run.options;
+async function resumable(input: PrepareInput): Promise<ResumeRecord | undefined> {
+  const { files, info, identity } = input;
   const record = await readRecord(files.recordPath);
   const partial = await existing(files.partialPath);
   if (record && partial?.kind === 'file' && partial.size === identity.size && sameBlob(record, identity)) {
     return record;
   }
-  if (record || partial) {
+  if (partial?.kind === 'link') {
+    info(`${files.fileName}.partial is a link the task did not create: removing the link (not what it points to) and starting over.`);
+  } else if (record || partial) {
     info(
       record && !sameBlob(record, identity)
         ? `${files.fileName}.partial is from another version of the backup (its ETag or size differs): starting over.`
         : `${files.fileName}.partial has no usable resume record: starting over.`,
     );
-    await removeQuietly(files.partialPath, files.recordPath, `${files.recordPath}.tmp`);
   }
+  // rm removes a link itself, never what it points to.
+  await removeQuietly(files.recordPath, files.recordTempPath);
   return undefined;
 }
 
-async function checkFreeSpace(run: Run, needed: number): Promise<void> {
-  const { files } = run.options;
+async function checkFreeSpace(files: TargetFiles, needed: number, resuming: boolean): Promise<void> {
   const free = await freeBytes(files.directory);
   if (free !== undefined && free < needed) {
     throw new DownloadError(
-      `Not enough free disk space for ${files.fileName}: it needs ${formatBytes(needed)}${run.progress?.completeBytes ? ' more' : ''}, and ${files.directory} has ${formatBytes(free)} free.`,
+      `Not enough free disk space for ${files.fileName}: it needs ${formatBytes(needed)}${resuming ? ' more' : ''}, and ${files.directory} has ${formatBytes(free)} free.`,
       'Free space, or set downloadDirectory to a larger disk. Microsoft-hosted agents have about 14 GB; large backups need a self-hosted agent.',
     );
   }
 }
 
-async function openPartial(run: Run, identity: BlobIdentity, record: ResumeRecord | undefined): Promise<void> {
-  const { files, connections, info } = run.options;
+async function openPartial(input: PrepareInput, record: ResumeRecord | undefined): Promise<Prepared> {
+  const { files, connections, info, identity } = input;
   const plan = planRanges(identity.size, record?.rangeSize ?? chooseRangeSize(identity.size, connections));
-  run.progress = new RangeProgress(plan, record?.done ?? []);
-  await checkFreeSpace(run, identity.size - run.progress.completeBytes);
+  const trusted = record ? trustedRanges(record, bootId()) : { done: [], restarted: false };
+  const progress = new RangeProgress(plan, trusted.done);
+  await checkFreeSpace(files, identity.size - progress.completeBytes, progress.completeBytes > 0);
+  let handle: fsp.FileHandle;
   try {
-    run.handle = await fsp.open(files.partialPath, record ? 'r+' : 'w+');
-    if (!record) await run.handle.truncate(identity.size);
+    // Never through a link: an existing partial is opened without following one, a new one created exclusively.
+    handle = record ? await openNoFollow(files.partialPath, 'r+') : await createExclusive(files.partialPath);
+    if (!record) await handle.truncate(identity.size);
   } catch (error) {
-    throw fileSystemError('create', files.partialPath, error);
+    throw fileSystemError(record ? 'open' : 'create', files.partialPath, error);
   }
   if (record) {
-    info(`Resuming: ${formatBytes(run.progress.completeBytes)} of ${formatBytes(identity.size)} are already in ${files.fileName}.partial from an earlier run.`);
+    info(`Resuming: ${formatBytes(progress.completeBytes)} of ${formatBytes(identity.size)} are already in ${files.fileName}.partial from an earlier run.`);
+    if (trusted.restarted) {
+      info('  The machine has restarted since that run: only the ranges it had flushed to disk are trusted; the others are fetched again.');
+    }
+    if (!input.props.md5) {
+      info('  The blob has no MD5, so the bytes from the earlier run could not be verified: they are trusted because the record that claims them was written after them (after they were flushed to disk, if the machine restarted since), for a blob of the same ETag and size.');
+    }
   }
+  return { kind: 'ready', handle, progress };
 }
 
-/** Gets the files ready; 'reused' when the target already holds the backup. */
-export async function prepareFiles(run: Run, identity: BlobIdentity): Promise<'reused' | 'ready'> {
-  const { files } = run.options;
-  try {
-    await fsp.mkdir(files.directory, { recursive: true });
-  } catch (error) {
-    throw fileSystemError('create the directory', files.directory, error);
-  }
-  if ((await existingTarget(run)) === 'reuse') {
-    return 'reused';
-  }
-  await openPartial(run, identity, await resumable(run, identity));
-  return 'ready';
+/** Gets the files ready (the directory exists and the lock is held). */
+export async function prepareFiles(input: PrepareInput): Promise<Prepared> {
+  if ((await existingTarget(input)) === 'reuse') return { kind: 'reused' };
+  return openPartial(input, await resumable(input));
 }

@@ -95,6 +95,11 @@ export class RangeProgress {
     return this.written.get(index) ?? 0;
   }
 
+  /** Forgets what a range in flight has written (it is fetched again from its start). */
+  resetWritten(index: number): void {
+    this.written.delete(index);
+  }
+
   addWritten(index: number, bytes: number): void {
     this.written.set(index, this.writtenIn(index) + bytes);
   }

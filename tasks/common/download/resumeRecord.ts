@@ -7,7 +7,7 @@
 import { RangePlan } from './ranges';
 
 export const RECORD_KIND = 'lcs-backup-download';
-export const RECORD_VERSION = 1;
+export const RECORD_VERSION = 2;
 
 export interface BlobIdentity {
   /** The blob's URL without its query (the SAS): scheme, host and path. */
@@ -18,8 +18,12 @@ export interface BlobIdentity {
 
 export interface ResumeRecord extends BlobIdentity {
   rangeSize: number;
-  /** Indices of the complete ranges. */
+  /** Indices of the complete ranges (written; in the page cache at least). */
   done: number[];
+  /** Indices of the ranges flushed to disk (fdatasync) before this record was written. */
+  durable: number[];
+  /** Which boot of the machine wrote the record (see partialFile.ts bootId). */
+  boot: string;
 }
 
 /** The blob's URL without the SAS: what identifies it across runs. Never throws. */
@@ -62,6 +66,8 @@ export function serializeRecord(record: ResumeRecord): string {
     size: record.size,
     rangeSize: record.rangeSize,
     done: encodeBitmap(count, record.done),
+    durable: encodeBitmap(count, record.durable),
+    boot: record.boot,
   });
 }
 
@@ -78,12 +84,12 @@ export function parseRecord(text: string): ResumeRecord | undefined {
     return undefined;
   }
   if (raw === null || typeof raw !== 'object' || raw.kind !== RECORD_KIND || raw.version !== RECORD_VERSION) return undefined;
-  const { blob, etag, size, rangeSize, done } = raw;
-  if (typeof blob !== 'string' || typeof etag !== 'string' || !etag || !isCount(size, 0) || !isCount(rangeSize, 1) || typeof done !== 'string') {
-    return undefined;
-  }
+  const { blob, etag, size, rangeSize, done, durable, boot } = raw;
+  if (typeof blob !== 'string' || typeof etag !== 'string' || !etag || !isCount(size, 0) || !isCount(rangeSize, 1)) return undefined;
+  if (typeof done !== 'string' || typeof durable !== 'string' || typeof boot !== 'string' || boot.length > 100) return undefined;
   const indices = decodeBitmap(Math.ceil(size / rangeSize), done);
-  return indices ? { blob, etag, size, rangeSize, done: indices } : undefined;
+  const flushed = decodeBitmap(Math.ceil(size / rangeSize), durable);
+  return indices && flushed ? { blob, etag, size, rangeSize, done: indices, durable: flushed, boot } : undefined;
 }
 
 /** Whether a record describes this blob: the same path, ETag and size (the SAS does not matter). */
@@ -91,6 +97,27 @@ export function sameBlob(record: BlobIdentity, blob: BlobIdentity): boolean {
   return record.blob === blob.blob && record.etag === blob.etag && record.size === blob.size;
 }
 
-export function recordFor(identity: BlobIdentity, plan: RangePlan, done: number[]): ResumeRecord {
+/** What a record says is on disk, without what the writer adds (the flushed ranges, the boot). */
+export type RecordState = Omit<ResumeRecord, 'durable' | 'boot'>;
+
+export function recordFor(identity: BlobIdentity, plan: RangePlan, done: number[]): RecordState {
   return { ...identity, rangeSize: plan.rangeSize, done };
+}
+
+/**
+ * The ranges a later run may trust. In the same boot of the machine, every complete range: a
+ * write that returned is in the page cache even when the process was killed. After a restart
+ * (a power loss), only the ranges flushed to disk before the record was written.
+ */
+export function trustedRanges(record: ResumeRecord, currentBoot: string): { done: number[]; restarted: boolean } {
+  const restarted = !sameBoot(record.boot, currentBoot);
+  return { done: restarted ? record.durable : record.done, restarted };
+}
+
+/** Boot ids: Linux's boot_id compared exactly; elsewhere `t<boot time in s>` within 30 s. */
+export function sameBoot(a: string, b: string): boolean {
+  const ta = /^t(\d+)$/.exec(a)?.[1];
+  const tb = /^t(\d+)$/.exec(b)?.[1];
+  if (ta && tb) return Math.abs(Number(ta) - Number(tb)) <= 30;
+  return a !== '' && a === b;
 }

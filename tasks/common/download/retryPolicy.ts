@@ -12,7 +12,14 @@ export const MAX_TRIES_WITHOUT_PROGRESS = 10;
 /** What a request's first retry may wait at least, whatever the stall budget says. */
 const FIRST_RETRY_MS = 2000;
 
-export type RetryDecision = { retry: true; waitMs: number; reason: string } | { retry: false; reason: string };
+/**
+ * Why a failed request is not tried again: the answer is final (`refused`: a 4xx, a certificate),
+ * too many tries in a row brought no byte (`tries`), or the budget is spent (`budget`: no time
+ * left, or a Retry-After beyond it).
+ */
+export type GiveUpCause = 'refused' | 'tries' | 'budget';
+
+export type RetryDecision = { retry: true; waitMs: number; reason: string } | { retry: false; cause: GiveUpCause; reason: string };
 
 export class StallBudget {
   private lastProgressAt: number;
@@ -30,6 +37,16 @@ export class StallBudget {
     this.lastProgressAt = this.now();
   }
 
+  /** When progress was last marked, to be put back by restoreProgress. */
+  get progressMark(): number {
+    return this.lastProgressAt;
+  }
+
+  /** Takes back progress marked since `mark` (bytes that turned out not to count). */
+  restoreProgress(mark: number): void {
+    this.lastProgressAt = mark;
+  }
+
   /** Time retries may still use, in ms. */
   timeLeft(): number {
     return Math.max(0, this.lastProgressAt + this.budgetMs - this.now());
@@ -43,13 +60,13 @@ export class StallBudget {
     // says little about storage. A budget of 0 still means no retries.
     const left = tries === 1 && this.budgetMs > 0 ? Math.max(this.timeLeft(), FIRST_RETRY_MS) : this.timeLeft();
     if (!verdict.retryable) {
-      return { retry: false, reason: verdict.reason };
+      return { retry: false, cause: 'refused', reason: verdict.reason };
     }
     if (tries >= MAX_TRIES_WITHOUT_PROGRESS || left <= 0) {
-      return { retry: false, reason: `${verdict.reason}, ${tries} tries in a row` };
+      return { retry: false, cause: tries >= MAX_TRIES_WITHOUT_PROGRESS ? 'tries' : 'budget', reason: `${verdict.reason}, ${tries} tries in a row` };
     }
     if (verdict.retryAfterMs !== undefined && verdict.retryAfterMs > left) {
-      return { retry: false, reason: `${verdict.reason}, Retry-After beyond the retry budget` };
+      return { retry: false, cause: 'budget', reason: `${verdict.reason}, Retry-After beyond the retry budget` };
     }
     const waitMs = Math.min(Math.max(verdict.retryAfterMs ?? 0, backoffMs(tries, this.random)), left);
     return { retry: true, waitMs, reason: verdict.reason };

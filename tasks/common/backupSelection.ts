@@ -1,10 +1,10 @@
 /**
- * The functional core of LcsDatabaseBackups@1: filtering the listed backups and choosing the
- * newest. No task-lib, no I/O; everything here is a plain function of its inputs.
+ * Which backup a task takes (LcsDatabaseBackups@1 and LcsDatabaseBackupCopy@1 share it): filtering
+ * the listed backups and choosing the newest. No task-lib, no I/O; everything here is a plain function of its inputs.
  */
-import { DatabaseAsset, unusableReason } from '../common/databaseAssets';
-import { compareInstants, LcsInstant } from '../common/time';
-import { compileWildcards } from '../common/wildcards';
+import { DatabaseAsset, unusableReason } from './databaseAssets';
+import { compareInstants, LcsInstant } from './time';
+import { compileWildcards } from './wildcards';
 
 export type NewestBy = 'created' | 'modified';
 
