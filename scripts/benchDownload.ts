@@ -7,6 +7,8 @@
  *   unthrottled: the task (which verifies the MD5) vs `curl -o` followed by `md5sum`
  *   peak RSS of the task for 1 GiB and 4 GiB; bytes fetched again after a kill at 50 %;
  *   the MD5's cost (the task on a blob without MD5, and Node's MD5 speed alone)
+ *   CPU seconds per GiB (user + sys): the task's whole process (every thread) minus a run of the
+ *   same task that signs in and lists but does not download, next to curl + md5sum (GNU time)
  *
  * The emulator runs in this process and shares the machine's CPUs with the task (and curl).
  * Files go to a scratch directory under the OS temp dir and are removed after each run.
@@ -14,7 +16,7 @@
 import { PEAK_RSS_PRELOAD, peakRssBytes } from '../test/support/peakRss';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmulator, type Emulator, type EmulatedBlob } from '../test/emulator/emulator';
@@ -27,6 +29,38 @@ const CONNECTIONS = 8;
 const CAP = 32 * MiB;
 
 interface Timed { ms: number; code: number | null; stdout: string; stderr: string; killed: boolean }
+
+/** A preload that prints the task's CPU time (user + sys of every thread, µs) at exit. */
+const CPU_TAG = '##bench[cpu]';
+const CPU_PRELOAD = `process.on('exit', () => { const u = process.cpuUsage(); process.stderr.write('${CPU_TAG}' + (u.user + u.system) + '\\n'); });\n`;
+
+/** CPU seconds (user + sys) from a run's stderr: the task's preload line, or GNU time's `%U %S`. */
+function cpuSeconds(stderr: string): number {
+  const line = stderr.split('\n').find((l) => l.startsWith(CPU_TAG));
+  if (!line) return NaN;
+  const parts = line.slice(CPU_TAG.length).trim().split(/\s+/).map(Number);
+  return parts.length === 1 ? parts[0] / 1e6 : parts[0] + parts[1];
+}
+
+const GNU_TIME = '/usr/bin/time';
+
+/**
+ * A preload for the run that is killed: counts the bytes the task writes at an offset (the
+ * download's pieces; its log lines are not positioned) and keeps the count in `counterFile`,
+ * rewritten every 256 KiB and so still there after SIGKILL. What the task received before the
+ * kill, as opposed to what the emulator served, part of which was still in socket buffers.
+ */
+function receivedPreload(counterFile: string): string {
+  return `const fs = require('node:fs'); const write = fs.writeSync; const out = fs.openSync(${JSON.stringify(counterFile)}, 'w');
+let total = 0, shown = 0;
+fs.writeSync = function (fd, buffer, offset, length, position) {
+  const n = write.apply(this, arguments);
+  if (typeof position === 'number' && fd !== out) { total += n; if (total - shown >= 262144) { shown = total; write(out, String(total).padEnd(20), 0, 20, 0); } }
+  return n;
+};
+process.on('exit', () => write(out, String(total).padEnd(20), 0, 20, 0));
+`;
+}
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, killWhen?: (kill: () => void) => void): Promise<Timed> {
   return new Promise((resolve, reject) => {
@@ -50,7 +84,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, k
 const rate = (bytes: number, ms: number): number => bytes / MiB / (ms / 1000);
 const f1 = (n: number): string => n.toFixed(1);
 
-interface Setup { emu: Emulator; scratch: string; out: string; env: NodeJS.ProcessEnv; cwd: string; preload: string; noFlushPreload: string }
+interface Setup { emu: Emulator; scratch: string; out: string; env: NodeJS.ProcessEnv; cwd: string; preload: string; noFlushPreload: string; cpuPreload: string; listOnlyEnv: NodeJS.ProcessEnv }
 
 /**
  * A preload that makes FileHandle.datasync a no-op in the task: the same bundle without the flush
@@ -62,13 +96,15 @@ const NO_FLUSH_PRELOAD = `require('node:fs/promises').open(__filename, 'r').then
 });
 `;
 
-function taskEnv(emu: Emulator, script: string, scratch: string, out: string): { env: NodeJS.ProcessEnv; cwd: string } {
+function taskEnv(emu: Emulator, script: string, scratch: string, out: string): { env: NodeJS.ProcessEnv; cwd: string; listOnlyEnv: NodeJS.ProcessEnv } {
   const options = emulatorRunOptions(emu, script, 'LcsBenchDownload');
   options.inputs = { ...options.inputs, download: 'true', downloadDirectory: out, downloadFileName: 'bench.bacpac', downloadConnections: String(CONNECTIONS), requestTimeoutSeconds: '100', retryBudgetSeconds: '60' };
   const agentDir = path.join(scratch, 'agent');
   mkdirSync(path.join(agentDir, 's'), { recursive: true });
   const env = agentEnvironment(options, agentDir);
-  return { env, cwd: env.SYSTEM_DEFAULTWORKINGDIRECTORY };
+  // The same task, sign-in and list, without the download: what is taken off the task's CPU.
+  const listOnlyEnv = agentEnvironment({ ...options, inputs: { ...options.inputs, download: 'false' } }, agentDir);
+  return { env, cwd: env.SYSTEM_DEFAULTWORKINGDIRECTORY, listOnlyEnv };
 }
 
 /** Points the newest backup at `blob`; every list hands out a fresh SAS. */
@@ -79,11 +115,11 @@ function serve(emu: Emulator, blob: EmulatedBlob): string {
   return url;
 }
 
-async function taskRun(s: Setup, script: string, blob: EmulatedBlob, killAt?: number, noFlush = false): Promise<Timed & { served: number; rss: number }> {
+async function taskRun(s: Setup, script: string, blob: EmulatedBlob, killAt?: number, extra: { noFlush?: boolean; preload?: string } = {}): Promise<Timed & { served: number; rss: number; cpu: number }> {
   rmSync(s.out, { recursive: true, force: true });
   serve(s.emu, blob);
   const before = blob.servedBytes;
-  const preloads = noFlush ? ['--require', s.preload, '--require', s.noFlushPreload] : ['--require', s.preload];
+  const preloads = ['--require', s.preload, '--require', s.cpuPreload, ...(extra.noFlush ? ['--require', s.noFlushPreload] : []), ...(extra.preload ? ['--require', extra.preload] : [])];
   const result = await run(process.execPath, [...preloads, script], s.env, s.cwd, killAt === undefined ? undefined : (kill) => {
     s.emu.blobStore.onServed = (b) => { if (b === blob && b.servedBytes - before >= killAt) { s.emu.blobStore.onServed = undefined; kill(); } };
   });
@@ -91,22 +127,43 @@ async function taskRun(s: Setup, script: string, blob: EmulatedBlob, killAt?: nu
   if (!result.killed && !/##vso\[task\.complete[^\]]*result=Succeeded/.test(result.stdout)) {
     throw new Error(`the task did not succeed:\n${(result.stdout + result.stderr).split('\n').slice(-15).join('\n')}`);
   }
-  return { ...result, served: blob.servedBytes - before, rss: peakRssBytes(result.stderr) };
+  return { ...result, served: blob.servedBytes - before, rss: peakRssBytes(result.stderr), cpu: cpuSeconds(result.stderr) };
 }
 
-async function curlRun(s: Setup, blob: EmulatedBlob, withMd5: boolean): Promise<{ ms: number; curlMs: number }> {
+/** CPU seconds of the task when it signs in and lists but does not download (median of `runs`). */
+async function listOnlyCpu(s: Setup, script: string, runs: number): Promise<number> {
+  const cpu: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const result = await run(process.execPath, ['--require', s.cpuPreload, script], s.listOnlyEnv, s.cwd);
+    if (!/##vso\[task\.complete[^\]]*result=Succeeded/.test(result.stdout)) throw new Error('the task without download did not succeed');
+    cpu.push(cpuSeconds(result.stderr));
+  }
+  return median(cpu);
+}
+
+/** Runs a command under GNU time (when there is one) for its CPU seconds. */
+async function timedTool(s: Setup, cmd: string, args: string[]): Promise<Timed & { cpu: number }> {
+  const timed = existsSync(GNU_TIME);
+  const result = timed
+    ? await run(GNU_TIME, ['-f', `${CPU_TAG}%U %S`, cmd, ...args], process.env, s.scratch)
+    : await run(cmd, args, process.env, s.scratch);
+  if (result.code !== 0) throw new Error(`${cmd} failed: ${result.stderr}`);
+  return { ...result, cpu: timed ? cpuSeconds(result.stderr) : NaN };
+}
+
+async function curlRun(s: Setup, blob: EmulatedBlob, withMd5: boolean): Promise<{ ms: number; curlMs: number; cpu: number }> {
   const file = path.join(s.scratch, 'curl.bacpac');
   const url = serve(s.emu, blob);
-  const curl = await run('curl', ['-sS', '--fail', '--cacert', s.emu.caFile, '-o', file, url], process.env, s.scratch);
-  if (curl.code !== 0) throw new Error(`curl failed: ${curl.stderr}`);
+  const curl = await timedTool(s, 'curl', ['-sS', '--fail', '--cacert', s.emu.caFile, '-o', file, url]);
   let total = curl.ms;
+  let cpu = curl.cpu;
   if (withMd5) {
-    const sum = await run('md5sum', [file], process.env, s.scratch);
-    if (sum.code !== 0) throw new Error(`md5sum failed: ${sum.stderr}`);
+    const sum = await timedTool(s, 'md5sum', [file]);
     total += sum.ms;
+    cpu += sum.cpu;
   }
   rmSync(file, { force: true });
-  return { ms: total, curlMs: curl.ms };
+  return { ms: total, curlMs: curl.ms, cpu };
 }
 
 function median(values: number[]): number {
@@ -135,10 +192,12 @@ export async function runDownloadBench(root: string, runs: number, log: (text: s
   try {
     const preload = path.join(scratch, 'rss.js');
     writeFileSync(preload, PEAK_RSS_PRELOAD);
+    const cpuPreload = path.join(scratch, 'cpu.js');
+    writeFileSync(cpuPreload, CPU_PRELOAD);
     const noFlushPreload = path.join(scratch, 'noflush.js');
     writeFileSync(noFlushPreload, NO_FLUSH_PRELOAD);
     const out = path.join(scratch, 'out');
-    const s: Setup = { emu, scratch, out, preload, noFlushPreload, ...taskEnv(emu, script, scratch, out) };
+    const s: Setup = { emu, scratch, out, preload, cpuPreload, noFlushPreload, ...taskEnv(emu, script, scratch, out) };
     const hasCurl = spawnSync('curl', ['--version']).status === 0 && spawnSync('md5sum', ['--version']).status === 0;
 
     log('download: generating blobs (MD5 of 1 GiB and 4 GiB)');
@@ -159,33 +218,43 @@ export async function runDownloadBench(root: string, runs: number, log: (text: s
     const curl: number[] = [];
     const curlOnly: number[] = [];
     const rss1: number[] = [];
+    const taskCpu: number[] = [];
+    const curlCpu: number[] = [];
+    log('download: the task signing in and listing only (its CPU is taken off the download\'s)');
+    const listCpu = await listOnlyCpu(s, script, 3);
     const noFlush: number[] = [];
     for (let i = 0; i < runs; i++) {
       log(`download: unthrottled run ${i + 1}/${runs}`);
       const t = await taskRun(s, script, giga);
       task.push(t.ms);
       rss1.push(t.rss);
-      noFlush.push((await taskRun(s, script, giga, undefined, true)).ms);
+      taskCpu.push(t.cpu - listCpu);
+      noFlush.push((await taskRun(s, script, giga, undefined, { noFlush: true })).ms);
       if (hasCurl) {
         const c = await curlRun(s, giga, true);
         curl.push(c.ms);
         curlOnly.push(c.curlMs);
+        curlCpu.push(c.cpu);
       }
     }
     log('download: without MD5');
     const plain = await taskRun(s, script, noMd5);
-    const plainNoFlush = await taskRun(s, script, noMd5, undefined, true);
+    const plainNoFlush = await taskRun(s, script, noMd5, undefined, { noFlush: true });
     log('download: 4 GiB');
     const four = await taskRun(s, script, quad);
     rmSync(out, { recursive: true, force: true });
 
     log('download: kill at 50 %, then resume');
-    const killed = await taskRun(s, script, giga, GiB / 2);
+    const counterFile = path.join(scratch, 'received');
+    const counter = path.join(scratch, 'received.js');
+    writeFileSync(counter, receivedPreload(counterFile));
+    const killed = { ...(await taskRun(s, script, giga, GiB / 2, { preload: counter })), received: Number(readFileSync(counterFile, 'utf8').trim()) };
     const resumeRun = await runResume(s, script, giga);
-    const refetched = killed.served + resumeRun.served - GiB;
+    // Fetched twice: what the task had received when it was killed, plus what the next run fetched, minus the blob.
+    const refetched = killed.received + resumeRun.served - GiB;
 
     const md5Rate = nodeMd5Rate();
-    return report({ throttledTask, throttledCurl, task, noFlush, curl, curlOnly, rss1, plain, plainNoFlush, four, killed, resumeRun, refetched, md5Rate });
+    return report({ throttledTask, throttledCurl, task, curl, curlOnly, rss1, plain, four, killed, resumeRun, refetched, md5Rate, noFlush, plainNoFlush, cpu: { listCpu, taskCpu, curlCpu, plain: plain.cpu - listCpu, four: four.cpu - listCpu } });
   } finally {
     await emu.close();
     rmSync(scratch, { recursive: true, force: true });
@@ -202,8 +271,27 @@ async function runResume(s: Setup, script: string, blob: EmulatedBlob): Promise<
 }
 
 interface Measured {
-  throttledTask: Timed; throttledCurl?: { ms: number }; task: number[]; noFlush: number[]; curl: number[]; curlOnly: number[]; rss1: number[];
-  plain: Timed & { rss: number }; plainNoFlush: Timed; four: Timed & { rss: number }; killed: { served: number }; resumeRun: Timed & { served: number }; refetched: number; md5Rate: number;
+  throttledTask: Timed; throttledCurl?: { ms: number }; task: number[]; curl: number[]; curlOnly: number[]; rss1: number[];
+  plain: Timed & { rss: number }; four: Timed & { rss: number }; killed: { served: number; received: number }; resumeRun: Timed & { served: number }; refetched: number; md5Rate: number;
+  noFlush: number[]; plainNoFlush: Timed;
+  /** CPU seconds: the list-only run, the task's downloads (list-only taken off), curl + md5sum. */
+  cpu: { listCpu: number; taskCpu: number[]; curlCpu: number[]; plain: number; four: number };
+}
+
+/** The CPU section of the report: seconds per GiB, the task next to curl + md5sum. */
+function cpuLines(m: Measured): string[] {
+  const { cpu } = m;
+  const task = median(cpu.taskCpu);
+  const curl = cpu.curlCpu.length ? median(cpu.curlCpu) : NaN;
+  const row = (label: string, seconds: number): string => `  ${label.padEnd(56)}${seconds.toFixed(2).padStart(6)}`;
+  return [
+    `CPU, user + sys per GiB (unthrottled; the task's sign-in and list, ${cpu.listCpu.toFixed(2)} s, taken off)   s/GiB`,
+    row('task (downloads and verifies MD5), all its threads', task),
+    row('task, 4 GiB blob', cpu.four / 4),
+    row('task on a blob without MD5', cpu.plain),
+    row('curl -o, then md5sum (GNU time)', curl),
+    `  task / (curl + md5sum) = ${(task / curl).toFixed(2)} (goal <= 1.5)`,
+  ];
 }
 
 function report(m: Measured): DownloadBenchResult {
@@ -232,8 +320,11 @@ function report(m: Measured): DownloadBenchResult {
     `  flush cost: ${f1(((tUn - median(m.noFlush)) / median(m.noFlush)) * 100)} % of the time with MD5 (medians, interleaved runs), ${f1(((m.plain.ms - m.plainNoFlush.ms) / m.plainNoFlush.ms) * 100)} % without`,
     `  MD5 cost: ${f1(m.task.length ? tUn - m.plain.ms : NaN)} ms per GiB in the task; Node's MD5 alone: ${f1(m.md5Rate)} MiB/s (${f1((GiB / MiB / m.md5Rate) * 1000)} ms per GiB)`,
     '',
-    `peak RSS: 1 GiB ${f1(median(m.rss1) / MiB)} MB, 4 GiB ${f1(m.four.rss / MiB)} MB (goal <= 150 MB, flat); 4 GiB in ${f1(m.four.ms / 1000)} s (${f1(rate(4 * GiB, m.four.ms))} MiB/s)`,
-    `kill at 50 %: ${f1(m.killed.served / MiB)} MiB served before the kill, ${f1(m.resumeRun.served / MiB)} MiB in the resumed run; fetched twice: ${f1(m.refetched / MiB)} MiB (bound ${CONNECTIONS} x 8 MiB = ${CONNECTIONS * 8} MiB)`,
+    `peak RSS: 1 GiB ${f1(median(m.rss1) / MiB)} MB, 4 GiB ${f1(m.four.rss / MiB)} MB (goal <= 160 MB, flat); 4 GiB in ${f1(m.four.ms / 1000)} s (${f1(rate(4 * GiB, m.four.ms))} MiB/s)`,
+    `kill at 50 % served: ${f1(m.killed.served / MiB)} MiB served and ${f1(m.killed.received / MiB)} MiB received by the task before the kill, ${f1(m.resumeRun.served / MiB)} MiB in the resumed run;`,
+    `  fetched twice (received before the kill + resumed run - blob): ${f1(m.refetched / MiB)} MiB (bound ${CONNECTIONS} x 8 MiB = ${CONNECTIONS * 8} MiB); served twice: ${f1((m.killed.served + m.resumeRun.served - GiB) / MiB)} MiB`,
+    '',
+    ...cpuLines(m),
   ];
   return {
     lines,
@@ -241,8 +332,9 @@ function report(m: Measured): DownloadBenchResult {
       throttled: { capPerConnectionMiBs: CAP / MiB, idealMiBs: ideal, taskMiBs: tThrottled, curlMiBs: cThrottled, taskMs: m.throttledTask.ms, curlMs: m.throttledCurl?.ms },
       unthrottled: { taskMs: m.task, taskWithoutFlushMs: m.noFlush, taskWithoutMd5NorFlushMs: m.plainNoFlush.ms, curlPlusMd5sumMs: m.curl, curlOnlyMs: m.curlOnly, taskWithoutMd5Ms: m.plain.ms },
       peakRssBytes: { oneGiB: m.rss1, fourGiB: m.four.rss },
-      killAtHalf: { servedBeforeKill: m.killed.served, servedInResume: m.resumeRun.served, fetchedTwiceBytes: m.refetched },
+      killAtHalf: { servedBeforeKill: m.killed.served, receivedBeforeKill: m.killed.received, servedInResume: m.resumeRun.served, fetchedTwiceBytes: m.refetched },
       nodeMd5MiBs: m.md5Rate,
+      cpuSeconds: { listOnly: m.cpu.listCpu, taskPerGiB: m.cpu.taskCpu, curlPlusMd5sumPerGiB: m.cpu.curlCpu, taskWithoutMd5PerGiB: m.cpu.plain, taskFourGiB: m.cpu.four },
     },
   };
 }

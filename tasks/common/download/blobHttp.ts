@@ -183,10 +183,12 @@ export async function blobProperties(url: string, ctx: RequestContext): Promise<
   return /^[A-Za-z0-9+/]{22}==$/.test(md5) ? { size, etag, md5 } : { size, etag, badMd5: true };
 }
 
-/** Receives the bytes of one range; called with up to ~1 MiB at a time, in order. */
-export type RangeSink = (chunks: Buffer[], bytes: number) => Promise<void>;
-
-const WRITE_BATCH_BYTES = 1024 * 1024;
+/**
+ * Receives the bytes of one range, in order, each piece as it arrives from the socket (about
+ * 16 KiB, one TLS record), synchronously: the piece is written while it is still in the CPU's
+ * cache, and none is held back. Throws to stop the range (a write that failed).
+ */
+export type RangeSink = (chunk: Buffer) => void;
 
 /** The answer's headers fit the range asked for: Content-Range, Content-Length and ETag. */
 function checkRangeAnswer(res: IncomingMessage, from: number, end: number, props: BlobProperties): void {
@@ -202,45 +204,41 @@ function checkRangeAnswer(res: IncomingMessage, from: number, end: number, props
   if (length !== undefined && Number(length) !== end - from) throw new OverlongAnswer(end - from);
 }
 
-/** Streams the body into the sink in batches; throws AttemptFailure when it ends early. */
-async function drain(attempt: Attempt, expected: number, sink: RangeSink, stop: AbortSignal): Promise<void> {
-  let batch: Buffer[] = [];
-  let batchBytes = 0;
+/**
+ * Hands the body to the sink piece by piece as it arrives; throws AttemptFailure when it ends
+ * early (everything that arrived before is in the sink: a retry continues after it).
+ */
+function drain(attempt: Attempt, expected: number, sink: RangeSink, stop: AbortSignal): Promise<void> {
+  const { res } = attempt;
   let received = 0;
-  const deliver = async (): Promise<void> => {
-    const chunks = batch;
-    const bytes = batchBytes;
-    batch = [];
-    batchBytes = 0;
-    try {
-      await sink(chunks, bytes);
-    } catch (error) {
-      throw new WriteFailure(error);
-    }
-  };
-  try {
-    for await (const chunk of attempt.res) {
+  let settled = false;
+  return new Promise<void>((resolve, reject) => {
+    const settle = (error?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      res.off('data', onData);
+      attempt.finish();
+      if (error === undefined) return resolve();
+      res.destroy();
+      reject(error);
+    };
+    const onData = (chunk: Buffer): void => {
+      if (settled) return;
       // Never more than the range: a body that runs on is cut here, its excess never written.
-      if (received + (chunk as Buffer).length > expected) throw new OverlongAnswer(expected);
-      const buffer = chunk as Buffer;
-      batch.push(buffer);
-      batchBytes += buffer.length;
-      received += buffer.length;
-      if (batchBytes >= WRITE_BATCH_BYTES) await deliver();
-    }
-  } catch (error) {
-    attempt.res.destroy();
-    if (error instanceof WriteFailure || error instanceof OverlongAnswer) throw error;
-    // Keep what arrived: the retry continues after it.
-    if (batchBytes) await deliver();
-    throw stop.aborted ? new Stopped() : networkFailure(error, attempt.timedOut());
-  } finally {
-    attempt.finish();
-  }
-  if (batchBytes) await deliver();
-  if (received !== expected) {
-    throw new AttemptFailure({ kind: 'failure', code: 'ERR_BAD_RESPONSE', timedOut: false });
-  }
+      if (received + chunk.length > expected) return settle(new OverlongAnswer(expected));
+      try {
+        sink(chunk);
+      } catch (error) {
+        return settle(new WriteFailure(error));
+      }
+      received += chunk.length;
+    };
+    const cut = (error?: unknown): void => settle(stop.aborted ? new Stopped() : networkFailure(error, attempt.timedOut()));
+    res.on('data', onData);
+    res.on('error', cut);
+    res.once('close', () => cut(Object.assign(new Error('closed'), { code: 'ECONNRESET' })));
+    res.once('end', () => settle(received === expected ? undefined : new AttemptFailure({ kind: 'failure', code: 'ERR_BAD_RESPONSE', timedOut: false })));
+  });
 }
 
 /**

@@ -37,6 +37,16 @@ export class StallBudget {
     this.lastProgressAt = this.now();
   }
 
+  /** When progress was last marked, to be put back by restoreProgress. */
+  get progressMark(): number {
+    return this.lastProgressAt;
+  }
+
+  /** Takes back progress marked since `mark` (bytes that turned out not to count). */
+  restoreProgress(mark: number): void {
+    this.lastProgressAt = mark;
+  }
+
   /** Time retries may still use, in ms. */
   timeLeft(): number {
     return Math.max(0, this.lastProgressAt + this.budgetMs - this.now());

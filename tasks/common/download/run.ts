@@ -130,10 +130,13 @@ export async function withRetries<T>(run: Run, what: string, kind: RequestKind, 
   for (;;) {
     const generation = run.sas.generation;
     const before = run.received;
+    const mark = run.retry.progressMark;
     try {
       return await attempt();
     } catch (error) {
-      // Bytes of an over-long answer are no progress: they are fetched again.
+      // Bytes of an over-long answer are no progress: they are fetched again, and the pieces that
+      // arrived must not have renewed the budget (an endless body would renew it forever).
+      if (error instanceof OverlongAnswer) run.retry.restoreProgress(mark);
       tries = run.received > before && !(error instanceof OverlongAnswer) ? 1 : tries + 1;
       tries = await afterFailure(run, error, tries, generation, what, kind);
     }

@@ -5,9 +5,10 @@
  * their offsets and save the record; the end checks size and MD5 and publishes the file.
  */
 import { promises as fsp } from 'node:fs';
-import { BlobProperties, OverlongAnswer, getRange } from './blobHttp';
+import { BlobProperties, OverlongAnswer, RangeSink, getRange } from './blobHttp';
 import { DownloadError, fileSystemError } from './errors';
 import { InOrderMd5 } from './hasher';
+import { writeAt } from './fileWriter';
 import { RecordWriter, removeQuietly } from './partialFile';
 import { ProgressGate, percentOf, progressLine } from './progress';
 import { publishFile } from './publish';
@@ -74,15 +75,16 @@ function report(t: Transfer): void {
 }
 
 /** Where the bytes of one range go: the partial file at their offset, the counters. */
-function sinkFor(t: Transfer, range: ByteRange, from: number): (chunks: Buffer[], bytes: number) => Promise<void> {
-  // Memory per connection: the batch being written (about 1 MiB), whatever the blob's size.
+function sinkFor(t: Transfer, range: ByteRange, from: number): RangeSink {
+  // Memory per connection: the piece in hand (about 16 KiB), whatever the blob's size. Each piece
+  // is written synchronously as it arrives, while it is still in the CPU's cache (fileWriter.ts).
   let position = from;
-  return async (chunks, bytes) => {
-    const { bytesWritten } = await t.handle.writev(chunks, position);
-    if (bytesWritten !== bytes) throw Object.assign(new Error('short write'), { code: 'EIO' });
-    position += bytes;
-    t.progress.addWritten(range.index, bytes);
-    t.run.received += bytes;
+  const fd = t.handle.fd;
+  return (chunk) => {
+    writeAt(fd, chunk, position);
+    position += chunk.length;
+    t.progress.addWritten(range.index, chunk.length);
+    t.run.received += chunk.length;
     t.run.retry.progressed();
     t.hasher?.written();
     report(t);
