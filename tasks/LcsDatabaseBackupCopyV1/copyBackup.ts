@@ -3,6 +3,7 @@
  * the server side (Copy Blob) into the team's own storage account, verify it and publish where it
  * is. Sequencing only: the choice is common/backupChoice.ts', the copy copyRun.ts', the text report.ts'.
  */
+import { neutralize } from '../common/sanitize';
 import { randomUUID } from 'node:crypto';
 import { AzureRmConnection } from '../common/azureRm';
 import { storageToken } from '../common/azureToken';
@@ -143,7 +144,7 @@ export async function copyBackup(host: TaskHost): Promise<void> {
     host, blobs, overwrite: settings.overwrite, timeoutMs: settings.timeoutMs, pollIntervalMs: settings.pollIntervalMs,
     metadata: copyMetadata(settings.projectId, backup), freshSource: fresh, newBudget,
   }, backup, facts);
-  host.info(`Copied and verified ${result.check === 'md5' ? `by length and Content-MD5 (${facts.md5})` : 'by length only (the backup has no Content-MD5)'}: ${destination.blobUrl}`);
+  host.info(`Copied and verified ${result.check === 'md5' ? `by length and Content-MD5 (${facts.md5})` : 'by length only (the backup has no Content-MD5)'}: ${neutralize(destination.blobUrl, 600)}`);
   publish(host, result, destination.blobName, destination.blobUrl);
   attachSummary(host, summaryMarkdown(settings.projectId, destination, result, facts));
   host.succeed(`Copied ${destination.blobName}`);
