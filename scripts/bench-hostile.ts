@@ -22,7 +22,7 @@ import { runTask } from '../test/support/agent';
 import { emulatorRunOptions } from '../test/support/emulatorRun';
 import { findRepoRoot } from '../test/support/repo';
 import { PEAK_RSS_PRELOAD, peakRssBytes } from '../test/support/peakRss';
-import { compileWildcards } from '../tasks/common/wildcards';
+import { compileWildcards } from '../tasks/common/backups/wildcards';
 
 const PRELOAD = PEAK_RSS_PRELOAD;
 

@@ -24,7 +24,7 @@ const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com/organizations';
 const DEFAULT_TIMEOUT_SECONDS = 100;
 const DEFAULT_BUDGET_SECONDS = 300;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** What the task accepts as a backup id (tasks/common/databaseAssets.ts, SAFE_ID). */
+/** What the task accepts as a backup id (tasks/common/lcs/databaseAssets.ts, SAFE_ID). */
 const SAFE_ID = /^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/;
 /** An environment or operation id as LCS shows it: with dashes, or the same 32 hex digits without. */
 const LCS_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/i;

@@ -3,8 +3,8 @@
  * (http.ts): Copy Blob (PUT with x-ms-copy-source), Get Blob Properties (HEAD), Abort Copy Blob,
  * and a HEAD of the source (the LCS SAS URL). Storage refusals become CopyError with advice.
  */
-import { HttpClient, HttpResponse } from '../common/http';
-import { RetryBudget } from '../common/retry';
+import { HttpClient, HttpResponse } from '../common/http/http';
+import { RetryBudget } from '../common/http/retry';
 import { Destination } from './destination';
 import { storageRefusal } from './copyErrors';
 

@@ -1,22 +1,22 @@
 /**
  * LcsDatabaseBackupCopy@1: choose a backup exactly as LcsDatabaseBackups@1 does, then copy it on
  * the server side (Copy Blob) into the team's own storage account, verify it and publish where it
- * is. Sequencing only: the choice is common/backupChoice.ts', the copy copyRun.ts', the text report.ts'.
+ * is. Sequencing only: the choice is common/backups/backupChoice.ts', the copy copyRun.ts', the text report.ts'.
  */
-import { neutralize } from '../common/sanitize';
+import { neutralize } from '../common/text/sanitize';
 import { randomUUID } from 'node:crypto';
-import { AzureRmConnection } from '../common/azureRm';
-import { storageToken } from '../common/azureToken';
-import { decideChoice } from '../common/backupChoice';
-import { selectBackup } from '../common/backupSelection';
-import { logSelection } from '../common/backupSelectionReport';
-import { DatabaseAsset, backupOutputValues, isDownloadUrl, listDatabaseBackups } from '../common/databaseAssets';
+import { AzureRmConnection } from '../common/azure/azureRm';
+import { storageToken } from '../common/azure/azureToken';
+import { decideChoice } from '../common/backups/backupChoice';
+import { selectBackup } from '../common/backups/backupSelection';
+import { logSelection } from '../common/backups/backupSelectionReport';
+import { DatabaseAsset, backupOutputValues, isDownloadUrl, listDatabaseBackups } from '../common/lcs/databaseAssets';
 import { CopyError } from './copyErrors';
-import { TaskHost } from '../common/host';
-import { HttpClient, axiosTransport } from '../common/http';
-import { httpAgentFactory } from '../common/network';
-import { RetryBudget, budgetWithin } from '../common/retry';
-import { LcsSession, openLcsSession } from '../common/session';
+import { TaskHost } from '../common/platform/host';
+import { HttpClient, axiosTransport } from '../common/http/http';
+import { httpAgentFactory } from '../common/http/network';
+import { RetryBudget, budgetWithin } from '../common/http/retry';
+import { LcsSession, openLcsSession } from '../common/lcs/session';
 import { BlobService, TokenProvider, sourceProperties } from './blobService';
 import { CopyResult, SourceFacts, runCopy } from './copyRun';
 import { destinationFor } from './destination';

@@ -3,9 +3,9 @@
  * (AuthorizationPermissionMismatch), a firewall (AuthorizationFailure), a destination that
  * exists, a missing container, throttling, a SAS that is refused. Pure.
  */
-import { TaskFailure } from '../common/errors';
-import { HttpResponse } from '../common/http';
-import { neutralize } from '../common/sanitize';
+import { TaskFailure } from '../common/platform/errors';
+import { HttpResponse } from '../common/http/http';
+import { neutralize } from '../common/text/sanitize';
 import { Destination } from './destination';
 
 /** The copy could not be started, ended badly, or could not be verified. */

@@ -6,12 +6,12 @@
  * aborts the pending copy and says what is left. Success is verified: length, and Content-MD5
  * when the source has one.
  */
-import { DatabaseAsset } from '../common/databaseAssets';
+import { DatabaseAsset } from '../common/lcs/databaseAssets';
 import { formatBytes, formatDuration } from '../common/download/progress';
-import { TaskFailure } from '../common/errors';
-import { TaskHost, noteOnCancel } from '../common/host';
-import { RetryBudget } from '../common/retry';
-import { neutralize } from '../common/sanitize';
+import { TaskFailure } from '../common/platform/errors';
+import { TaskHost, noteOnCancel } from '../common/platform/host';
+import { RetryBudget } from '../common/http/retry';
+import { neutralize } from '../common/text/sanitize';
 import { BlobProps, BlobService, CopyStart } from './blobService';
 import { CopyError } from './copyErrors';
 

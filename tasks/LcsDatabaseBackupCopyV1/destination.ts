@@ -3,10 +3,10 @@
  * (storageAccount + containerName) or through a container SAS URL (destinationSasUrl), and the
  * blob's name in it. Pure; every bad value is an InputError before any request.
  */
-import { DatabaseAsset } from '../common/databaseAssets';
+import { DatabaseAsset } from '../common/lcs/databaseAssets';
 import { fallbackFileName, safeFileName } from '../common/download/fileName';
-import { InputError } from '../common/errors';
-import { InputSource, parseHttpsUrl, trimmed } from '../common/inputs';
+import { InputError } from '../common/platform/errors';
+import { InputSource, parseHttpsUrl, trimmed } from '../common/platform/inputs';
 
 export interface DestinationSettings {
   kind: 'arm' | 'sas';

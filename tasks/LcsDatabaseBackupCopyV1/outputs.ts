@@ -2,7 +2,7 @@
  * LcsDatabaseBackupCopy@1's output variables, in task.json's order (outputVariables and
  * settableVariables; a test holds the three lists equal): the backup's, then the copy's.
  */
-import { BACKUP_OUTPUTS } from '../common/databaseAssets';
+import { BACKUP_OUTPUTS } from '../common/lcs/databaseAssets';
 
 export const OUTPUTS = [...BACKUP_OUTPUTS, 'CopiedBlobUrl', 'CopiedBlobName', 'CopyId'] as const;
 export type OutputName = (typeof OUTPUTS)[number];

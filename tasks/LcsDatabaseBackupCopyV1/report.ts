@@ -3,11 +3,11 @@
  * metadata the copied blob carries. Pure string building; untrusted text goes through
  * neutralize / escapeMarkdown, and metadata values are percent-encoded (headers are ASCII).
  */
-import { DatabaseAsset } from '../common/databaseAssets';
+import { DatabaseAsset } from '../common/lcs/databaseAssets';
 import { formatBytes, formatDuration } from '../common/download/progress';
-import { TaskHost } from '../common/host';
-import { escapeMarkdown, neutralize } from '../common/sanitize';
-import { formatInstant } from '../common/time';
+import { TaskHost } from '../common/platform/host';
+import { escapeMarkdown, neutralize } from '../common/text/sanitize';
+import { formatInstant } from '../common/text/time';
 import { CopyResult, SourceFacts } from './copyRun';
 import { Destination } from './destination';
 import { TaskSettings } from './settings';

@@ -1,4 +1,4 @@
-/** First import of index.ts: destinationSasUrl is a credential; see common/secretInputs.ts. */
-import { captureSecretInputs } from '../common/secretInputs';
+/** First import of index.ts: destinationSasUrl is a credential; see common/platform/secretInputs.ts. */
+import { captureSecretInputs } from '../common/platform/secretInputs';
 
 captureSecretInputs(['destinationSasUrl']);

@@ -4,12 +4,12 @@
  * Manager connection with storageAccount and containerName, or destinationSasUrl), overwrite and
  * the wait. Pure apart from the InputSource it is given.
  */
-import { AzureRmConnection, readAzureRmConnection } from '../common/azureRm';
-import { SelectionInputs, readSelectionInputs } from '../common/backupSelectionInputs';
-import { LcsSettings, readTaskSettings } from '../common/connection';
-import { InputError } from '../common/errors';
-import { InputSource, parseBoolean, trimmed } from '../common/inputs';
-import { parseTimeoutMinutes } from '../common/waitSettings';
+import { AzureRmConnection, readAzureRmConnection } from '../common/azure/azureRm';
+import { SelectionInputs, readSelectionInputs } from '../common/backups/backupSelectionInputs';
+import { LcsSettings, readTaskSettings } from '../common/lcs/connection';
+import { InputError } from '../common/platform/errors';
+import { InputSource, parseBoolean, trimmed } from '../common/platform/inputs';
+import { parseTimeoutMinutes } from '../common/wait/waitSettings';
 import { DestinationSettings, readDestination } from './destination';
 
 export interface CopySettings extends SelectionInputs {

@@ -4,16 +4,16 @@
  * tasks/common/download; this is the wiring to the session, the host and the inputs.
  */
 import type { Agent } from 'node:http';
-import { DatabaseAsset, isDownloadUrl, listDatabaseBackups } from '../common/databaseAssets';
+import { DatabaseAsset, isDownloadUrl, listDatabaseBackups } from '../common/lcs/databaseAssets';
 import { DownloadResult, downloadBlob } from '../common/download/engine';
 import { DownloadError } from '../common/download/errors';
 import { fallbackFileName, safeFileName } from '../common/download/fileName';
 import { targetFiles } from '../common/download/partialFile';
-import { TaskHost } from '../common/host';
-import { httpAgentFactory } from '../common/network';
-import { neutralize } from '../common/sanitize';
-import { LcsSession } from '../common/session';
-import { LcsSettings } from '../common/connection';
+import { TaskHost } from '../common/platform/host';
+import { httpAgentFactory } from '../common/http/network';
+import { neutralize } from '../common/text/sanitize';
+import { LcsSession } from '../common/lcs/session';
+import { LcsSettings } from '../common/lcs/connection';
 import { DownloadSettings } from './downloadSettings';
 
 type Enabled = Extract<DownloadSettings, { enabled: true }>;

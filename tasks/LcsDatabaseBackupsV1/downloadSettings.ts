@@ -3,8 +3,8 @@
  * apart from the InputSource it is given.
  */
 import * as path from 'node:path';
-import { InputError } from '../common/errors';
-import { InputSource, parseBoolean, trimmed } from '../common/inputs';
+import { InputError } from '../common/platform/errors';
+import { InputSource, parseBoolean, trimmed } from '../common/platform/inputs';
 import { safeFileName } from '../common/download/fileName';
 
 export const MAX_CONNECTIONS = 64;

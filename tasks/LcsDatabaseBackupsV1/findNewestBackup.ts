@@ -1,18 +1,18 @@
 /**
  * LcsDatabaseBackups@1: sign in with an LCS connection, list the project's database backups,
  * publish the newest as output variables. Sequencing only: the decisions are pure functions
- * (selection.ts, outcome.ts), the text is report.ts', the wiring is common/session.ts' and, for
+ * (selection.ts, outcome.ts), the text is report.ts', the wiring is common/lcs/session.ts' and, for
  * the optional download, downloadBackup.ts'.
  */
 import { randomUUID } from 'node:crypto';
-import { isDownloadUrl, listDatabaseBackups, sasExpiry } from '../common/databaseAssets';
-import { TaskHost } from '../common/host';
-import { openLcsSession } from '../common/session';
+import { isDownloadUrl, listDatabaseBackups, sasExpiry } from '../common/lcs/databaseAssets';
+import { TaskHost } from '../common/platform/host';
+import { openLcsSession } from '../common/lcs/session';
 import { downloadIfAsked } from './downloadBackup';
 import { Outcome, decideOutcome } from './outcome';
 import { OUTPUTS } from './outputs';
 import { logSelection, summaryMarkdown } from './report';
-import { selectBackup } from '../common/backupSelection';
+import { selectBackup } from '../common/backups/backupSelection';
 import { readSettings } from './settings';
 
 function attachSummary(host: TaskHost, markdown: string): void {

@@ -1,15 +1,15 @@
 /**
  * What LcsDatabaseBackups@1 concludes from a selection: the shared judgement
- * (common/backupChoice.ts: lines, warnings, failure, result) plus this task's output values. A
+ * (common/backups/backupChoice.ts: lines, warnings, failure, result) plus this task's output values. A
  * pure function of (selection, settings, now); the task function only carries it out.
  */
-import { backupOutputValues } from '../common/databaseAssets';
-import { Choice, decideChoice } from '../common/backupChoice';
-import { Selection } from '../common/backupSelection';
+import { backupOutputValues } from '../common/lcs/databaseAssets';
+import { Choice, decideChoice } from '../common/backups/backupChoice';
+import { Selection } from '../common/backups/backupSelection';
 import { OUTPUTS, OutputName } from './outputs';
 import { TaskSettings } from './settings';
 
-export { EXPIRY_WARNING_MS, STALE_AFTER_DAYS } from '../common/backupChoice';
+export { EXPIRY_WARNING_MS, STALE_AFTER_DAYS } from '../common/backups/backupChoice';
 
 export interface Outcome extends Choice {
   outputs: Record<OutputName, string>;

@@ -1,14 +1,14 @@
 /**
  * What a person reads of LcsDatabaseBackups@1 beyond the shared selection lines
- * (common/backupSelectionReport.ts): the pipeline summary tab. Pure string building; untrusted
+ * (common/backups/backupSelectionReport.ts): the pipeline summary tab. Pure string building; untrusted
  * text goes through escapeMarkdown.
  */
-import { escapeMarkdown } from '../common/sanitize';
-import { isoSeconds } from '../common/time';
-import { Selection, SelectionCriteria, fieldName, instantFor } from '../common/backupSelection';
-import { TABLE_ROWS, describeFilters, formatAge, shortTime } from '../common/backupSelectionReport';
+import { escapeMarkdown } from '../common/text/sanitize';
+import { isoSeconds } from '../common/text/time';
+import { Selection, SelectionCriteria, fieldName, instantFor } from '../common/backups/backupSelection';
+import { TABLE_ROWS, describeFilters, formatAge, shortTime } from '../common/backups/backupSelectionReport';
 
-export { SKIP_WARNINGS, TABLE_ROWS, backupTable, chosenLine, describeFilters, formatAge, logSelection, shortTime } from '../common/backupSelectionReport';
+export { SKIP_WARNINGS, TABLE_ROWS, backupTable, chosenLine, describeFilters, formatAge, logSelection, shortTime } from '../common/backups/backupSelectionReport';
 
 export interface SummaryContext {
   projectId: number;

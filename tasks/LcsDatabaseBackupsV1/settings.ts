@@ -2,9 +2,9 @@
  * LcsDatabaseBackups@1's own inputs (selection, age limit, outputs), read after the connection
  * inputs every LCS task shares. Pure apart from the InputSource it is given.
  */
-import { InputSource, parseBoolean, trimmed } from '../common/inputs';
-import { LcsSettings, readTaskSettings } from '../common/connection';
-import { SelectionInputs, readSelectionInputs } from '../common/backupSelectionInputs';
+import { InputSource, parseBoolean, trimmed } from '../common/platform/inputs';
+import { LcsSettings, readTaskSettings } from '../common/lcs/connection';
+import { SelectionInputs, readSelectionInputs } from '../common/backups/backupSelectionInputs';
 import { DownloadSettings, readDownloadSettings } from './downloadSettings';
 
 export interface BackupSettings extends SelectionInputs {
@@ -15,7 +15,7 @@ export interface BackupSettings extends SelectionInputs {
 
 export type TaskSettings = LcsSettings & BackupSettings;
 
-export { parseBackupId, parseMaxAgeDays } from '../common/backupSelectionInputs';
+export { parseBackupId, parseMaxAgeDays } from '../common/backups/backupSelectionInputs';
 
 function readBackupSettings(source: InputSource): BackupSettings {
   return {

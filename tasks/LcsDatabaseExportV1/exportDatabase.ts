@@ -1,15 +1,15 @@
 /**
  * LcsDatabaseExport@1: export a sandbox database to a backup in the asset library, wait for it,
- * publish the new backup. Sequencing only: the start and the wait are common/operationTask.ts',
+ * publish the new backup. Sequencing only: the start and the wait are common/wait/operationTask.ts',
  * finding the new backup is exportedBackup.ts'.
  */
-import { DatabaseAsset, backupOutputValues, listDatabaseBackups } from '../common/databaseAssets';
-import { TaskHost, noteOnCancel } from '../common/host';
-import { exportPath } from '../common/operations';
-import { startAndWait } from '../common/operationTask';
-import { neutralize } from '../common/sanitize';
-import { openLcsSession } from '../common/session';
-import { formatInstant } from '../common/time';
+import { DatabaseAsset, backupOutputValues, listDatabaseBackups } from '../common/lcs/databaseAssets';
+import { TaskHost, noteOnCancel } from '../common/platform/host';
+import { exportPath } from '../common/wait/operations';
+import { startAndWait } from '../common/wait/operationTask';
+import { neutralize } from '../common/text/sanitize';
+import { openLcsSession } from '../common/lcs/session';
+import { formatInstant } from '../common/text/time';
 import { awaitExportedBackup, sameNameIds } from './exportedBackup';
 import { OUTPUTS } from './outputs';
 import { readSettings } from './settings';

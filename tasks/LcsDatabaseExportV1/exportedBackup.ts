@@ -4,15 +4,15 @@
  * minutes for clocks that differ). Pure apart from awaitExportedBackup, which lists again
  * until LCS shows it, within a budget of its own.
  */
-import { DatabaseAsset, listDatabaseBackups, unusableReason } from '../common/databaseAssets';
-import { SelectionError, TaskFailure } from '../common/errors';
-import { formatElapsed } from '../common/operationState';
-import { isTransient } from '../common/operationWait';
-import { budgetWithin } from '../common/retry';
-import { TaskHost } from '../common/host';
-import { LcsSession } from '../common/session';
-import { neutralize } from '../common/sanitize';
-import { compareInstants, isoSeconds } from '../common/time';
+import { DatabaseAsset, listDatabaseBackups, unusableReason } from '../common/lcs/databaseAssets';
+import { SelectionError, TaskFailure } from '../common/platform/errors';
+import { formatElapsed } from '../common/wait/operationState';
+import { isTransient } from '../common/wait/operationWait';
+import { budgetWithin } from '../common/http/retry';
+import { TaskHost } from '../common/platform/host';
+import { LcsSession } from '../common/lcs/session';
+import { neutralize } from '../common/text/sanitize';
+import { compareInstants, isoSeconds } from '../common/text/time';
 
 /** How long LCS may take to list a completed export's backup. */
 export const LISTING_BUDGET_MS = 5 * 60_000;

@@ -1,10 +1,10 @@
 /**
  * LcsDatabaseExport@1's own inputs, read after the connection inputs every LCS task shares.
  */
-import { InputError } from '../common/errors';
-import { InputSource, parseBoolean, parseLcsId, trimmed } from '../common/inputs';
-import { LcsSettings, readTaskSettings } from '../common/connection';
-import { WaitSettings, readWaitSettings } from '../common/waitSettings';
+import { InputError } from '../common/platform/errors';
+import { InputSource, parseBoolean, parseLcsId, trimmed } from '../common/platform/inputs';
+import { LcsSettings, readTaskSettings } from '../common/lcs/connection';
+import { WaitSettings, readWaitSettings } from '../common/wait/waitSettings';
 
 export interface ExportSettings extends WaitSettings {
   environmentId: string;

@@ -2,14 +2,14 @@
  * LcsDatabaseOperationStatus@1: wait for (or look at) an operation started elsewhere. Without
  * waiting, one status request: publish the state, fail only on a failure state.
  */
-import { TaskHost } from '../common/host';
-import { OperationRef, fetchStatus } from '../common/operations';
-import { classifyState } from '../common/operationState';
-import { waitWithSession } from '../common/operationTask';
-import { failureState, publishState } from '../common/operationWait';
-import { neutralize } from '../common/sanitize';
-import { openLcsSession } from '../common/session';
-import { formatInstant } from '../common/time';
+import { TaskHost } from '../common/platform/host';
+import { OperationRef, fetchStatus } from '../common/wait/operations';
+import { classifyState } from '../common/wait/operationState';
+import { waitWithSession } from '../common/wait/operationTask';
+import { failureState, publishState } from '../common/wait/operationWait';
+import { neutralize } from '../common/text/sanitize';
+import { openLcsSession } from '../common/lcs/session';
+import { formatInstant } from '../common/text/time';
 import { OUTPUTS } from './outputs';
 import { readSettings } from './settings';
 

@@ -1,7 +1,7 @@
 /** LcsDatabaseOperationStatus@1's own inputs: which operation, and whether to wait. */
-import { InputSource, parseLcsId, trimmed } from '../common/inputs';
-import { LcsSettings, readTaskSettings } from '../common/connection';
-import { WaitSettings, readWaitSettings } from '../common/waitSettings';
+import { InputSource, parseLcsId, trimmed } from '../common/platform/inputs';
+import { LcsSettings, readTaskSettings } from '../common/lcs/connection';
+import { WaitSettings, readWaitSettings } from '../common/wait/waitSettings';
 
 export interface StatusSettings extends WaitSettings {
   environmentId: string;

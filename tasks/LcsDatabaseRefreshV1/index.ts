@@ -1,5 +1,5 @@
-import { pipelineHost } from '../common/pipelineHost';
-import { runTask } from '../common/runner';
+import { pipelineHost } from '../common/platform/pipelineHost';
+import { runTask } from '../common/platform/runner';
 import { refreshDatabase } from './refreshDatabase';
 
 void runTask(refreshDatabase, pipelineHost);

@@ -1,11 +1,11 @@
 /**
  * LcsDatabaseRefresh@1: replace a sandbox's database with a copy of another environment's, and
- * wait. Sequencing only; the start and the wait are common/operationTask.ts'.
+ * wait. Sequencing only; the start and the wait are common/wait/operationTask.ts'.
  */
-import { TaskHost } from '../common/host';
-import { refreshPath } from '../common/operations';
-import { startAndWait } from '../common/operationTask';
-import { openLcsSession } from '../common/session';
+import { TaskHost } from '../common/platform/host';
+import { refreshPath } from '../common/wait/operations';
+import { startAndWait } from '../common/wait/operationTask';
+import { openLcsSession } from '../common/lcs/session';
 import { OUTPUTS } from './outputs';
 import { readSettings } from './settings';
 

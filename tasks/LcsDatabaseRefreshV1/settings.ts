@@ -2,10 +2,10 @@
  * LcsDatabaseRefresh@1's own inputs. A refresh overwrites the target's database, so the two ids
  * are checked hard before any request: both ids (GUIDs, with or without dashes), and not the same environment.
  */
-import { InputError } from '../common/errors';
-import { InputSource, parseLcsId, sameId, trimmed } from '../common/inputs';
-import { LcsSettings, readTaskSettings } from '../common/connection';
-import { WaitSettings, readWaitSettings } from '../common/waitSettings';
+import { InputError } from '../common/platform/errors';
+import { InputSource, parseLcsId, sameId, trimmed } from '../common/platform/inputs';
+import { LcsSettings, readTaskSettings } from '../common/lcs/connection';
+import { WaitSettings, readWaitSettings } from '../common/wait/waitSettings';
 
 export interface RefreshSettings extends WaitSettings {
   sourceEnvironmentId: string;

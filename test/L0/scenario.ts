@@ -1,13 +1,13 @@
 /**
  * One MockTestRunner scenario, configured by the test through L0_CASE (JSON). It runs the
  * compiled task with the real azure-pipelines-task-lib and replaces only the sign-in and the
- * HTTP client that common/session.ts requires, so the task's wiring (inputs, session, LCS
+ * HTTP client that common/lcs/session.ts requires, so the task's wiring (inputs, session, LCS
  * envelope, outputs, secrets, messages) is what is tested.
  */
 import * as path from 'node:path';
 import { TaskMockRunner } from 'azure-pipelines-task-lib/mock-run';
-import type { HttpRequest, HttpResponse } from '../../tasks/common/http';
-import { SignInError } from '../../tasks/common/errors';
+import type { HttpRequest, HttpResponse } from '../../tasks/common/http/http';
+import { SignInError } from '../../tasks/common/platform/errors';
 
 export interface L0Case {
   inputs: Record<string, string>;
@@ -38,7 +38,7 @@ if (testCase.endpoint && testCase.endpointId) {
   });
 }
 
-// Required by tasks/common/session.ts under these names.
+// Required by tasks/common/lcs/session.ts under these names.
 tmr.registerMock('./auth', {
   signIn: async () => {
     console.log('L0: signIn called');
@@ -48,7 +48,7 @@ tmr.registerMock('./auth', {
     return { token: testCase.token, expiresOn: new Date(Date.now() + 3600_000) };
   },
 });
-tmr.registerMock('./http', {
+tmr.registerMock('../http/http', {
   axiosTransport: () => undefined,
   HttpClient: class {
     async send(request: HttpRequest): Promise<HttpResponse> {

@@ -161,55 +161,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     authority: `${url}/organizations`,
     apiUrl: url,
     caFile,
-    requests: [],
-    backups: initialBackups(),
-    tokenSteps: [],
-    lcsSteps: [],
-    startSteps: [],
-    statusSteps: [],
-    operations: [],
-    operationScript: [...DEFAULT_OPERATION_SCRIPT],
-    exportListingDelay: 0,
-    statusVisibleAfterMs: 0,
-    pendingExportAsset: 'empty',
-    listStepsAfterExport: [],
-    dailyLimit: DEFAULT_DAILY_LIMIT,
-    environments: {},
-    tokenLifetimeSeconds: DEFAULT_TOKEN_LIFETIME_SECONDS,
-    singleTenantApp: false,
-    issuedTokens: [],
-    tokenExpiry: new Map(),
-    issuedRefreshTokens: [],
-    blobStore: newBlobStore(),
-    azureRm: newAzureRm(),
-    copyStore: newCopyStore(() => emulator.azureRm.storageTokens),
+    ...scriptableState(initialBackups),
     addBlob: (name, spec) => addBlob(emulator.blobStore, name, spec),
     blobUrl: (name) => blobSasUrl(emulator.blobStore, url, name),
     reset() {
-      emulator.blobStore = newBlobStore();
-      emulator.azureRm = newAzureRm();
-      emulator.copyStore = newCopyStore(() => emulator.azureRm.storageTokens);
-      emulator.listHook = undefined;
-      emulator.requests.length = 0;
-      emulator.tokenSteps.length = 0;
-      emulator.lcsSteps.length = 0;
-      emulator.startSteps.length = 0;
-      emulator.statusSteps.length = 0;
-      emulator.operations.length = 0;
-      emulator.operationScript = [...DEFAULT_OPERATION_SCRIPT];
-      emulator.exportListingDelay = 0;
-      emulator.statusVisibleAfterMs = 0;
-      emulator.pendingExportAsset = 'empty';
-      emulator.listStepsAfterExport.length = 0;
-      emulator.dailyLimit = DEFAULT_DAILY_LIMIT;
-      emulator.environments = {};
-      emulator.tokenLifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS;
-      emulator.singleTenantApp = false;
-      // Tokens from an earlier test must not authenticate a later one.
-      emulator.issuedTokens.length = 0;
-      emulator.tokenExpiry.clear();
-      emulator.issuedRefreshTokens.length = 0;
-      emulator.backups = initialBackups();
+      resetScriptableState(emulator, scriptableState(initialBackups));
       for (const socket of stepContext.hanging) socket.destroy();
       stepContext.hanging.clear();
     },
@@ -230,6 +186,56 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   });
   return emulator;
+}
+
+/** What a test may script or read back, as a fresh emulator has it. */
+type ScriptableState = Omit<Emulator, 'url' | 'authority' | 'apiUrl' | 'caFile' | 'addBlob' | 'blobUrl' | 'reset' | 'close'>;
+
+function scriptableState(initialBackups: () => RawBackup[]): ScriptableState {
+  const azureRm = newAzureRm();
+  return {
+    requests: [],
+    backups: initialBackups(),
+    tokenSteps: [],
+    lcsSteps: [],
+    startSteps: [],
+    statusSteps: [],
+    operations: [],
+    operationScript: [...DEFAULT_OPERATION_SCRIPT],
+    exportListingDelay: 0,
+    statusVisibleAfterMs: 0,
+    pendingExportAsset: 'empty',
+    listStepsAfterExport: [],
+    dailyLimit: DEFAULT_DAILY_LIMIT,
+    environments: {},
+    tokenLifetimeSeconds: DEFAULT_TOKEN_LIFETIME_SECONDS,
+    singleTenantApp: false,
+    issuedTokens: [],
+    tokenExpiry: new Map(),
+    issuedRefreshTokens: [],
+    blobStore: newBlobStore(),
+    azureRm,
+    copyStore: newCopyStore(() => azureRm.storageTokens),
+    listHook: undefined,
+  };
+}
+
+/**
+ * Puts every scriptable field back as a fresh emulator has it. Arrays and maps are emptied in
+ * place, so a test that kept a reference (to `requests`, say) sees the reset; tokens from an
+ * earlier test must not authenticate a later one.
+ */
+function resetScriptableState(emulator: Emulator, fresh: ScriptableState): void {
+  for (const [key, value] of Object.entries(fresh) as [keyof ScriptableState, unknown][]) {
+    const current: unknown = emulator[key];
+    if (Array.isArray(current) && Array.isArray(value)) {
+      current.splice(0, current.length, ...(value as unknown[]));
+    } else if (current instanceof Map && value instanceof Map) {
+      current.clear();
+    } else {
+      (emulator as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

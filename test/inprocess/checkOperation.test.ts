@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { addOperation, type Emulator, type Operation } from '../emulator/emulator';
 import { useInProcessEmulator, emulatorHost } from './support';
-import { executeTask } from '../../tasks/common/runner';
+import { executeTask } from '../../tasks/common/platform/runner';
 import { checkOperation } from '../../tasks/LcsDatabaseOperationStatusV1/checkOperation';
 
 const TARGET = '1b2c3d4e-5f60-4b7c-9d0e-1f2a3b4c5d6e';

@@ -8,7 +8,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ARM_CLIENT_ID, ARM_ENDPOINT_ID, ARM_TENANT_ID, OIDC_PATH, SYSTEM_ACCESS_TOKEN, destinationSasUrl } from '../emulator/emulator';
 import type { FakeHost } from '../support/fakeHost';
-import { executeTask } from '../../tasks/common/runner';
+import { executeTask } from '../../tasks/common/platform/runner';
 import { copyBackup } from '../../tasks/LcsDatabaseBackupCopyV1/copyBackup';
 import { emulatorHost, useInProcessEmulator } from './support';
 

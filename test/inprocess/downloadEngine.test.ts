@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { blobMd5, type BlobSpec, type Emulator, type EmulatedBlob } from '../emulator/emulator';
 import { DownloadOptions, DownloadResult, downloadBlob } from '../../tasks/common/download/engine';
 import { STORAGE_VERSION } from '../../tasks/common/download/blobHttp';
-import { TaskFailure } from '../../tasks/common/errors';
+import { TaskFailure } from '../../tasks/common/platform/errors';
 import { targetFiles } from '../../tasks/common/download/partialFile';
 import { md5Base64 } from '../e2e/downloadSupport';
 import { useInProcessEmulator } from './support';

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { EMULATOR_PASSWORD, type Emulator } from '../emulator/emulator';
 import { useInProcessEmulator, emulatorHost } from './support';
-import { executeTask } from '../../tasks/common/runner';
+import { executeTask } from '../../tasks/common/platform/runner';
 import { findNewestBackup } from '../../tasks/LcsDatabaseBackupsV1/findNewestBackup';
 
 let ctx: { readonly emu: Emulator };

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import type { Emulator } from '../emulator/emulator';
 import { cancelWhileWaiting, useInProcessEmulator, emulatorHost } from './support';
-import { executeTask } from '../../tasks/common/runner';
+import { executeTask } from '../../tasks/common/platform/runner';
 import { refreshDatabase } from '../../tasks/LcsDatabaseRefreshV1/refreshDatabase';
 
 const SOURCE = '0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d';

@@ -1,7 +1,7 @@
 /** What the in-process tests share: one emulator per file, and a FakeHost connected to it. */
 import { EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID, startEmulator, type Emulator } from '../emulator/emulator';
-import { executeTask } from '../../tasks/common/runner';
-import type { TaskFunction } from '../../tasks/common/host';
+import { executeTask } from '../../tasks/common/platform/runner';
+import type { TaskFunction } from '../../tasks/common/platform/host';
 import { FakeHost, type FakeHostOptions } from '../support/fakeHost';
 
 /** A host whose connection points at the emulator (trusting its CA), with short request limits; `more` adds connections and variables. */

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { validate } from './json-schema';
 import { readZip, ZipEntry } from './zip';
 
-// Every task has these (tasks/common/connection.ts reads them); the rest comes from each
+// Every task has these (tasks/common/lcs/connection.ts reads them); the rest comes from each
 // task's own task.json in the repository, so a new task folder needs no change here.
 const CONNECTION_INPUTS = ['connectionType', 'lcsConnection', 'finOpsToolsConnection', 'projectId', 'requestTimeoutSeconds', 'retryBudgetSeconds'];
 const REQUIRED_HANDLERS = ['Node20_1', 'Node24'];

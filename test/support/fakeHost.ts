@@ -3,10 +3,10 @@
  * process (fast, debuggable with breakpoints) against the emulator. It applies the agent's
  * masking to every line, as the agent would, so leak checks stay meaningful.
  */
-import type { TaskHost } from '../../tasks/common/host';
-import type { RawEndpoint } from '../../tasks/common/inputs';
-import type { NetworkSettings } from '../../tasks/common/network';
-import { neutralize } from '../../tasks/common/sanitize';
+import type { TaskHost } from '../../tasks/common/platform/host';
+import type { RawEndpoint } from '../../tasks/common/platform/inputs';
+import type { NetworkSettings } from '../../tasks/common/platform/networkSettings';
+import { neutralize } from '../../tasks/common/text/sanitize';
 
 export interface FakeHostOptions {
   inputs: Record<string, string>;

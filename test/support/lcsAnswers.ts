@@ -1,6 +1,6 @@
 /** Reading a whole list answer the way listDatabaseBackups does, for tests that start from a body. */
-import { LIST_BACKUPS, parseDatabaseList } from '../../tasks/common/databaseAssets';
-import { parseEnvelope } from '../../tasks/common/lcsClient';
+import { LIST_BACKUPS, parseDatabaseList } from '../../tasks/common/lcs/databaseAssets';
+import { parseEnvelope } from '../../tasks/common/lcs/lcsClient';
 
 /** A 200 answer of the list request: the envelope (IsSuccess, VersionEOL, ...), then DatabaseAssets. */
 export function parseDatabaseListResponse(body: string, contentType: string | undefined) {

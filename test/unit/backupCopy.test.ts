@@ -3,13 +3,13 @@
  * connection, Entra's refusals, storage's refusals, copy status reading, metadata.
  */
 import { strict as assert } from 'node:assert';
-import { readAzureRmConnection } from '../../tasks/common/azureRm';
-import { decideChoice } from '../../tasks/common/backupChoice';
-import { selectBackup } from '../../tasks/common/backupSelection';
-import { entraRefusal } from '../../tasks/common/azureToken';
-import { InputError } from '../../tasks/common/errors';
-import type { InputSource, RawEndpoint } from '../../tasks/common/inputs';
-import { toDatabaseAsset } from '../../tasks/common/databaseAssets';
+import { readAzureRmConnection } from '../../tasks/common/azure/azureRm';
+import { decideChoice } from '../../tasks/common/backups/backupChoice';
+import { selectBackup } from '../../tasks/common/backups/backupSelection';
+import { entraRefusal } from '../../tasks/common/azure/azureToken';
+import { InputError } from '../../tasks/common/platform/errors';
+import type { InputSource, RawEndpoint } from '../../tasks/common/platform/inputs';
+import { toDatabaseAsset } from '../../tasks/common/lcs/databaseAssets';
 import { blobProps } from '../../tasks/LcsDatabaseBackupCopyV1/blobService';
 import { storageRefusal } from '../../tasks/LcsDatabaseBackupCopyV1/copyErrors';
 import { sourceRefused } from '../../tasks/LcsDatabaseBackupCopyV1/copyRun';

@@ -3,12 +3,12 @@
  * and the summary say about it.
  */
 import { strict as assert } from 'node:assert';
-import { DatabaseAsset, toDatabaseAsset } from '../../tasks/common/databaseAssets';
-import { SelectionError } from '../../tasks/common/errors';
+import { DatabaseAsset, toDatabaseAsset } from '../../tasks/common/lcs/databaseAssets';
+import { SelectionError } from '../../tasks/common/platform/errors';
 import { FakeHost } from '../support/fakeHost';
 import { OutcomeSettings, decideOutcome } from '../../tasks/LcsDatabaseBackupsV1/outcome';
 import { chosenLine, logSelection, summaryMarkdown } from '../../tasks/LcsDatabaseBackupsV1/report';
-import { SelectionCriteria, selectBackup, selectBackupById } from '../../tasks/common/backupSelection';
+import { SelectionCriteria, selectBackup, selectBackupById } from '../../tasks/common/backups/backupSelection';
 
 const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
 const DAY = 86_400_000;

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { DatabaseAsset, backupOutputValues, isDownloadUrl, sasExpiry, toDatabaseAsset } from '../../tasks/common/databaseAssets';
-import { LcsInstant, compareInstants, formatInstant, parseLcsTimestamp } from '../../tasks/common/time';
-import { SelectionCriteria, parsePatterns, selectNewestBackup } from '../../tasks/common/backupSelection';
-import { compileWildcards } from '../../tasks/common/wildcards';
+import { DatabaseAsset, backupOutputValues, isDownloadUrl, sasExpiry, toDatabaseAsset } from '../../tasks/common/lcs/databaseAssets';
+import { LcsInstant, compareInstants, formatInstant, parseLcsTimestamp } from '../../tasks/common/text/time';
+import { SelectionCriteria, parsePatterns, selectNewestBackup } from '../../tasks/common/backups/backupSelection';
+import { compileWildcards } from '../../tasks/common/backups/wildcards';
 
 function instant(raw: string): LcsInstant {
   const parsed = parseLcsTimestamp(raw);

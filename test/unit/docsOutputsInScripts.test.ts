@@ -9,9 +9,9 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { findRepoRoot } from '../support/repo';
 import { Finding, formatFindings, jsonStrings, scanMarkdown, yamlScriptLines } from '../support/docScan';
-import { toDatabaseAsset } from '../../tasks/common/databaseAssets';
+import { toDatabaseAsset } from '../../tasks/common/lcs/databaseAssets';
 import { summaryMarkdown } from '../../tasks/LcsDatabaseBackupsV1/report';
-import { selectBackup } from '../../tasks/common/backupSelection';
+import { selectBackup } from '../../tasks/common/backups/backupSelection';
 
 const root = findRepoRoot(__dirname);
 const taskFolders = readdirSync(path.join(root, 'tasks')).filter((f) => existsSync(path.join(root, 'tasks', f, 'task.json')));

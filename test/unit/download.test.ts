@@ -17,7 +17,7 @@ import { RecordWriter, openNoFollow, targetFiles } from '../../tasks/common/down
 import { blobPath, parseRecord, sameBlob, sameBoot, serializeRecord, trustedRanges } from '../../tasks/common/download/resumeRecord';
 import { MAX_TRIES_WITHOUT_PROGRESS, StallBudget } from '../../tasks/common/download/retryPolicy';
 import { parseConnections, parseDownloadDirectory, parseDownloadFileName, readDownloadSettings } from '../../tasks/LcsDatabaseBackupsV1/downloadSettings';
-import { InputError } from '../../tasks/common/errors';
+import { InputError } from '../../tasks/common/platform/errors';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;

@@ -7,9 +7,9 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { findRepoRoot } from '../support/repo';
-import { parseLcsId, parseProjectId, parseSeconds } from '../../tasks/common/inputs';
+import { parseLcsId, parseProjectId, parseSeconds } from '../../tasks/common/platform/inputs';
 import { parseCopyPollSeconds } from '../../tasks/LcsDatabaseBackupCopyV1/settings';
-import { parsePollIntervalSeconds, parseTimeoutMinutes } from '../../tasks/common/waitSettings';
+import { parsePollIntervalSeconds, parseTimeoutMinutes } from '../../tasks/common/wait/waitSettings';
 import { parseBackupId, parseMaxAgeDays } from '../../tasks/LcsDatabaseBackupsV1/settings';
 import { parseConnections } from '../../tasks/LcsDatabaseBackupsV1/downloadSettings';
 

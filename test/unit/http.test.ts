@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as sinon from 'sinon';
-import { TransportError } from '../../tasks/common/errors';
-import { HttpClient, HttpRequest, HttpResponse, Transport, TransportResult } from '../../tasks/common/http';
-import { RetryBudget } from '../../tasks/common/retry';
+import { TransportError } from '../../tasks/common/platform/errors';
+import { HttpClient, HttpRequest, HttpResponse, Transport, TransportResult } from '../../tasks/common/http/http';
+import { RetryBudget } from '../../tasks/common/http/retry';
 
 const START = Date.UTC(2026, 0, 15, 3, 0, 0);
 

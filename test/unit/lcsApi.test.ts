@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { LcsApiError } from '../../tasks/common/errors';
-import { LIST_BACKUPS, listPath } from '../../tasks/common/databaseAssets';
-import { LCS_API_VERSION, describeLcsStatus as describeStatus } from '../../tasks/common/lcsClient';
-import { START_EXPORT, START_REFRESH } from '../../tasks/common/operations';
+import { LcsApiError } from '../../tasks/common/platform/errors';
+import { LIST_BACKUPS, listPath } from '../../tasks/common/lcs/databaseAssets';
+import { LCS_API_VERSION, describeLcsStatus as describeStatus } from '../../tasks/common/lcs/lcsClient';
+import { START_EXPORT, START_REFRESH } from '../../tasks/common/wait/operations';
 import { parseDatabaseListResponse } from '../support/lcsAnswers';
-import type { HttpResponse } from '../../tasks/common/http';
+import type { HttpResponse } from '../../tasks/common/http/http';
 
 const describeLcsStatus = (response: Pick<HttpResponse, 'status' | 'attempts'>, projectId: number, apiUrl: string) =>
   describeStatus(response, projectId, apiUrl, LIST_BACKUPS);

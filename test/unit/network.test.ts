@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { Agent as HttpsAgent } from 'node:https';
-import { httpAgentFactory, tlsOptions } from '../../tasks/common/network';
+import { httpAgentFactory, tlsOptions } from '../../tasks/common/http/network';
 
 describe('network: certificate checks', () => {
   const saved = process.env.NODE_TLS_REJECT_UNAUTHORIZED;

@@ -4,10 +4,10 @@
  */
 import { strict as assert } from 'node:assert';
 import * as sinon from 'sinon';
-import { LcsApiError, OperationError, TransportError, WaitEndedError } from '../../tasks/common/errors';
-import { OperationRef, StatusAnswer } from '../../tasks/common/operations';
-import { DEADLINE_SLACK_MS, NOT_VISIBLE_MS, WaitDependencies, waitForOperation } from '../../tasks/common/operationWait';
-import { RetryBudget, budgetWithin } from '../../tasks/common/retry';
+import { LcsApiError, OperationError, TransportError, WaitEndedError } from '../../tasks/common/platform/errors';
+import { OperationRef, StatusAnswer } from '../../tasks/common/wait/operations';
+import { DEADLINE_SLACK_MS, NOT_VISIBLE_MS, WaitDependencies, waitForOperation } from '../../tasks/common/wait/operationWait';
+import { RetryBudget, budgetWithin } from '../../tasks/common/http/retry';
 
 const REF: OperationRef = { kind: 'export', projectId: 1, environmentId: 'e0000000-0000-0000-0000-000000000001', activityId: 'a0000000-0000-0000-0000-000000000001' };
 const START = Date.UTC(2026, 10, 29, 8, 0, 0);

@@ -3,12 +3,12 @@
  * repeated, the wait inputs and the inputs of the three operation tasks.
  */
 import { strict as assert } from 'node:assert';
-import { InputError, LcsApiError, OperationError, ThrottledError, TransportError } from '../../tasks/common/errors';
-import { InputSource } from '../../tasks/common/inputs';
-import { LcsClient, LcsEnvelope, parseEnvelope } from '../../tasks/common/lcsClient';
-import { START_EXPORT, dailyLimitAdvice, exportPath, parseStatus, refreshPath, refusalAdvice, startOperationAt, statusPath } from '../../tasks/common/operations';
-import { classifyState, formatElapsed } from '../../tasks/common/operationState';
-import { parsePollIntervalSeconds, parseTimeoutMinutes } from '../../tasks/common/waitSettings';
+import { InputError, LcsApiError, OperationError, ThrottledError, TransportError } from '../../tasks/common/platform/errors';
+import { InputSource } from '../../tasks/common/platform/inputs';
+import { LcsClient, LcsEnvelope, parseEnvelope } from '../../tasks/common/lcs/lcsClient';
+import { START_EXPORT, dailyLimitAdvice, exportPath, parseStatus, refreshPath, refusalAdvice, startOperationAt, statusPath } from '../../tasks/common/wait/operations';
+import { classifyState, formatElapsed } from '../../tasks/common/wait/operationState';
+import { parsePollIntervalSeconds, parseTimeoutMinutes } from '../../tasks/common/wait/waitSettings';
 import { parseBackupName, readSettings as readExportSettings } from '../../tasks/LcsDatabaseExportV1/settings';
 import { readSettings as readRefreshSettings } from '../../tasks/LcsDatabaseRefreshV1/settings';
 import { readSettings as readStatusSettings } from '../../tasks/LcsDatabaseOperationStatusV1/settings';

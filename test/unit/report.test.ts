@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { DatabaseAsset, toDatabaseAsset } from '../../tasks/common/databaseAssets';
-import { LcsInstant, parseLcsTimestamp } from '../../tasks/common/time';
-import { SelectionCriteria, selectNewestBackup } from '../../tasks/common/backupSelection';
+import { DatabaseAsset, toDatabaseAsset } from '../../tasks/common/lcs/databaseAssets';
+import { LcsInstant, parseLcsTimestamp } from '../../tasks/common/text/time';
+import { SelectionCriteria, selectNewestBackup } from '../../tasks/common/backups/backupSelection';
 import { SummaryContext, TABLE_ROWS, backupTable, chosenLine, describeFilters, formatAge, shortTime, summaryMarkdown } from '../../tasks/LcsDatabaseBackupsV1/report';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);

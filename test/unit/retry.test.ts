@@ -10,7 +10,7 @@ import {
   judge,
   MAX_RETRY_AFTER_MS,
   parseRetryAfter,
-} from '../../tasks/common/retry';
+} from '../../tasks/common/http/retry';
 
 const NOW = Date.UTC(2026, 0, 15, 3, 0, 0);
 

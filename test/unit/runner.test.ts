@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { InputError } from '../../tasks/common/errors';
+import { InputError } from '../../tasks/common/platform/errors';
 import * as sinon from 'sinon';
-import { CANCEL_GRACE_MS, executeTask } from '../../tasks/common/runner';
+import { CANCEL_GRACE_MS, executeTask } from '../../tasks/common/platform/runner';
 import { FakeHost } from '../support/fakeHost';
 
 function host(): FakeHost {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { escapeMarkdown, neutralize } from '../../tasks/common/sanitize';
+import { escapeMarkdown, neutralize } from '../../tasks/common/text/sanitize';
 
 // eslint-disable-next-line no-control-regex
 const LINE_BREAKS = /[\r\n\u2028\u2029\u0085\u000b\u000c]/;

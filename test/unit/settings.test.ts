@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { InputError } from '../../tasks/common/errors';
-import { InputSource, RawEndpoint, parseBoolean, parseHttpsUrl, parseProjectId, parseSeconds } from '../../tasks/common/inputs';
-import { CONNECTION_INPUTS, readConnection } from '../../tasks/common/connection';
+import { InputError } from '../../tasks/common/platform/errors';
+import { InputSource, RawEndpoint, parseBoolean, parseHttpsUrl, parseProjectId, parseSeconds } from '../../tasks/common/platform/inputs';
+import { CONNECTION_INPUTS, readConnection } from '../../tasks/common/lcs/connection';
 import { TaskSettings, parseBackupId, parseMaxAgeDays, readSettings } from '../../tasks/LcsDatabaseBackupsV1/settings';
 
 const CLIENT_ID = '12345678-90ab-cdef-1234-567890abcdef';

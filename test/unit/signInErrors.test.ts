@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { SignInError } from '../../tasks/common/errors';
-import { EntraErrorBody, describeSignInFailure, entraCodeOf, parseEntraErrorBody } from '../../tasks/common/signInErrors';
+import { SignInError } from '../../tasks/common/platform/errors';
+import { EntraErrorBody, describeSignInFailure, entraCodeOf, parseEntraErrorBody } from '../../tasks/common/lcs/signInErrors';
 
 const TRACE = '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0';
 const CORRELATION = 'f0e9d8c7-b6a5-9483-7261-504f3e2d1c0b';

@@ -18,7 +18,7 @@ function taskJson(folder: string): TaskJson {
   return JSON.parse(readFileSync(path.join(tasksDir, folder, 'task.json'), 'utf8')) as TaskJson;
 }
 
-/** The inputs every LCS task shares (tasks/common/connection.ts reads them). */
+/** The inputs every LCS task shares (tasks/common/lcs/connection.ts reads them). */
 export const CONNECTION_INPUT_NAMES = ['connectionType', 'lcsConnection', 'finOpsToolsConnection', 'projectId', 'requestTimeoutSeconds', 'retryBudgetSeconds'];
 
 function connectionInputs(task: TaskJson): Record<string, Omit<TaskInput, 'groupName'>> {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { checkTokenAnswer } from '../../tasks/common/auth';
-import { SignInError } from '../../tasks/common/errors';
+import { checkTokenAnswer } from '../../tasks/common/lcs/auth';
+import { SignInError } from '../../tasks/common/platform/errors';
 
 const JWT = 'eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJ4In0.c2lnbmF0dXJl';
 

@@ -1,9 +1,9 @@
 /** The session's token: one sign-in, renewed before it expires and on demand (after a 401). */
 import { strict as assert } from 'node:assert';
-import type { AccessToken } from '../../tasks/common/auth';
-import type { HttpClient } from '../../tasks/common/http';
-import { TokenKeeper } from '../../tasks/common/session';
-import type { LcsSettings } from '../../tasks/common/connection';
+import type { AccessToken } from '../../tasks/common/lcs/auth';
+import type { HttpClient } from '../../tasks/common/http/http';
+import { TokenKeeper } from '../../tasks/common/lcs/session';
+import type { LcsSettings } from '../../tasks/common/lcs/connection';
 import { FakeHost } from '../support/fakeHost';
 
 const SETTINGS = { retryBudgetMs: 300_000, requestTimeoutMs: 100_000, connection: {} } as unknown as LcsSettings;

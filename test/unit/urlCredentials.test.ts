@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { urlPasswordSecretCommands, urlPasswords, withoutUserinfo } from '../../tasks/common/urlCredentials';
+import { urlPasswordSecretCommands, urlPasswords, withoutUserinfo } from '../../tasks/common/platform/urlCredentials';
 import { parseVsoLine } from '../support/vso';
 
 describe('urlCredentials', () => {

@@ -4,7 +4,7 @@
  * minutes with the regular expression (measure it: npm run bench:hostile).
  */
 import { strict as assert } from 'node:assert';
-import { compileWildcards } from '../../tasks/common/wildcards';
+import { compileWildcards } from '../../tasks/common/backups/wildcards';
 
 /** The matcher of LcsDatabaseBackups 1.0.0: one regular expression, `.*` per star. */
 function regexMatcher(patterns: string[]): (text: string) => boolean {

@@ -7,7 +7,7 @@
  */
 import * as https from 'node:https';
 import type { Agent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import type { AttemptOutcome } from '../retry';
+import type { AttemptOutcome } from '../http/retry';
 
 export interface RequestContext {
   agentFor: (url: string) => Agent | undefined;

@@ -8,7 +8,7 @@
  * publication (transfer.ts, publish.ts); README "Download file protocol" has the order.
  */
 import { promises as fsp } from 'node:fs';
-import { TransportError } from '../errors';
+import { TransportError } from '../platform/errors';
 import { BlobProperties, Stopped, blobProperties } from './blobHttp';
 import { acquireLock } from './downloadLock';
 import { DownloadError, fileSystemError, isFileSystemError, resumeAdvice } from './errors';

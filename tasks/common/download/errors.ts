@@ -2,7 +2,7 @@
  * How a download ends when it cannot finish: one message that says what happened and what to do.
  * Storage's own text (which may echo the URL and its SAS) never goes into these.
  */
-import { TaskFailure } from '../errors';
+import { TaskFailure } from '../platform/errors';
 import { formatBytes } from './progress';
 
 /** The backup could not be downloaded, verified or stored. */

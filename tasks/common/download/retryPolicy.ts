@@ -4,7 +4,7 @@
  * the budget, and each range gets a limited number of tries without progress. Waits follow
  * retry.ts (backoff with jitter, Retry-After) and end at once on stop.
  */
-import { AttemptOutcome, backoffMs, judge } from '../retry';
+import { AttemptOutcome, backoffMs, judge } from '../http/retry';
 
 /** Tries of one request in a row that brought no byte, before the download gives up (AzCopy: 20). */
 export const MAX_TRIES_WITHOUT_PROGRESS = 10;

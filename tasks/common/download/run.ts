@@ -5,8 +5,8 @@
  * failure's type and the retry policy's typed cause, never by the words of a reason.
  */
 import type { Agent } from 'node:http';
-import { TransportError } from '../errors';
-import { hostOf } from '../urlHost';
+import { TransportError } from '../platform/errors';
+import { hostOf } from '../http/urlHost';
 import { AttemptFailure, EtagChanged, OverlongAnswer, RequestContext, Stopped, UnexpectedAnswer, WriteFailure } from './blobHttp';
 import { DownloadError, fileSystemError, storageRefused } from './errors';
 import { TargetFiles } from './partialFile';

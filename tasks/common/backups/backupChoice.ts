@@ -4,10 +4,10 @@
  * not listed, older than maxAgeDays) and the result message. Shared by LcsDatabaseBackups@1 and
  * LcsDatabaseBackupCopy@1; a pure function of (selection, settings, now).
  */
-import { sasExpiry } from './databaseAssets';
-import { SelectionError, TaskFailure } from './errors';
-import { neutralize } from './sanitize';
-import { ageInDays, isoSeconds } from './time';
+import { sasExpiry } from '../lcs/databaseAssets';
+import { SelectionError, TaskFailure } from '../platform/errors';
+import { neutralize } from '../text/sanitize';
+import { ageInDays, isoSeconds } from '../text/time';
 import { Selection, SelectionCriteria, instantFor } from './backupSelection';
 import { chosenLine, describeFilters, formatAge } from './backupSelectionReport';
 

@@ -5,10 +5,10 @@
  * identity (IMDS). Every request goes through the one HTTP layer (http.ts).
  */
 import { AzureRmConnection } from './azureRm';
-import { SignInError } from './errors';
-import { HttpClient, HttpResponse, hostOf } from './http';
-import { RetryBudget } from './retry';
-import { neutralize } from './sanitize';
+import { SignInError } from '../platform/errors';
+import { HttpClient, HttpResponse, hostOf } from '../http/http';
+import { RetryBudget } from '../http/retry';
+import { neutralize } from '../text/sanitize';
 
 export const STORAGE_SCOPE = 'https://storage.azure.com/.default';
 const IMDS_HOST = 'http://169.254.169.254';

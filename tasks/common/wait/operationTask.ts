@@ -3,12 +3,12 @@
  * activity id at once (so it survives a later failure or cancellation), then wait for it or
  * not. Export and refresh add only what is their own.
  */
-import { TaskHost, noteOnCancel } from './host';
+import { TaskHost, noteOnCancel } from '../platform/host';
 import { OperationKind, OperationRef, StatusAnswer, fetchStatus, startOperationAt } from './operations';
 import { WaitRequest, waitForOperation } from './operationWait';
-import { LcsSession } from './session';
-import { LcsSettings } from './connection';
-import { budgetWithin } from './retry';
+import { LcsSession } from '../lcs/session';
+import { LcsSettings } from '../lcs/connection';
+import { budgetWithin } from '../http/retry';
 import { WaitSettings } from './waitSettings';
 
 export interface StartRequest {

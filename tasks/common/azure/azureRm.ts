@@ -4,8 +4,8 @@
  * ServicePrincipal, ManagedServiceIdentity), tenant id, service principal id and key, and Entra's
  * host for the connection's cloud. Pure apart from the InputSource it is given.
  */
-import { InputError } from './errors';
-import { GUID, InputSource, parseHttpsUrl, trimmed } from './inputs';
+import { InputError } from '../platform/errors';
+import { GUID, InputSource, parseHttpsUrl, trimmed } from '../platform/inputs';
 
 export type AzureRmScheme = 'WorkloadIdentityFederation' | 'ServicePrincipal' | 'ManagedServiceIdentity';
 const SCHEMES: readonly AzureRmScheme[] = ['WorkloadIdentityFederation', 'ServicePrincipal', 'ManagedServiceIdentity'];

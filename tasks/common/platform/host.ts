@@ -5,7 +5,7 @@
  * azure-pipelines-task-lib (pipelineHost.ts); tests run task functions in-process under a fake.
  */
 import type { InputSource } from './inputs';
-import type { NetworkSettings } from './network';
+import type { NetworkSettings } from './networkSettings';
 
 export interface TaskHost {
   readonly inputs: InputSource;

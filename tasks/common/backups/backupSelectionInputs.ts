@@ -2,10 +2,10 @@
  * The inputs that choose a backup, shared by LcsDatabaseBackups@1 and LcsDatabaseBackupCopy@1:
  * backupId, nameFilter, fileNameFilter, newestBy, maxAgeDays. Pure apart from the InputSource.
  */
-import { SAFE_ID } from './databaseAssets';
-import { InputError } from './errors';
-import { neutralize } from './sanitize';
-import { InputSource, parseChoice, trimmed } from './inputs';
+import { SAFE_ID } from '../lcs/databaseAssets';
+import { InputError } from '../platform/errors';
+import { neutralize } from '../text/sanitize';
+import { InputSource, parseChoice, trimmed } from '../platform/inputs';
 import { NewestBy, SelectionCriteria, parsePatterns } from './backupSelection';
 
 export interface SelectionInputs {

@@ -4,12 +4,12 @@
  * VersionEOL), the advice for HTTP errors, and a fresh token once after a 401. Parsing is pure
  * (parseEnvelope, describeLcsStatus); LcsClient adds the HTTP call.
  */
-import { LcsApiError } from './errors';
-import { MAX_JSON_VALUES, withinJsonBound } from './json';
-import { HttpClient, HttpResponse } from './http';
-import { RetryBudget } from './retry';
-import { isoSeconds, parseLcsTimestamp } from './time';
-import { neutralize } from './sanitize';
+import { LcsApiError } from '../platform/errors';
+import { MAX_JSON_VALUES, withinJsonBound } from '../http/json';
+import { HttpClient, HttpResponse } from '../http/http';
+import { RetryBudget } from '../http/retry';
+import { isoSeconds, parseLcsTimestamp } from '../text/time';
+import { neutralize } from '../text/sanitize';
 
 export const LCS_API_VERSION = '2017-09-15';
 

@@ -2,8 +2,8 @@
  * Turns Microsoft Entra ID's token errors into one message that names the cause and the fix.
  * Pure: the input is the error body Entra returned (or what MSAL kept of it).
  */
-import { SignInError } from './errors';
-import { neutralize } from './sanitize';
+import { SignInError } from '../platform/errors';
+import { neutralize } from '../text/sanitize';
 
 export interface EntraErrorBody {
   error?: string;

@@ -2,11 +2,11 @@
  * The LCS operations that start work and report on it: export, refresh, fetch status. Paths,
  * the status answer, and advice for LCS's known refusals are pure; the calls go through LcsClient.
  */
-import { LcsApiError, OperationError, TaskFailure, ThrottledError, TransportError } from './errors';
-import { LcsCallOptions, LcsClient, LcsEnvelope, LcsOperation } from './lcsClient';
-import { neutralize } from './sanitize';
-import { LcsInstant, isoSeconds, parseLcsTimestamp } from './time';
-import { LCS_ID } from './inputs';
+import { LcsApiError, OperationError, TaskFailure, ThrottledError, TransportError } from '../platform/errors';
+import { LcsCallOptions, LcsClient, LcsEnvelope, LcsOperation } from '../lcs/lcsClient';
+import { neutralize } from '../text/sanitize';
+import { LcsInstant, isoSeconds, parseLcsTimestamp } from '../text/time';
+import { LCS_ID } from '../platform/inputs';
 
 /** What was started, for messages: "export", "refresh". */
 export type OperationKind = 'export' | 'refresh';

@@ -3,8 +3,8 @@
  * it, what the log says on each change, when a heartbeat is due. Pure: (state, answer, now).
  */
 import { OperationRef, StatusAnswer } from './operations';
-import { neutralize } from './sanitize';
-import { isoSeconds } from './time';
+import { neutralize } from '../text/sanitize';
+import { isoSeconds } from '../text/time';
 
 export type StateVerdict = 'succeeded' | 'failed' | 'waiting';
 

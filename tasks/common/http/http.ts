@@ -5,8 +5,8 @@
  */
 import type { Agent as HttpAgent } from 'node:http';
 import axios, { AxiosError } from 'axios';
-import { ThrottledError, TransportError } from './errors';
-import { isoSeconds } from './time';
+import { ThrottledError, TransportError } from '../platform/errors';
+import { isoSeconds } from '../text/time';
 import { AttemptOutcome, BODY_TOO_LARGE, RetryBudget, Verdict, backoffMs, describeFailureCode, isCertificateError, isUnreachable, judge } from './retry';
 import { hostOf } from './urlHost';
 

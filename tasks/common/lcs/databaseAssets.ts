@@ -3,10 +3,10 @@
  * request, its entries, whether an entry can be handed to a later step, and the output
  * variables that describe one backup. Pure apart from listDatabaseBackups.
  */
-import { LcsApiError } from './errors';
+import { LcsApiError } from '../platform/errors';
 import { LcsCallOptions, LcsClient, LcsEnvelope, TOO_LARGE_ADVICE } from './lcsClient';
-import { LcsInstant, formatInstant, isoSeconds, parseLcsTimestamp } from './time';
-import { neutralize } from './sanitize';
+import { LcsInstant, formatInstant, isoSeconds, parseLcsTimestamp } from '../text/time';
+import { neutralize } from '../text/sanitize';
 
 /** One entry of `DatabaseAssets`, with its timestamps parsed. Text fields are untrusted. */
 export interface DatabaseAsset {

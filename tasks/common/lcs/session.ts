@@ -5,13 +5,13 @@
  */
 import { AccessToken, signIn } from './auth';
 import { CONNECTION_INPUTS, LcsSettings } from './connection';
-import { TaskHost } from './host';
-import { HttpClient, axiosTransport } from './http';
+import { TaskHost } from '../platform/host';
+import { HttpClient, axiosTransport } from '../http/http';
 import { LcsClient, TokenSource } from './lcsClient';
-import { httpAgentFactory } from './network';
-import { RetryBudget } from './retry';
-import { neutralize } from './sanitize';
-import { isoSeconds } from './time';
+import { httpAgentFactory } from '../http/network';
+import { RetryBudget } from '../http/retry';
+import { neutralize } from '../text/sanitize';
+import { isoSeconds } from '../text/time';
 
 export interface LcsSession {
   client: LcsClient;

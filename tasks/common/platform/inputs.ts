@@ -3,7 +3,7 @@
  * before it makes a single request. Pure apart from the InputSource it is given.
  */
 import { InputError } from './errors';
-import { neutralize } from './sanitize';
+import { neutralize } from '../text/sanitize';
 import { withoutUserinfo } from './urlCredentials';
 
 /** What the agent hands over for one service connection. */

@@ -2,8 +2,8 @@
  * The inputs of every task that waits for an LCS operation: waitForCompletion, timeoutMinutes,
  * pollIntervalSeconds. Validated before any request.
  */
-import { InputError } from './errors';
-import { InputSource, parseBoolean, trimmed } from './inputs';
+import { InputError } from '../platform/errors';
+import { InputSource, parseBoolean, trimmed } from '../platform/inputs';
 
 export interface WaitSettings {
   waitForCompletion: boolean;

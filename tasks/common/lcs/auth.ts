@@ -4,12 +4,12 @@
  */
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import { LogLevel, PublicClientApplication } from '@azure/msal-node';
-import { SignInError, TaskFailure, TransportError } from './errors';
-import { HttpClient } from './http';
-import { withinJsonBound } from './json';
-import { RetryBudget } from './retry';
+import { SignInError, TaskFailure, TransportError } from '../platform/errors';
+import { HttpClient } from '../http/http';
+import { withinJsonBound } from '../http/json';
+import { RetryBudget } from '../http/retry';
 import { describeSignInFailure, parseEntraErrorBody } from './signInErrors';
-import { neutralize } from './sanitize';
+import { neutralize } from '../text/sanitize';
 
 export interface SignInRequest {
   authority: string;

@@ -2,8 +2,8 @@
  * Which backup a task takes (LcsDatabaseBackups@1 and LcsDatabaseBackupCopy@1 share it): filtering
  * the listed backups and choosing the newest. No task-lib, no I/O; everything here is a plain function of its inputs.
  */
-import { DatabaseAsset, unusableReason } from './databaseAssets';
-import { compareInstants, LcsInstant } from './time';
+import { DatabaseAsset, unusableReason } from '../lcs/databaseAssets';
+import { compareInstants, LcsInstant } from '../text/time';
 import { compileWildcards } from './wildcards';
 
 export type NewestBy = 'created' | 'modified';

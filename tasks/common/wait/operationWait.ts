@@ -4,13 +4,13 @@
  * deadline or when the agent cancels the step. The decisions are operationState.ts'; this is
  * the thin loop around them, with the clock and sleep injectable for tests.
  */
-import { LcsApiError, OperationError, TaskFailure, TransportError, WaitEndedError } from './errors';
-import { TaskHost } from './host';
+import { LcsApiError, OperationError, TaskFailure, TransportError, WaitEndedError } from '../platform/errors';
+import { TaskHost } from '../platform/host';
 import { OperationRef, StatusAnswer } from './operations';
 import { WaitProgress, formatElapsed, heartbeat, observe, startProgress } from './operationState';
-import { RetryBudget } from './retry';
-import { neutralize } from './sanitize';
-import { formatInstant } from './time';
+import { RetryBudget } from '../http/retry';
+import { neutralize } from '../text/sanitize';
+import { formatInstant } from '../text/time';
 
 export interface WaitDependencies {
   host: Pick<TaskHost, 'info' | 'warn' | 'debug' | 'setOutput' | 'onCancel'>;

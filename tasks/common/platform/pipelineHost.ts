@@ -12,8 +12,8 @@ import { TaskCommand } from 'azure-pipelines-task-lib/taskcommand';
 import { InputError } from './errors';
 import { TaskHost } from './host';
 import { InputSource } from './inputs';
-import { NetworkSettings, proxyDisplayUrl, proxyUrlWithCredentials } from './network';
-import { neutralize } from './sanitize';
+import { NetworkSettings, proxyDisplayUrl, proxyUrlWithCredentials } from './networkSettings';
+import { neutralize } from '../text/sanitize';
 import { capturedInput } from './secretInputs';
 
 /**

@@ -2,8 +2,8 @@
  * The LCS service connection and the settings every LCS task shares (connection type, project,
  * request timeout, retry budget), read from the task's inputs and validated up front.
  */
-import { InputError } from './errors';
-import { GUID, InputSource, parseChoice, parseHttpsUrl, parseProjectId, parseSeconds, trimmed } from './inputs';
+import { InputError } from '../platform/errors';
+import { GUID, InputSource, parseChoice, parseHttpsUrl, parseProjectId, parseSeconds, trimmed } from '../platform/inputs';
 
 export type ConnectionKind = 'databaseMovement' | 'finOpsTools';
 

@@ -3,10 +3,10 @@
  * share it): the table of matching backups, the chosen-backup line, the skipped backups. Pure
  * string building; untrusted text goes through neutralize.
  */
-import { DatabaseAsset } from './databaseAssets';
-import { TaskHost } from './host';
-import { neutralize } from './sanitize';
-import { LcsInstant, ageInDays } from './time';
+import { DatabaseAsset } from '../lcs/databaseAssets';
+import { TaskHost } from '../platform/host';
+import { neutralize } from '../text/sanitize';
+import { LcsInstant, ageInDays } from '../text/time';
 import { NewestBy, Selection, SelectionCriteria, SkippedAsset, fieldName, instantFor } from './backupSelection';
 
 export const TABLE_ROWS = 20;
