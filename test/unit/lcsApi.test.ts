@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import { LcsApiError } from '../../tasks/common/platform/errors';
 import { LIST_BACKUPS, listPath } from '../../tasks/common/lcs/databaseAssets';
 import { LCS_API_VERSION, describeLcsStatus as describeStatus } from '../../tasks/common/lcs/lcsClient';
-import { START_EXPORT, START_REFRESH } from '../../tasks/common/wait/operations';
+import { startOperation } from '../../tasks/common/wait/operations';
+import { EXPORT } from '../../tasks/LcsDatabaseExportV1/exportOperation';
+import { REFRESH } from '../../tasks/LcsDatabaseRefreshV1/refreshOperation';
 import { parseDatabaseListResponse } from '../support/lcsAnswers';
 import type { HttpResponse } from '../../tasks/common/http/http';
 
@@ -179,12 +181,12 @@ describe('lcsApi', () => {
     });
 
     it('401 to a start that a fresh token did not cure: both causes, the geography and a refused kind of environment', () => {
-      const error = describeStatus({ status: 401, attempts: 1 }, 12345, API, START_REFRESH);
+      const error = describeStatus({ status: 401, attempts: 1 }, 12345, API, startOperation(REFRESH));
       assert.equal(error.status, 401);
       assert.match(error.message, /HTTP 401 to the start refresh request, with a fresh access token too/);
       assert.match(error.userMessage, /geography .*lcsapi\.lcs\.dynamics\.com/);
       assert.match(error.userMessage, /refuses the refresh .*not cloud-hosted \(Tier-1\)/);
-      assert.match(describeStatus({ status: 401, attempts: 1 }, 12345, API, START_EXPORT).userMessage, /refuses the export/);
+      assert.match(describeStatus({ status: 401, attempts: 1 }, 12345, API, startOperation(EXPORT)).userMessage, /refuses the export/);
     });
 
     it('403: the account lacks access to the project', () => {

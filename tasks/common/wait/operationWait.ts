@@ -31,8 +31,8 @@ export interface WaitRequest {
    * is not just started: LCS not knowing it ends the wait at once.
    */
   justStarted?: boolean;
-  /** How to pick the wait up again, for timeout, cancellation and early-end messages; howToWaitAgain(ref) by default. */
-  waitAgain?: string;
+  /** How to pick the wait up again, for timeout, cancellation and early-end messages (the descriptor's howToWaitAgain). */
+  waitAgain: string;
 }
 
 /** The first poll after our own start waits the poll interval or this, the shorter. */
@@ -41,15 +41,6 @@ export const FIRST_POLL_GRACE_MS = 30_000;
 export const NOT_VISIBLE_MS = 5 * 60_000;
 
 class Cancelled extends Error {}
-
-/** How to pick the wait up again after a task that started the operation: the status task with its ids. */
-export function howToWaitAgain(ref: OperationRef): string {
-  return `To wait for it again, run LcsDatabaseOperationStatus@1 with environmentId ${ref.environmentId} and operationActivityId ${ref.activityId}.`;
-}
-
-function waitAgain(request: WaitRequest): string {
-  return request.waitAgain ?? howToWaitAgain(request.ref);
-}
 
 /** A request's failure that asking again may cure: throttled, 5xx, network, a garbled answer. */
 export function isTransient(error: unknown): error is TaskFailure {
@@ -63,7 +54,7 @@ export function isTransient(error: unknown): error is TaskFailure {
 export function failureState(ref: OperationRef, state: string): OperationError {
   const rolledBack = /^rollbackcompleted$/i.test(state) ? ' LCS rolled the environment back to where it was before.' : '';
   return new OperationError(
-    `The ${ref.kind} ended in state ${neutralize(state, 60)} (operation id ${ref.activityId}).${rolledBack}`,
+    `The ${ref.label} ended in state ${neutralize(state, 60)} (operation id ${ref.activityId}).${rolledBack}`,
     'Look at the environment\'s History in LCS for the cause before you run again; Microsoft support asks for the activity id.',
   );
 }
@@ -169,8 +160,8 @@ async function pollOnce(deps: WaitDependencies, deadline: number, cancel: AbortS
 
 function timedOut(request: WaitRequest, progress: WaitProgress): WaitEndedError {
   return new WaitEndedError(
-    `The ${request.ref.kind} did not end within timeoutMinutes (${formatElapsed(request.timeoutMs)}); its last known state is ${neutralize(progress.state ?? 'unknown', 60)}. It goes on in LCS (operation id ${request.ref.activityId}).`,
-    `${waitAgain(request)} Or raise timeoutMinutes (and the job's timeoutInMinutes).`,
+    `The ${request.ref.label} did not end within timeoutMinutes (${formatElapsed(request.timeoutMs)}); its last known state is ${neutralize(progress.state ?? 'unknown', 60)}. It goes on in LCS (operation id ${request.ref.activityId}).`,
+    `${request.waitAgain} Or raise timeoutMinutes (and the job's timeoutInMinutes).`,
   );
 }
 
@@ -192,7 +183,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 async function loop(deps: WaitDependencies, request: WaitRequest, cancel: AbortSignal): Promise<StatusAnswer> {
   const now = deps.now ?? Date.now;
   const deadline = now() + request.timeoutMs;
-  let progress = startProgress(request.ref.kind, request.ref.activityId, now());
+  let progress = startProgress(request.ref.label, request.ref.activityId, now());
   const notes: FailureNotes = { repeats: 0, notVisibleUntil: request.justStarted ? now() + NOT_VISIBLE_MS : 0 };
   if (request.justStarted) {
     // LCS may not know an operation the moment it is accepted (d365fo.tools sleeps before its first status call).
@@ -235,7 +226,7 @@ function endedEarly(request: WaitRequest, error: unknown): unknown {
   if (!(error instanceof TaskFailure) || error instanceof OperationError || error instanceof WaitEndedError) {
     return error;
   }
-  const goesOn = `If the ${ref.kind} was started, it goes on in LCS (operation id ${ref.activityId}). ${waitAgain(request)}`;
+  const goesOn = `If the ${ref.label} was started, it goes on in LCS (operation id ${ref.activityId}). ${request.waitAgain}`;
   return new WaitEndedError(error.message, error.advice ? `${error.advice} ${goesOn}` : goesOn);
 }
 
@@ -247,14 +238,14 @@ function endedEarly(request: WaitRequest, error: unknown): unknown {
 export async function waitForOperation(deps: WaitDependencies, request: WaitRequest): Promise<StatusAnswer> {
   const controller = new AbortController();
   const stopListening = deps.host.onCancel((signal) => {
-    deps.host.warn(`The step was cancelled (${signal}): the ${request.ref.kind} keeps running in LCS (operation id ${request.ref.activityId}). ${waitAgain(request)}`);
+    deps.host.warn(`The step was cancelled (${signal}): the ${request.ref.label} keeps running in LCS (operation id ${request.ref.activityId}). ${request.waitAgain}`);
     controller.abort();
   });
   try {
     return await loop(deps, request, controller.signal);
   } catch (error) {
     if (error instanceof Cancelled) {
-      throw new WaitEndedError(`Cancelled while waiting for the ${request.ref.kind} (operation id ${request.ref.activityId}); it goes on in LCS.`, waitAgain(request));
+      throw new WaitEndedError(`Cancelled while waiting for the ${request.ref.label} (operation id ${request.ref.activityId}); it goes on in LCS.`, request.waitAgain);
     }
     throw endedEarly(request, error);
   } finally {
