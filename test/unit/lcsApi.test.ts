@@ -1,12 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { LcsApiError } from '../../tasks/common/platform/errors';
 import { LIST_BACKUPS, listPath } from '../../tasks/common/lcs/databaseAssets';
-import { LCS_API_VERSION, describeLcsStatus as describeStatus } from '../../tasks/common/lcs/lcsClient';
+import { LCS_API_VERSION, LcsClient, describeLcsStatus as describeStatus } from '../../tasks/common/lcs/lcsClient';
+import { RetryBudget } from '../../tasks/common/http/retry';
 import { startOperation } from '../../tasks/common/wait/operations';
 import { EXPORT } from '../../tasks/LcsDatabaseExportV1/exportOperation';
 import { REFRESH } from '../../tasks/LcsDatabaseRefreshV1/refreshOperation';
 import { parseDatabaseListResponse } from '../support/lcsAnswers';
-import type { HttpResponse } from '../../tasks/common/http/http';
+import type { HttpClient, HttpRequest, HttpResponse } from '../../tasks/common/http/http';
 
 const describeLcsStatus = (response: Pick<HttpResponse, 'status' | 'attempts'>, projectId: number, apiUrl: string) =>
   describeStatus(response, projectId, apiUrl, LIST_BACKUPS);
@@ -242,5 +243,27 @@ describe('lcsApi', () => {
       const messages = [401, 403, 404, 407, 429, 503, 400].map((s) => describeLcsStatus({ status: s, attempts: 2 }, 1, API).userMessage);
       assert.equal(new Set(messages).size, messages.length);
     });
+  });
+});
+
+describe('LcsClient', () => {
+  it('hands the call\'s budget and signal to every HTTP request, the one after a 401 too', async () => {
+    const sent: { request: HttpRequest; budget?: RetryBudget }[] = [];
+    const http = {
+      send: async (request: HttpRequest, budget?: RetryBudget): Promise<HttpResponse> => {
+        sent.push({ request, budget });
+        return { status: sent.length === 1 ? 401 : 200, headers: { 'content-type': 'application/json' }, body: envelope({}), attempts: 1 };
+      },
+    } as unknown as HttpClient;
+    const tokens = { current: async () => 'token-1', renew: async () => 'token-2' };
+    const client = new LcsClient({ http, apiUrl: API, projectId: 12345, tokens, warn: () => undefined, debug: () => undefined });
+    const budget = new RetryBudget(1000, 1000);
+    const signal = new AbortController().signal;
+    await client.call(LIST_BACKUPS, 'GET', listPath(12345), { budget, signal });
+    assert.equal(sent.length, 2);
+    for (const { request, budget: given } of sent) {
+      assert.equal(request.signal, signal);
+      assert.equal(given, budget);
+    }
   });
 });

@@ -192,22 +192,53 @@ describe('waitForOperation', () => {
   it('cancellation while a status request hangs ends the wait too', async () => {
     const r = new Recorder();
     const deps = r.deps([]);
-    deps.poll = () => new Promise(() => undefined);
+    let given: AbortSignal | undefined;
+    deps.poll = (_budget, signal) => {
+      given = signal;
+      return new Promise(() => undefined);
+    };
     const waiting = waitForOperation(deps, { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }).then((v) => v, (e: Error) => e);
     await clock.tickAsync(10);
+    assert.equal(given?.aborted, false, 'the request runs with a live signal');
     r.cancelHandler!('SIGTERM');
     assert.ok((await waiting) instanceof WaitEndedError);
+    assert.equal(given?.aborted, true, 'the request in flight is aborted, not left running');
+    assert.equal(Date.now(), START + 10, 'at once');
   });
 
   it('a status request that hangs past the deadline (a token renewal inside it, say) is left behind', async () => {
     const r = new Recorder();
     const deps = r.deps([s('InProgress')]);
     const first = deps.poll;
-    deps.poll = (budget) => (r.polls === 0 ? first(budget) : new Promise(() => undefined));
+    const hung: AbortSignal[] = [];
+    deps.poll = (budget, signal) => {
+      if (r.polls === 0) return first(budget, signal);
+      hung.push(signal);
+      // Settles only when aborted, as a real status request does: then with the abort's reason.
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    };
     const result = await settle(clock, waitForOperation(deps, { ref: REF, waitAgain: AGAIN, timeoutMs: 120_000, pollIntervalMs: 60_000 }));
     assert.ok(result instanceof WaitEndedError, String(result));
     assert.match(result.message, /did not end within timeoutMinutes/);
     assert.equal(Date.now(), START + 120_000 + DEADLINE_SLACK_MS, 'ends at the deadline plus the slack');
+    assert.equal(hung.length, 1);
+    assert.equal(hung[0].aborted, true, 'the request abandoned at the deadline is aborted');
+    assert.equal(r.warnings.length, 0, 'an aborted request is no failure to warn about');
+  });
+
+  it('a request that ends (answers or fails) before the deadline is never aborted', async () => {
+    const r = new Recorder();
+    const deps = r.deps([s('InProgress'), new TransportError('Could not reach LCS: connection reset.', 'Check.'), s('Completed')]);
+    const given: AbortSignal[] = [];
+    const poll = deps.poll;
+    deps.poll = (budget, signal) => {
+      given.push(signal);
+      return poll(budget, signal);
+    };
+    await settle(clock, waitForOperation(deps, { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    assert.equal(given.length, 3);
+    assert.deepEqual(given.map((signal) => signal.aborted), [false, false, false]);
+    assert.equal(clock.countTimers(), 0, 'no timer left behind (the deadline\'s is cleared)');
   });
 
   it('the same failure again and again is one warning, not a line per poll', async () => {

@@ -32,7 +32,7 @@ export function waitWithSession(
   return waitForOperation(
     {
       host,
-      poll: (budget) => fetchStatus(session.client, ref, { budget }),
+      poll: (budget, signal) => fetchStatus(session.client, ref, { budget, signal }),
       // Only the wait cuts a request's budget: a poll must end by the wait's deadline.
       newBudget: (capMs) => budgetWithin(wait.retryBudgetMs, wait.requestTimeoutMs, capMs),
     },
