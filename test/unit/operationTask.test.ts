@@ -4,6 +4,8 @@
  * fake that answers with LCS's envelope, read by the real parseEnvelope; the clock is sinon's.
  */
 import { strict as assert } from 'node:assert';
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
 import * as sinon from 'sinon';
 import { OperationError, WaitEndedError } from '../../tasks/common/platform/errors';
 import { LcsClient, LcsOperation, parseEnvelope } from '../../tasks/common/lcs/lcsClient';
@@ -11,6 +13,7 @@ import type { LcsSession } from '../../tasks/common/lcs/session';
 import { DATABASE_MOVEMENT, OperationDescriptor } from '../../tasks/common/wait/operations';
 import { StartSettings, startAndWait } from '../../tasks/common/wait/operationTask';
 import { FakeHost } from '../support/fakeHost';
+import { findRepoRoot } from '../support/repo';
 
 interface ImportSettings {
   projectId: number;
@@ -133,5 +136,24 @@ describe('startAndWait with a descriptor of the test\'s own', () => {
     assert.ok(timedOut instanceof WaitEndedError, String(timedOut));
     assert.match(timedOut.userMessage, /^The import did not end within timeoutMinutes/);
     assert.match(timedOut.userMessage, new RegExp(`Run the import checker with ${TARGET} and ${ACT}\\.`));
+  });
+});
+
+/** What in a source names a task or branches on one operation: a task's name, an operation's as a literal. */
+function namesAnOperation(text: string): string[] {
+  return [...text.matchAll(/Lcs[A-Za-z]+(?:@\d|V\d)|['"`](?:export|refresh)['"`]/g)].map((m) => m[0]);
+}
+
+describe('tasks/common/wait knows no particular operation', () => {
+  it('names no task and compares with no operation\'s name', () => {
+    const dir = path.join(findRepoRoot(__dirname), 'tasks', 'common', 'wait');
+    const files = readdirSync(dir).filter((name) => name.endsWith('.ts'));
+    assert.ok(files.length >= 5, files.join(', '));
+    const found = files.flatMap((name) => namesAnOperation(readFileSync(path.join(dir, name), 'utf8')).map((hit) => `${name}: ${hit}`));
+    assert.deepEqual(found, []);
+  });
+
+  it('the check finds them (it can fail)', () => {
+    assert.deepEqual(namesAnOperation("kind === 'refresh' ? 'run LcsDatabaseOperationStatus@1' : x; // LcsDatabaseExportV1"), ["'refresh'", 'LcsDatabaseOperationStatus@1', 'LcsDatabaseExportV1']);
   });
 });
