@@ -1,16 +1,16 @@
 /**
  * LcsDatabaseExport@1: export a sandbox database to a backup in the asset library, wait for it,
- * publish the new backup. Sequencing only: the start and the wait are common/wait/operationTask.ts',
- * finding the new backup is exportedBackup.ts'.
+ * publish the new backup. Sequencing only: the operation is exportOperation.ts', its start and
+ * the wait common/wait/operationTask.ts', finding the new backup exportedBackup.ts'.
  */
 import { DatabaseAsset, backupOutputValues, listDatabaseBackups } from '../common/lcs/databaseAssets';
 import { TaskHost, noteOnCancel } from '../common/platform/host';
-import { exportPath } from '../common/wait/operations';
 import { startAndWait } from '../common/wait/operationTask';
 import { neutralize } from '../common/text/sanitize';
 import { openLcsSession } from '../common/lcs/session';
 import { formatInstant } from '../common/text/time';
 import { awaitExportedBackup, sameNameIds } from './exportedBackup';
+import { EXPORT } from './exportOperation';
 import { OUTPUTS } from './outputs';
 import { readSettings } from './settings';
 
@@ -37,8 +37,7 @@ export async function exportDatabase(host: TaskHost): Promise<void> {
   const startedAtMs = Date.now();
   // The backup is looked for within timeoutMinutes too.
   const deadlineMs = startedAtMs + settings.timeoutMs;
-  const path = exportPath(settings.projectId, settings.environmentId, settings.backupName);
-  const { ref, final } = await startAndWait(host, session, { kind: 'export', projectId: settings.projectId, path, statusEnvironmentId: settings.environmentId }, settings);
+  const { ref, final } = await startAndWait(host, session, EXPORT, settings);
   if (!final) {
     host.succeed(`Export started: OperationActivityId ${ref.activityId}`);
     return;

@@ -12,17 +12,16 @@ import { openLcsSession } from '../common/lcs/session';
 import { formatInstant } from '../common/text/time';
 import { OUTPUTS } from './outputs';
 import { readSettings } from './settings';
+import { waitHereAgain } from './howToWait';
 
 export async function checkOperation(host: TaskHost): Promise<void> {
   const settings = readSettings(host.inputs);
   const session = await openLcsSession(host, settings);
-  // The kind is not known from the id; "operation" reads right for both.
-  const ref: OperationRef = { kind: 'operation', projectId: settings.projectId, environmentId: settings.environmentId, activityId: settings.operationActivityId };
+  // Which operation it is is not known from the id; "operation" reads right for any.
+  const ref: OperationRef = { label: 'operation', projectId: settings.projectId, environmentId: settings.environmentId, activityId: settings.operationActivityId };
   host.info(`Operation:   ${ref.activityId} on environment ${ref.environmentId}`);
   if (settings.waitForCompletion) {
-    // This is the status task: say what to change here, not which task to run.
-    const waitAgain = `To wait for it again, run this step again with the same environmentId (${ref.environmentId}) and operationActivityId (${ref.activityId}).`;
-    const final = await waitWithSession(host, session, ref, settings, { waitAgain });
+    const final = await waitWithSession(host, session, ref, settings, { waitAgain: waitHereAgain(ref) });
     host.info(`Output variables: ${OUTPUTS.join(', ')}.`);
     host.succeed(`The operation ended: ${final.state}`);
     return;

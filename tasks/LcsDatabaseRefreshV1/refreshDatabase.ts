@@ -1,12 +1,13 @@
 /**
  * LcsDatabaseRefresh@1: replace a sandbox's database with a copy of another environment's, and
- * wait. Sequencing only; the start and the wait are common/wait/operationTask.ts'.
+ * wait. Sequencing only: the operation is refreshOperation.ts', its start and the wait
+ * common/wait/operationTask.ts'.
  */
 import { TaskHost } from '../common/platform/host';
-import { refreshPath } from '../common/wait/operations';
 import { startAndWait } from '../common/wait/operationTask';
 import { openLcsSession } from '../common/lcs/session';
 import { OUTPUTS } from './outputs';
+import { REFRESH } from './refreshOperation';
 import { readSettings } from './settings';
 
 export async function refreshDatabase(host: TaskHost): Promise<void> {
@@ -14,12 +15,7 @@ export async function refreshDatabase(host: TaskHost): Promise<void> {
   const session = await openLcsSession(host, settings);
   const { sourceEnvironmentId: source, targetEnvironmentId: target } = settings;
   host.info(`Refresh:     the database of environment ${target} (target) is REPLACED by a copy of environment ${source}'s (source).`);
-  const { ref, final } = await startAndWait(
-    host,
-    session,
-    { kind: 'refresh', projectId: settings.projectId, path: refreshPath(settings.projectId, source, target), statusEnvironmentId: target },
-    settings,
-  );
+  const { ref, final } = await startAndWait(host, session, REFRESH, settings);
   if (!final) {
     host.succeed(`Refresh started: OperationActivityId ${ref.activityId}`);
     return;

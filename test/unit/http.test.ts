@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
+import { Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as sinon from 'sinon';
 import { TransportError } from '../../tasks/common/platform/errors';
-import { HttpClient, HttpRequest, HttpResponse, Transport, TransportResult } from '../../tasks/common/http/http';
+import { HttpClient, HttpRequest, HttpResponse, Transport, TransportResult, axiosTransport } from '../../tasks/common/http/http';
 import { RetryBudget } from '../../tasks/common/http/retry';
 
 const START = Date.UTC(2026, 0, 15, 3, 0, 0);
@@ -492,5 +494,83 @@ describe('HttpClient (fake transport, fake timers)', () => {
     assert.match(error.message, /Microsoft Entra ID at login\.microsoftonline\.com/);
     assert.match(error.message, /DNS/);
     assert.doesNotMatch(error.userMessage, /secret-token/);
+  });
+});
+
+describe('HttpClient: a request ended by its signal (a wait cancelled or past its deadline)', () => {
+  let clock: sinon.SinonFakeTimers;
+  beforeEach(() => {
+    clock = sinon.useFakeTimers({ now: START, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => clock.restore());
+
+  const ended = new Error('the wait ended');
+
+  it('aborted in the pause between attempts: no further attempt, the signal\'s reason at once', async () => {
+    const { transport, calls } = scripted([status(503), ok()]);
+    const http = new HttpClient({ budget: () => new RetryBudget(300_000, 100_000), transport, log: () => undefined, random: () => 1 });
+    const controller = new AbortController();
+    const outcome = track(http.send({ ...REQUEST, signal: controller.signal }));
+    await clock.tickAsync(100);
+    assert.equal(outcome.done, false, 'pausing before the second attempt');
+    controller.abort(ended);
+    await clock.tickAsync(0);
+    assert.equal(outcome.done, true);
+    assert.equal(outcome.error, ended);
+    await clock.tickAsync(60_000);
+    assert.equal(calls.length, 1);
+  });
+
+  it('aborted during an attempt: the transport sees the signal, and the failure is not described as the service\'s', async () => {
+    let seen: AbortSignal | undefined;
+    const transport: Transport = async (request) => {
+      seen = request.signal;
+      await new Promise((resolve) => request.signal?.addEventListener('abort', resolve));
+      return { kind: 'failure', code: 'ERR_CANCELED', timedOut: false, message: 'canceled' };
+    };
+    const http = new HttpClient({ budget: () => new RetryBudget(300_000, 100_000), transport, log: () => undefined });
+    const controller = new AbortController();
+    const outcome = track(http.send({ ...REQUEST, signal: controller.signal }));
+    await clock.tickAsync(0);
+    assert.equal(seen, controller.signal);
+    controller.abort(ended);
+    await clock.tickAsync(0);
+    assert.equal(outcome.error, ended);
+  });
+
+  it('already aborted: no attempt at all', async () => {
+    const { transport, calls } = scripted([ok()]);
+    const http = new HttpClient({ budget: () => new RetryBudget(300_000, 100_000), transport, log: () => undefined });
+    const outcome = track(http.send({ ...REQUEST, signal: AbortSignal.abort(ended) }));
+    await clock.tickAsync(0);
+    assert.equal(outcome.error, ended);
+    assert.equal(calls.length, 0);
+  });
+});
+
+describe('axiosTransport: the caller\'s signal aborts the attempt in flight', () => {
+  let server: Server;
+  let url: string;
+  before(async () => {
+    // Never answers: only an abort (or the attempt's own timeout) ends a request.
+    server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/status`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('ends at the abort, long before the attempt\'s timeout, and is no timeout', async () => {
+    const transport = axiosTransport({ httpAgentFor: () => undefined });
+    const controller = new AbortController();
+    const started = Date.now();
+    const result = transport({ method: 'GET', url, headers: {}, service: 'LCS', signal: controller.signal }, 20_000);
+    setTimeout(() => controller.abort(), 100);
+    const ended = await result;
+    assert.equal(ended.kind, 'failure');
+    assert.equal(ended.kind === 'failure' && ended.timedOut, false);
+    assert.ok(Date.now() - started < 5000, `${Date.now() - started} ms`);
   });
 });

@@ -1,10 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { LcsApiError } from '../../tasks/common/platform/errors';
 import { LIST_BACKUPS, listPath } from '../../tasks/common/lcs/databaseAssets';
-import { LCS_API_VERSION, describeLcsStatus as describeStatus } from '../../tasks/common/lcs/lcsClient';
-import { START_EXPORT, START_REFRESH } from '../../tasks/common/wait/operations';
+import { LCS_API_VERSION, LcsClient, describeLcsStatus as describeStatus } from '../../tasks/common/lcs/lcsClient';
+import { RetryBudget } from '../../tasks/common/http/retry';
+import { startOperation } from '../../tasks/common/wait/operations';
+import { EXPORT } from '../../tasks/LcsDatabaseExportV1/exportOperation';
+import { REFRESH } from '../../tasks/LcsDatabaseRefreshV1/refreshOperation';
 import { parseDatabaseListResponse } from '../support/lcsAnswers';
-import type { HttpResponse } from '../../tasks/common/http/http';
+import type { HttpClient, HttpRequest, HttpResponse } from '../../tasks/common/http/http';
 
 const describeLcsStatus = (response: Pick<HttpResponse, 'status' | 'attempts'>, projectId: number, apiUrl: string) =>
   describeStatus(response, projectId, apiUrl, LIST_BACKUPS);
@@ -179,12 +182,12 @@ describe('lcsApi', () => {
     });
 
     it('401 to a start that a fresh token did not cure: both causes, the geography and a refused kind of environment', () => {
-      const error = describeStatus({ status: 401, attempts: 1 }, 12345, API, START_REFRESH);
+      const error = describeStatus({ status: 401, attempts: 1 }, 12345, API, startOperation(REFRESH));
       assert.equal(error.status, 401);
       assert.match(error.message, /HTTP 401 to the start refresh request, with a fresh access token too/);
       assert.match(error.userMessage, /geography .*lcsapi\.lcs\.dynamics\.com/);
       assert.match(error.userMessage, /refuses the refresh .*not cloud-hosted \(Tier-1\)/);
-      assert.match(describeStatus({ status: 401, attempts: 1 }, 12345, API, START_EXPORT).userMessage, /refuses the export/);
+      assert.match(describeStatus({ status: 401, attempts: 1 }, 12345, API, startOperation(EXPORT)).userMessage, /refuses the export/);
     });
 
     it('403: the account lacks access to the project', () => {
@@ -240,5 +243,27 @@ describe('lcsApi', () => {
       const messages = [401, 403, 404, 407, 429, 503, 400].map((s) => describeLcsStatus({ status: s, attempts: 2 }, 1, API).userMessage);
       assert.equal(new Set(messages).size, messages.length);
     });
+  });
+});
+
+describe('LcsClient', () => {
+  it('hands the call\'s budget and signal to every HTTP request, the one after a 401 too', async () => {
+    const sent: { request: HttpRequest; budget?: RetryBudget }[] = [];
+    const http = {
+      send: async (request: HttpRequest, budget?: RetryBudget): Promise<HttpResponse> => {
+        sent.push({ request, budget });
+        return { status: sent.length === 1 ? 401 : 200, headers: { 'content-type': 'application/json' }, body: envelope({}), attempts: 1 };
+      },
+    } as unknown as HttpClient;
+    const tokens = { current: async () => 'token-1', renew: async () => 'token-2' };
+    const client = new LcsClient({ http, apiUrl: API, projectId: 12345, tokens, warn: () => undefined, debug: () => undefined });
+    const budget = new RetryBudget(1000, 1000);
+    const signal = new AbortController().signal;
+    await client.call(LIST_BACKUPS, 'GET', listPath(12345), { budget, signal });
+    assert.equal(sent.length, 2);
+    for (const { request, budget: given } of sent) {
+      assert.equal(request.signal, signal);
+      assert.equal(given, budget);
+    }
   });
 });

@@ -8,9 +8,12 @@ import { LcsApiError, OperationError, TransportError, WaitEndedError } from '../
 import { OperationRef, StatusAnswer } from '../../tasks/common/wait/operations';
 import { DEADLINE_SLACK_MS, NOT_VISIBLE_MS, WaitDependencies, waitForOperation } from '../../tasks/common/wait/operationWait';
 import { RetryBudget, budgetWithin } from '../../tasks/common/http/retry';
+import { WAIT_WITH_STATUS_TASK } from '../../tasks/LcsDatabaseOperationStatusV1/howToWait';
 
-const REF: OperationRef = { kind: 'export', projectId: 1, environmentId: 'e0000000-0000-0000-0000-000000000001', activityId: 'a0000000-0000-0000-0000-000000000001' };
+const REF: OperationRef = { label: 'export', projectId: 1, environmentId: 'e0000000-0000-0000-0000-000000000001', activityId: 'a0000000-0000-0000-0000-000000000001' };
 const START = Date.UTC(2026, 10, 29, 8, 0, 0);
+/** What the export's descriptor says, as startAndWait passes it. */
+const AGAIN = WAIT_WITH_STATUS_TASK.howToWaitAgain(REF);
 
 type Answer = StatusAnswer | Error;
 
@@ -63,7 +66,7 @@ describe('waitForOperation', () => {
   it('polls once per interval until Completed, logs each change, publishes the state and CompletionDate', async () => {
     const r = new Recorder();
     const done = Date.UTC(2026, 10, 29, 8, 3, 0);
-    const result = await settle(clock, waitForOperation(r.deps([s('NotStarted'), s('InProgress'), s('InProgress'), s('Completed', done)]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    const result = await settle(clock, waitForOperation(r.deps([s('NotStarted'), s('InProgress'), s('InProgress'), s('Completed', done)]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
     assert.deepEqual(result, s('Completed', done));
     assert.equal(r.polls, 4);
     assert.equal(Date.now(), START + 3 * 60_000, 'three intervals of waiting');
@@ -75,14 +78,14 @@ describe('waitForOperation', () => {
 
   it('SignedOff succeeds too', async () => {
     const r = new Recorder();
-    const result = await settle(clock, waitForOperation(r.deps([s('SignedOff')]), { ref: REF, timeoutMs: 60_000, pollIntervalMs: 1000 }));
+    const result = await settle(clock, waitForOperation(r.deps([s('SignedOff')]), { ref: REF, waitAgain: AGAIN, timeoutMs: 60_000, pollIntervalMs: 1000 }));
     assert.deepEqual(result, s('SignedOff'));
   });
 
   for (const state of ['Failed', 'Aborted', 'RollbackFailed', 'RollbackCompleted']) {
     it(`${state} fails with the state and the activity id`, async () => {
       const r = new Recorder();
-      const result = await settle(clock, waitForOperation(r.deps([s('InProgress'), s(state)]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+      const result = await settle(clock, waitForOperation(r.deps([s('InProgress'), s(state)]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
       assert.ok(result instanceof OperationError, String(result));
       assert.match(result.message, new RegExp(`state ${state} \\(operation id ${REF.activityId}\\)`));
       assert.equal(r.outputs.get('OperationStatus'), state);
@@ -91,7 +94,7 @@ describe('waitForOperation', () => {
 
   it('an unknown state keeps the wait going and is warned once, with its name and that the wait ends at timeoutMinutes', async () => {
     const r = new Recorder();
-    const result = await settle(clock, waitForOperation(r.deps([s('PreServicing'), s('PreServicing'), s('InProgress'), s('PreServicing'), s('Completed')]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 1000 }));
+    const result = await settle(clock, waitForOperation(r.deps([s('PreServicing'), s('PreServicing'), s('InProgress'), s('PreServicing'), s('Completed')]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 1000 }));
     assert.deepEqual(result, s('Completed'));
     const warned = r.warnings.filter((l) => /does not know, 'PreServicing'/.test(l));
     assert.equal(warned.length, 1, r.warnings.join('\n'));
@@ -108,7 +111,7 @@ describe('waitForOperation', () => {
       new LcsApiError('LCS answered HTTP 200 with 512 bytes of text/html that is not JSON.', 'Proxy?', 200, true),
       s('Completed'),
     ];
-    const result = await settle(clock, waitForOperation(r.deps(answers), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    const result = await settle(clock, waitForOperation(r.deps(answers), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
     assert.deepEqual(result, s('Completed'));
     assert.equal(r.warnings.length, 4);
   });
@@ -116,7 +119,7 @@ describe('waitForOperation', () => {
   it('an answer that waiting cannot change (IsSuccess false, 403) ends the wait at once', async () => {
     const r = new Recorder();
     const refused = new LcsApiError('LCS could not report the operation\'s status: not found.', 'Check.', 200);
-    const result = await settle(clock, waitForOperation(r.deps([s('InProgress'), refused]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    const result = await settle(clock, waitForOperation(r.deps([s('InProgress'), refused]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
     assert.ok(result instanceof WaitEndedError, String(result));
     assert.equal(result.message, refused.message);
     assert.equal(r.polls, 2);
@@ -126,7 +129,7 @@ describe('waitForOperation', () => {
   it('after our own start: the first poll waits the interval or 30 s, the shorter; "not found" at first is "not visible yet"', async () => {
     const r = new Recorder();
     const notFound = new LcsApiError('LCS could not report the operation\'s status: Operation activity x was not found.', 'Check.', 200);
-    const result = await settle(clock, waitForOperation(r.deps([notFound, notFound, s('InProgress'), s('Completed')]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000, justStarted: true }));
+    const result = await settle(clock, waitForOperation(r.deps([notFound, notFound, s('InProgress'), s('Completed')]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000, justStarted: true }));
     assert.deepEqual(result, s('Completed'));
     assert.equal(r.polls, 4);
     assert.equal(Date.now(), START + 30_000 + 3 * 60_000, 'a 30 s grace, then one poll per interval');
@@ -138,7 +141,7 @@ describe('waitForOperation', () => {
     const r = new Recorder();
     const notFound = new LcsApiError('LCS could not report the operation\'s status: not found.', 'Check.', 200);
     const started = Date.now();
-    const result = await settle(clock, waitForOperation(r.deps([notFound]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 10_000, justStarted: true }));
+    const result = await settle(clock, waitForOperation(r.deps([notFound]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 10_000, justStarted: true }));
     assert.ok(result instanceof WaitEndedError, String(result));
     assert.equal(result.message, notFound.message);
     assert.ok(Date.now() - started >= NOT_VISIBLE_MS && Date.now() - started <= NOT_VISIBLE_MS + 10_000, `${Date.now() - started} ms`);
@@ -147,7 +150,7 @@ describe('waitForOperation', () => {
 
   it('ends at the deadline with how to wait again; no request runs past it', async () => {
     const r = new Recorder();
-    const result = await settle(clock, waitForOperation(r.deps([s('InProgress')]), { ref: REF, timeoutMs: 150_000, pollIntervalMs: 60_000 }));
+    const result = await settle(clock, waitForOperation(r.deps([s('InProgress')]), { ref: REF, waitAgain: AGAIN, timeoutMs: 150_000, pollIntervalMs: 60_000 }));
     assert.ok(result instanceof WaitEndedError, String(result));
     assert.match(result.userMessage, /did not end within timeoutMinutes \(2 min\); its last known state is InProgress/);
     assert.match(result.userMessage, new RegExp(`LcsDatabaseOperationStatus@1 with environmentId ${REF.environmentId} and operationActivityId ${REF.activityId}`));
@@ -159,7 +162,7 @@ describe('waitForOperation', () => {
   it('a 6-hour wait polled every minute writes a handful of lines: changes and a heartbeat every 10 minutes', async () => {
     const r = new Recorder();
     const answers = [s('InProgress'), ...Array.from({ length: 360 }, () => s('InProgress')), s('Completed')];
-    await settle(clock, waitForOperation(r.deps(answers), { ref: REF, timeoutMs: 7 * 3_600_000, pollIntervalMs: 60_000 }));
+    await settle(clock, waitForOperation(r.deps(answers), { ref: REF, waitAgain: AGAIN, timeoutMs: 7 * 3_600_000, pollIntervalMs: 60_000 }));
     assert.equal(r.polls, 362);
     const heartbeats = r.lines.filter((l) => /still InProgress after/.test(l));
     assert.equal(heartbeats.length, 36, r.lines.join('\n'));
@@ -168,13 +171,13 @@ describe('waitForOperation', () => {
 
   it('a 20-poll wait without state changes adds at most a handful of lines', async () => {
     const r = new Recorder();
-    await settle(clock, waitForOperation(r.deps([...Array.from({ length: 20 }, () => s('InProgress')), s('Completed')]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    await settle(clock, waitForOperation(r.deps([...Array.from({ length: 20 }, () => s('InProgress')), s('Completed')]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
     assert.ok(r.lines.length <= 5, r.lines.join('\n'));
   });
 
   it('cancellation: says the operation keeps running with its id, and ends promptly', async () => {
     const r = new Recorder();
-    const waiting = waitForOperation(r.deps([s('InProgress')]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }).then((v) => v, (e: Error) => e);
+    const waiting = waitForOperation(r.deps([s('InProgress')]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }).then((v) => v, (e: Error) => e);
     await clock.tickAsync(90_000);
     assert.ok(r.cancelHandler, 'listens for cancellation');
     r.cancelHandler!('SIGINT');
@@ -189,35 +192,66 @@ describe('waitForOperation', () => {
   it('cancellation while a status request hangs ends the wait too', async () => {
     const r = new Recorder();
     const deps = r.deps([]);
-    deps.poll = () => new Promise(() => undefined);
-    const waiting = waitForOperation(deps, { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }).then((v) => v, (e: Error) => e);
+    let given: AbortSignal | undefined;
+    deps.poll = (_budget, signal) => {
+      given = signal;
+      return new Promise(() => undefined);
+    };
+    const waiting = waitForOperation(deps, { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }).then((v) => v, (e: Error) => e);
     await clock.tickAsync(10);
+    assert.equal(given?.aborted, false, 'the request runs with a live signal');
     r.cancelHandler!('SIGTERM');
     assert.ok((await waiting) instanceof WaitEndedError);
+    assert.equal(given?.aborted, true, 'the request in flight is aborted, not left running');
+    assert.equal(Date.now(), START + 10, 'at once');
   });
 
   it('a status request that hangs past the deadline (a token renewal inside it, say) is left behind', async () => {
     const r = new Recorder();
     const deps = r.deps([s('InProgress')]);
     const first = deps.poll;
-    deps.poll = (budget) => (r.polls === 0 ? first(budget) : new Promise(() => undefined));
-    const result = await settle(clock, waitForOperation(deps, { ref: REF, timeoutMs: 120_000, pollIntervalMs: 60_000 }));
+    const hung: AbortSignal[] = [];
+    deps.poll = (budget, signal) => {
+      if (r.polls === 0) return first(budget, signal);
+      hung.push(signal);
+      // Settles only when aborted, as a real status request does: then with the abort's reason.
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    };
+    const result = await settle(clock, waitForOperation(deps, { ref: REF, waitAgain: AGAIN, timeoutMs: 120_000, pollIntervalMs: 60_000 }));
     assert.ok(result instanceof WaitEndedError, String(result));
     assert.match(result.message, /did not end within timeoutMinutes/);
     assert.equal(Date.now(), START + 120_000 + DEADLINE_SLACK_MS, 'ends at the deadline plus the slack');
+    assert.equal(hung.length, 1);
+    assert.equal(hung[0].aborted, true, 'the request abandoned at the deadline is aborted');
+    assert.equal(r.warnings.length, 0, 'an aborted request is no failure to warn about');
+  });
+
+  it('a request that ends (answers or fails) before the deadline is never aborted', async () => {
+    const r = new Recorder();
+    const deps = r.deps([s('InProgress'), new TransportError('Could not reach LCS: connection reset.', 'Check.'), s('Completed')]);
+    const given: AbortSignal[] = [];
+    const poll = deps.poll;
+    deps.poll = (budget, signal) => {
+      given.push(signal);
+      return poll(budget, signal);
+    };
+    await settle(clock, waitForOperation(deps, { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    assert.equal(given.length, 3);
+    assert.deepEqual(given.map((signal) => signal.aborted), [false, false, false]);
+    assert.equal(clock.countTimers(), 0, 'no timer left behind (the deadline\'s is cleared)');
   });
 
   it('the same failure again and again is one warning, not a line per poll', async () => {
     const r = new Recorder();
     const garbled = new LcsApiError('LCS answered HTTP 200 with 512 bytes of text/html that is not JSON.', 'Proxy?', 200, true);
-    await settle(clock, waitForOperation(r.deps([s('InProgress'), garbled, garbled, garbled, garbled, s('Completed')]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    await settle(clock, waitForOperation(r.deps([s('InProgress'), garbled, garbled, garbled, garbled, s('Completed')]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
     assert.equal(r.warnings.length, 1, r.warnings.join('\n'));
   });
 
   it('a failure that ends the wait early says the operation may go on, and how to wait again', async () => {
     const r = new Recorder();
     const forbidden = new LcsApiError('LCS refused access to project 1 (HTTP 403).', 'Add the account to the project.', 403);
-    const result = await settle(clock, waitForOperation(r.deps([s('InProgress'), forbidden]), { ref: REF, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    const result = await settle(clock, waitForOperation(r.deps([s('InProgress'), forbidden]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
     assert.ok(result instanceof WaitEndedError, String(result));
     assert.match(result.userMessage, /HTTP 403\)\. Add the account to the project\. If the export was started, it goes on in LCS/);
     assert.match(result.userMessage, /LcsDatabaseOperationStatus@1/);

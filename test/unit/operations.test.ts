@@ -6,7 +6,9 @@ import { strict as assert } from 'node:assert';
 import { InputError, LcsApiError, OperationError, ThrottledError, TransportError } from '../../tasks/common/platform/errors';
 import { InputSource } from '../../tasks/common/platform/inputs';
 import { LcsClient, LcsEnvelope, parseEnvelope } from '../../tasks/common/lcs/lcsClient';
-import { START_EXPORT, dailyLimitAdvice, exportPath, parseStatus, refreshPath, refusalAdvice, startOperationAt, statusPath } from '../../tasks/common/wait/operations';
+import { dailyLimitAdvice, parseStatus, refusalAdvice, startOperation, startOperationAt, statusPath } from '../../tasks/common/wait/operations';
+import { EXPORT, exportPath } from '../../tasks/LcsDatabaseExportV1/exportOperation';
+import { REFRESH, refreshPath } from '../../tasks/LcsDatabaseRefreshV1/refreshOperation';
 import { classifyState, formatElapsed } from '../../tasks/common/wait/operationState';
 import { parsePollIntervalSeconds, parseTimeoutMinutes } from '../../tasks/common/wait/waitSettings';
 import { parseBackupName, readSettings as readExportSettings } from '../../tasks/LcsDatabaseExportV1/settings';
@@ -74,13 +76,13 @@ describe('LCS operations', () => {
     assert.match(advice, /counted from 2019-09-30T04:01:01Z end at 2019-10-01T04:01:01Z \(in about 6 hours\)/);
     assert.match(dailyLimitAdvice(documented, Date.parse('2019-10-01T03:50:00Z')), /\(in about 11 minutes\)/);
     assert.match(dailyLimitAdvice(documented, Date.parse('2019-10-02T00:00:00Z')), /\(now\)/);
-    assert.match(refusalAdvice('export', documented), /end at 2019-10-01T04:01:01Z/);
+    assert.match(refusalAdvice(EXPORT, documented), /end at 2019-10-01T04:01:01Z/);
     // An older wording with its own "try after" is still read.
-    assert.match(refusalAdvice('export', 'Maximum allowed API operations are 3 from today. Please try after 11/30/2026 08:00:00 AM.'), /after 11\/30\/2026 08:00:00 AM/);
-    assert.match(refusalAdvice('refresh', 'Maximum allowed API operations are 5 from today.'), /allows 5 database operations/);
+    assert.match(refusalAdvice(EXPORT, 'Maximum allowed API operations are 3 from today. Please try after 11/30/2026 08:00:00 AM.'), /after 11\/30\/2026 08:00:00 AM/);
+    assert.match(refusalAdvice(REFRESH, 'Maximum allowed API operations are 5 from today.'), /allows 5 database operations/);
     const envelopeError = (() => {
       try {
-        parseEnvelope(JSON.stringify({ IsSuccess: false, ErrorMessage: 'Maximum allowed API operations are 3 from now', OperationActivityId: ACT }), 'application/json', START_EXPORT);
+        parseEnvelope(JSON.stringify({ IsSuccess: false, ErrorMessage: 'Maximum allowed API operations are 3 from now', OperationActivityId: ACT }), 'application/json', startOperation(EXPORT));
       } catch (e) {
         return e as LcsApiError;
       }
@@ -90,42 +92,42 @@ describe('LCS operations', () => {
   });
 
   it('refresh refusals get advice: not a sandbox, tier 1, state', () => {
-    assert.match(refusalAdvice('refresh', 'Target environment is not a sandbox environment'), /only replace a sandbox/);
-    assert.match(refusalAdvice('refresh', 'Database refresh is not supported for this environment type'), /Tier-1/);
-    assert.match(refusalAdvice('refresh', 'Environment is not in a state that allows this operation'), /state that does not allow servicing/);
+    assert.match(refusalAdvice(REFRESH, 'Target environment is not a sandbox environment'), /only replace a sandbox/);
+    assert.match(refusalAdvice(REFRESH, 'Database refresh is not supported for this environment type'), /Tier-1/);
+    assert.match(refusalAdvice(REFRESH, 'Environment is not in a state that allows this operation'), /state that does not allow servicing/);
   });
 
   describe('startOperationAt', () => {
     const fakeClient = (result: () => Promise<LcsEnvelope>): LcsClient => ({ call: result } as unknown as LcsClient);
 
     it('returns the activity id in lower case', async () => {
-      assert.equal(await startOperationAt(fakeClient(async () => envelope({ OperationActivityId: ACT.toUpperCase() })), 'export', '/x'), ACT);
+      assert.equal(await startOperationAt(fakeClient(async () => envelope({ OperationActivityId: ACT.toUpperCase() })), EXPORT, '/x'), ACT);
     });
 
     it('a refusal is an OperationError with LCS\'s message', async () => {
       const refused = new LcsApiError('LCS could not start the export: no.', 'Advice.', 200);
-      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(refused)), 'export', '/x'), (e: unknown) => e instanceof OperationError && /no\./.test(e.message));
+      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(refused)), EXPORT, '/x'), (e: unknown) => e instanceof OperationError && /no\./.test(e.message));
     });
 
     it('a lost answer says the operation may have started', async () => {
       const lost = new TransportError('Could not reach LCS: no complete answer within 100 s.', 'Check.');
-      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(lost)), 'refresh', '/x'), (e: unknown) => e instanceof OperationError && /may have started even so/.test(e.userMessage));
+      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(lost)), REFRESH, '/x'), (e: unknown) => e instanceof OperationError && /may have started even so/.test(e.userMessage));
     });
 
     it('a garbled answer (not LCS\'s envelope) may also mean it started', async () => {
       const garbled = new LcsApiError('LCS answered HTTP 200 with 78 bytes of text/html that is not JSON.', 'Proxy?', 200, true);
-      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(garbled)), 'export', '/x'), (e: unknown) => e instanceof OperationError && /may have started even so/.test(e.userMessage));
+      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(garbled)), EXPORT, '/x'), (e: unknown) => e instanceof OperationError && /may have started even so/.test(e.userMessage));
     });
 
     it('throttling (429) means nothing was started', async () => {
       const throttled = new ThrottledError('LCS (h) is throttling requests (HTTP 429) and will accept requests again at ...', 'Run again later.');
-      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(throttled)), 'export', '/x'), (e: unknown) => e instanceof OperationError && /nothing was started/.test(e.userMessage) && !/may have started/.test(e.userMessage));
+      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(throttled)), EXPORT, '/x'), (e: unknown) => e instanceof OperationError && /nothing was started/.test(e.userMessage) && !/may have started/.test(e.userMessage));
       const exhausted = new LcsApiError('LCS is throttling requests (HTTP 429) after 5 attempts.', 'Wait.', 429);
-      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(exhausted)), 'export', '/x'), (e: unknown) => e instanceof OperationError && /nothing was started/.test(e.userMessage));
+      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(exhausted)), EXPORT, '/x'), (e: unknown) => e instanceof OperationError && /nothing was started/.test(e.userMessage));
     });
 
     it('an answer without a valid activity id fails readably', async () => {
-      await assert.rejects(startOperationAt(fakeClient(async () => envelope({ OperationActivityId: 'x ##vso[' })), 'export', '/x'), /without a valid OperationActivityId/);
+      await assert.rejects(startOperationAt(fakeClient(async () => envelope({ OperationActivityId: 'x ##vso[' })), EXPORT, '/x'), /without a valid OperationActivityId/);
     });
   });
 });

@@ -4,6 +4,7 @@
  * tunnel and certificates come from network.ts, as the http.Agent for each URL.
  */
 import type { Agent as HttpAgent } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { AxiosError } from 'axios';
 import { ThrottledError, TransportError } from '../platform/errors';
 import { isoSeconds } from '../text/time';
@@ -29,6 +30,11 @@ export interface HttpRequest {
   endpointField?: string;
   /** What the field should hold, for advice: "e.g. https://lcsapi.eu.lcs.dynamics.com for Europe". */
   endpointExample?: string;
+  /**
+   * Ends the call early (a wait cancelled or past its deadline): the attempt in flight is
+   * aborted, no other follows, and send() rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse {
@@ -99,6 +105,7 @@ export class HttpClient {
     // Attempts that ended in a failure with an attempt limit of its own (an unreachable host).
     let limited = 0;
     for (let attempt = 1; ; attempt++) {
+      request.signal?.throwIfAborted();
       const timeoutMs = budget.attemptTimeout();
       // A sliver of time left before the hard deadline is no attempt worth making.
       if (timeoutMs < sliverMs(budget)) {
@@ -108,6 +115,8 @@ export class HttpClient {
         );
       }
       const result = await transport(request, timeoutMs);
+      // An attempt cut short by the caller is no failure of the service's to describe.
+      request.signal?.throwIfAborted();
       if (result.kind === 'failure') {
         this.options.debug?.(`${request.service} attempt ${attempt}: ${result.code || 'no code'} ${result.message}`);
       }
@@ -137,7 +146,7 @@ export class HttpClient {
       log(
         `${request.service} attempt ${attempt} failed: ${verdict.reason}${verdict.retryAfterMs !== undefined ? ' (Retry-After)' : ''}. Retrying in ${seconds(wait)} (retry budget left: ${seconds(left)}).`,
       );
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await sleep(wait, undefined, { signal: request.signal });
     }
   }
 }
@@ -252,7 +261,7 @@ export function axiosTransport(options: AxiosTransportOptions): Transport {
         adapter: 'http',
         httpAgent,
         httpsAgent: httpAgent,
-        signal: controller.signal,
+        signal: request.signal ? AbortSignal.any([controller.signal, request.signal]) : controller.signal,
         maxContentLength: options.maxBodyBytes ?? MAX_ANSWER_BYTES,
         maxBodyLength: 1024 * 1024,
       });

@@ -198,6 +198,8 @@ export interface LcsClientOptions {
 export interface LcsCallOptions {
   /** The retry budget of this request; default: the HTTP client's. */
   budget?: RetryBudget;
+  /** Ends the request early (a wait cancelled or past its deadline): see HttpRequest.signal. */
+  signal?: AbortSignal;
 }
 
 /** Sends LCS requests with a valid token and reads their envelope. */
@@ -214,12 +216,12 @@ export class LcsClient {
   async call(operation: LcsOperation, method: 'GET' | 'POST', path: string, callOptions: LcsCallOptions = {}): Promise<LcsEnvelope> {
     const { tokens, apiUrl, projectId } = this.options;
     const idempotent = !operation.startsWork;
-    let response = await this.send(method, path, await tokens.current(), callOptions.budget, idempotent);
+    let response = await this.send(method, path, await tokens.current(), callOptions, idempotent);
     if (response.status === 401) {
       // A token can be revoked or expire early (clock skew): one fresh token, one more try.
       // LCS checks the token before it does anything, so this is safe for a start too.
       this.options.debug(`LCS answered 401 to the ${operation.name} request: renewing the token once.`);
-      response = await this.send(method, path, await tokens.renew(), callOptions.budget, idempotent);
+      response = await this.send(method, path, await tokens.renew(), callOptions, idempotent);
     }
     if (response.status !== 200) {
       throw describeLcsStatus(response, projectId, apiUrl, operation);
@@ -230,7 +232,7 @@ export class LcsClient {
     return envelope;
   }
 
-  private send(method: 'GET' | 'POST', path: string, token: string, budget: RetryBudget | undefined, idempotent: boolean): Promise<HttpResponse> {
+  private send(method: 'GET' | 'POST', path: string, token: string, { budget, signal }: LcsCallOptions, idempotent: boolean): Promise<HttpResponse> {
     return this.options.http.send(
       {
         method,
@@ -243,6 +245,7 @@ export class LcsClient {
         },
         service: 'LCS',
         idempotent,
+        signal,
         endpointField: 'the Lifecycle Services API endpoint (apiurl)',
         endpointExample: 'it must be your LCS project\'s geography, e.g. https://lcsapi.eu.lcs.dynamics.com for Europe',
       },

@@ -2,7 +2,7 @@
  * A long-running LCS operation as a state machine over its status answers: which states end
  * it, what the log says on each change, when a heartbeat is due. Pure: (state, answer, now).
  */
-import { OperationRef, StatusAnswer } from './operations';
+import { StatusAnswer } from './operations';
 import { neutralize } from '../text/sanitize';
 import { isoSeconds } from '../text/time';
 
@@ -28,7 +28,8 @@ export function classifyState(state: string): { verdict: StateVerdict; known: bo
 export const HEARTBEAT_MS = 10 * 60_000;
 
 export interface WaitProgress {
-  kind: OperationRef['kind'];
+  /** The operation's label, as the log calls it. */
+  label: string;
   activityId: string;
   startedAt: number;
   state?: string;
@@ -56,8 +57,8 @@ export function formatElapsed(ms: number): string {
   return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
-export function startProgress(kind: OperationRef['kind'], activityId: string, now: number): WaitProgress {
-  return { kind, activityId, startedAt: now, lastLineAt: now, unknownSeen: [] };
+export function startProgress(label: string, activityId: string, now: number): WaitProgress {
+  return { label, activityId, startedAt: now, lastLineAt: now, unknownSeen: [] };
 }
 
 /** Takes in one status answer. */
@@ -68,7 +69,7 @@ export function observe(progress: WaitProgress, answer: StatusAnswer, now: numbe
   let unknownState: string | undefined;
   const next: WaitProgress = { ...progress };
   if (changed) {
-    lines.push(`${isoSeconds(new Date(now))}  ${progress.kind} ${neutralize(answer.state, 60)} (after ${formatElapsed(now - progress.startedAt)})`);
+    lines.push(`${isoSeconds(new Date(now))}  ${progress.label} ${neutralize(answer.state, 60)} (after ${formatElapsed(now - progress.startedAt)})`);
     next.state = answer.state;
     next.lastLineAt = now;
   }

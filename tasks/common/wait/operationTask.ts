@@ -1,40 +1,38 @@
 /**
  * The part every task that starts an LCS operation shares: start it, print and publish its
  * activity id at once (so it survives a later failure or cancellation), then wait for it or
- * not. Export and refresh add only what is their own.
+ * not. What the operation is (its path, advice, label) comes from the task's OperationDescriptor.
  */
 import { TaskHost, noteOnCancel } from '../platform/host';
-import { OperationKind, OperationRef, StatusAnswer, fetchStatus, startOperationAt } from './operations';
+import { OperationDescriptor, OperationRef, StatusAnswer, fetchStatus, startOperationAt } from './operations';
 import { WaitRequest, waitForOperation } from './operationWait';
 import { LcsSession } from '../lcs/session';
 import { LcsSettings } from '../lcs/connection';
 import { budgetWithin } from '../http/retry';
 import { WaitSettings } from './waitSettings';
 
-export interface StartRequest {
-  kind: OperationKind;
-  projectId: number;
-  /** The POST path (exportPath / refreshPath). */
-  path: string;
-  /** The environment whose status tells about the operation (export: exported; refresh: target). */
-  statusEnvironmentId: string;
-}
+/** The settings a wait needs: the wait inputs and the request limits. */
+export type WaitWithSessionSettings = WaitSettings & Pick<LcsSettings, 'retryBudgetMs' | 'requestTimeoutMs'>;
+
+/** The settings a start needs besides the operation's own: the project, the wait, the request limits. */
+export type StartSettings = WaitWithSessionSettings & Pick<LcsSettings, 'projectId'>;
 
 /**
  * Waits for an operation with the session's client, a fresh budget per status request;
- * `justStarted` when this task started it (see WaitRequest).
+ * `justStarted` when this task started it (see WaitRequest). An operation started elsewhere
+ * needs no descriptor: its ref and how to wait for it again.
  */
 export function waitWithSession(
   host: TaskHost,
   session: LcsSession,
   ref: OperationRef,
-  wait: WaitSettings & Pick<LcsSettings, 'retryBudgetMs' | 'requestTimeoutMs'>,
-  how: Pick<WaitRequest, 'justStarted' | 'waitAgain'> = {},
+  wait: WaitWithSessionSettings,
+  how: Pick<WaitRequest, 'justStarted' | 'waitAgain'>,
 ): Promise<StatusAnswer> {
   return waitForOperation(
     {
       host,
-      poll: (budget) => fetchStatus(session.client, ref, { budget }),
+      poll: (budget, signal) => fetchStatus(session.client, ref, { budget, signal }),
       // Only the wait cuts a request's budget: a poll must end by the wait's deadline.
       newBudget: (capMs) => budgetWithin(wait.retryBudgetMs, wait.requestTimeoutMs, capMs),
     },
@@ -43,24 +41,30 @@ export function waitWithSession(
 }
 
 /**
- * Starts the operation and, when asked, waits until it ends. Returns the operation and its last
- * status (undefined when not waiting); failure states and timeouts throw.
+ * Starts the described operation and, when asked, waits until it ends. Returns the operation
+ * and its last status (undefined when not waiting); failure states and timeouts throw.
  */
-export async function startAndWait(host: TaskHost, session: LcsSession, start: StartRequest, wait: WaitSettings & Pick<LcsSettings, 'retryBudgetMs' | 'requestTimeoutMs'>): Promise<{ ref: OperationRef; final?: StatusAnswer }> {
+export async function startAndWait<S>(
+  host: TaskHost,
+  session: LcsSession,
+  operation: OperationDescriptor<S>,
+  settings: S & StartSettings,
+): Promise<{ ref: OperationRef; final?: StatusAnswer }> {
+  const { label } = operation;
   const activityId = await noteOnCancel(
     host,
-    `the ${start.kind} may have started in LCS all the same. Look at the environment's History in LCS before you run again.`,
-    () => startOperationAt(session.client, start.kind, start.path),
+    `the ${label} may have started in LCS all the same. Look at the environment's History in LCS before you run again.`,
+    () => startOperationAt(session.client, operation, operation.startPath(settings)),
   );
-  const ref: OperationRef = { kind: start.kind, projectId: start.projectId, environmentId: start.statusEnvironmentId, activityId };
+  const ref: OperationRef = { label, projectId: settings.projectId, environmentId: operation.statusEnvironmentId(settings), activityId };
   host.setOutput('OperationActivityId', activityId);
-  host.info(`Started the ${start.kind}: OperationActivityId ${activityId} (output OperationActivityId).`);
-  if (!wait.waitForCompletion) {
+  host.info(`Started the ${label}: OperationActivityId ${activityId} (output OperationActivityId).`);
+  if (!settings.waitForCompletion) {
     host.setOutput('OperationStatus', '');
     host.setOutput('CompletionDate', '');
-    host.info(`Not waiting (waitForCompletion is false). To wait later: LcsDatabaseOperationStatus@1 with environmentId ${ref.environmentId} and operationActivityId ${activityId}.`);
+    host.info(`Not waiting (waitForCompletion is false). ${operation.howToWaitLater(ref)}`);
     return { ref };
   }
-  host.info(`Waiting up to ${Math.round(wait.timeoutMs / 60_000 * 10) / 10} min, one status request every ${wait.pollIntervalMs / 1000} s; a line on each state change.`);
-  return { ref, final: await waitWithSession(host, session, ref, wait, { justStarted: true }) };
+  host.info(`Waiting up to ${Math.round(settings.timeoutMs / 60_000 * 10) / 10} min, one status request every ${settings.pollIntervalMs / 1000} s; a line on each state change.`);
+  return { ref, final: await waitWithSession(host, session, ref, settings, { justStarted: true, waitAgain: operation.howToWaitAgain(ref) }) };
 }

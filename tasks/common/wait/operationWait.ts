@@ -2,8 +2,10 @@
  * The wait for a long-running LCS operation: one status request per interval, each with its own
  * retry budget; transient failures never end the wait by themselves; the whole wait ends at its
  * deadline or when the agent cancels the step. The decisions are operationState.ts'; this is
- * the thin loop around them, with the clock and sleep injectable for tests.
+ * the thin loop around them. Cancellation and the deadline are AbortSignals: one signal (cancel
+ * or deadline) goes into each status request, so a request still running then is aborted.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LcsApiError, OperationError, TaskFailure, TransportError, WaitEndedError } from '../platform/errors';
 import { TaskHost } from '../platform/host';
 import { OperationRef, StatusAnswer } from './operations';
@@ -14,8 +16,8 @@ import { formatInstant } from '../text/time';
 
 export interface WaitDependencies {
   host: Pick<TaskHost, 'info' | 'warn' | 'debug' | 'setOutput' | 'onCancel'>;
-  /** One status request within the budget given. */
-  poll: (budget: RetryBudget) => Promise<StatusAnswer>;
+  /** One status request within the budget given, aborted when `signal` aborts. */
+  poll: (budget: RetryBudget, signal: AbortSignal) => Promise<StatusAnswer>;
   /** A retry budget for one request that must end by `capMs` from now. */
   newBudget: (capMs: number) => RetryBudget;
   now?: () => number;
@@ -31,25 +33,14 @@ export interface WaitRequest {
    * is not just started: LCS not knowing it ends the wait at once.
    */
   justStarted?: boolean;
-  /** How to pick the wait up again, for timeout, cancellation and early-end messages; howToWaitAgain(ref) by default. */
-  waitAgain?: string;
+  /** How to pick the wait up again, for timeout, cancellation and early-end messages (the descriptor's howToWaitAgain). */
+  waitAgain: string;
 }
 
 /** The first poll after our own start waits the poll interval or this, the shorter. */
 export const FIRST_POLL_GRACE_MS = 30_000;
 /** How long after our own start "not found" is taken for "not visible yet". */
 export const NOT_VISIBLE_MS = 5 * 60_000;
-
-class Cancelled extends Error {}
-
-/** How to pick the wait up again after a task that started the operation: the status task with its ids. */
-export function howToWaitAgain(ref: OperationRef): string {
-  return `To wait for it again, run LcsDatabaseOperationStatus@1 with environmentId ${ref.environmentId} and operationActivityId ${ref.activityId}.`;
-}
-
-function waitAgain(request: WaitRequest): string {
-  return request.waitAgain ?? howToWaitAgain(request.ref);
-}
 
 /** A request's failure that asking again may cure: throttled, 5xx, network, a garbled answer. */
 export function isTransient(error: unknown): error is TaskFailure {
@@ -63,7 +54,7 @@ export function isTransient(error: unknown): error is TaskFailure {
 export function failureState(ref: OperationRef, state: string): OperationError {
   const rolledBack = /^rollbackcompleted$/i.test(state) ? ' LCS rolled the environment back to where it was before.' : '';
   return new OperationError(
-    `The ${ref.kind} ended in state ${neutralize(state, 60)} (operation id ${ref.activityId}).${rolledBack}`,
+    `The ${ref.label} ended in state ${neutralize(state, 60)} (operation id ${ref.activityId}).${rolledBack}`,
     'Look at the environment\'s History in LCS for the cause before you run again; Microsoft support asks for the activity id.',
   );
 }
@@ -75,24 +66,30 @@ export function publishState(host: Pick<TaskHost, 'setOutput'>, answer: StatusAn
 }
 
 /**
- * A promise that rejects with Cancelled when the signal aborts, for one status request; `dispose`
- * removes its listener. One per request rather than one for the whole wait: a long-lived pending
- * promise raced against every poll would keep every poll's reaction, and memory would grow.
+ * `work`, or a rejection with the signal's reason as soon as it aborts. A status request honours
+ * the signal itself; a part that does not (a token renewal inside it) is left behind, and the
+ * process exits once the result is set. The listener goes with each request: one left on the
+ * wait's signal per poll would keep every poll's reaction, and memory would grow. (Node has no
+ * such race of its own: events.once(signal, 'abort') keeps its listener until an abort.)
  */
-function cancelledDuring(signal: AbortSignal): { promise: Promise<never>; dispose: () => void } {
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   let onAbort = (): void => undefined;
-  const promise = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new Cancelled());
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
     if (signal.aborted) {
       onAbort();
     } else {
       signal.addEventListener('abort', onAbort, { once: true });
     }
   });
-  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
-/** Slack past the deadline for a status request (or a token renewal inside it) before it is left behind. */
+/** Slack past the deadline for a status request (or a token renewal inside it) before it is aborted. */
 export const DEADLINE_SLACK_MS = 5000;
 
 /** What the wait remembers of failed status requests, so a failure that repeats is said once. */
@@ -133,26 +130,35 @@ function noteFailure(deps: WaitDependencies, notes: FailureNotes, error: TaskFai
   deps.host.warn(`A status request failed; the wait goes on: ${error.message}`);
 }
 
-/** Resolves with `undefined` when the deadline (plus slack) passes: nothing runs much past it. */
-function deadlinePassed(deadline: number, now: number): { reached: Promise<undefined>; clear: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  const reached = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - now) + DEADLINE_SLACK_MS);
-  });
-  return { reached, clear: () => clearTimeout(timer) };
+/**
+ * A signal that aborts `ms` from now; `clear` stops its timer. Not AbortSignal.timeout: that
+ * runs on Node's internal timers, which sinon's fake clock does not drive (the wait's tests run
+ * hours of waiting on it), where the global setTimeout is faked.
+ */
+function deadlineSignal(ms: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error('The wait\'s deadline passed.')), ms);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
-async function pollOnce(deps: WaitDependencies, deadline: number, cancel: AbortSignal, notes: FailureNotes): Promise<StatusAnswer | undefined> {
+/** The wait's signals: the agent's cancel, and cancel or deadline (plus slack) for each status request. */
+interface WaitSignals {
+  cancel: AbortSignal;
+  request: AbortSignal;
+}
+
+async function pollOnce(deps: WaitDependencies, deadline: number, signals: WaitSignals, notes: FailureNotes): Promise<StatusAnswer | undefined> {
   const now = deps.now ?? Date.now;
-  const late = deadlinePassed(deadline, now());
-  const cancelled = cancelledDuring(cancel);
   try {
-    // A request in flight is left behind on cancellation or at the deadline (a token renewal
-    // inside it has a budget of its own): the process exits once the result is set.
-    const answer = await Promise.race([deps.poll(deps.newBudget(Math.max(0, deadline - now()))), cancelled.promise, late.reached]);
-    notes.last = answer ? undefined : notes.last;
+    const answer = await untilAborted(deps.poll(deps.newBudget(Math.max(0, deadline - now())), signals.request), signals.request);
+    notes.last = undefined;
     return answer;
   } catch (error) {
+    if (signals.request.aborted) {
+      // Cancelled: the wait ends here. The deadline: the loop says it timed out.
+      signals.cancel.throwIfAborted();
+      return undefined;
+    }
     if (notVisibleYet(deps, notes, error, now())) {
       return undefined;
     }
@@ -161,45 +167,27 @@ async function pollOnce(deps: WaitDependencies, deadline: number, cancel: AbortS
     }
     noteFailure(deps, notes, error);
     return undefined;
-  } finally {
-    late.clear();
-    cancelled.dispose();
   }
 }
 
 function timedOut(request: WaitRequest, progress: WaitProgress): WaitEndedError {
   return new WaitEndedError(
-    `The ${request.ref.kind} did not end within timeoutMinutes (${formatElapsed(request.timeoutMs)}); its last known state is ${neutralize(progress.state ?? 'unknown', 60)}. It goes on in LCS (operation id ${request.ref.activityId}).`,
-    `${waitAgain(request)} Or raise timeoutMinutes (and the job's timeoutInMinutes).`,
+    `The ${request.ref.label} did not end within timeoutMinutes (${formatElapsed(request.timeoutMs)}); its last known state is ${neutralize(progress.state ?? 'unknown', 60)}. It goes on in LCS (operation id ${request.ref.activityId}).`,
+    `${request.waitAgain} Or raise timeoutMinutes (and the job's timeoutInMinutes).`,
   );
 }
 
-/** Waits `ms`, or rejects with Cancelled as soon as the step is cancelled. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new Cancelled());
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-async function loop(deps: WaitDependencies, request: WaitRequest, cancel: AbortSignal): Promise<StatusAnswer> {
+async function loop(deps: WaitDependencies, request: WaitRequest, signals: WaitSignals): Promise<StatusAnswer> {
   const now = deps.now ?? Date.now;
   const deadline = now() + request.timeoutMs;
-  let progress = startProgress(request.ref.kind, request.ref.activityId, now());
+  let progress = startProgress(request.ref.label, request.ref.activityId, now());
   const notes: FailureNotes = { repeats: 0, notVisibleUntil: request.justStarted ? now() + NOT_VISIBLE_MS : 0 };
   if (request.justStarted) {
     // LCS may not know an operation the moment it is accepted (d365fo.tools sleeps before its first status call).
-    await sleep(Math.min(request.pollIntervalMs, FIRST_POLL_GRACE_MS, request.timeoutMs), cancel);
+    await sleep(Math.min(request.pollIntervalMs, FIRST_POLL_GRACE_MS, request.timeoutMs), undefined, { signal: signals.cancel });
   }
   for (;;) {
-    const answer = await pollOnce(deps, deadline, cancel, notes);
+    const answer = await pollOnce(deps, deadline, signals, notes);
     if (answer) {
       const seen = observe(progress, answer, now());
       progress = seen.progress;
@@ -222,7 +210,7 @@ async function loop(deps: WaitDependencies, request: WaitRequest, cancel: AbortS
     if (now() >= deadline) {
       throw timedOut(request, progress);
     }
-    await sleep(Math.min(request.pollIntervalMs, deadline - now()), cancel);
+    await sleep(Math.min(request.pollIntervalMs, deadline - now()), undefined, { signal: signals.cancel });
   }
 }
 
@@ -235,7 +223,7 @@ function endedEarly(request: WaitRequest, error: unknown): unknown {
   if (!(error instanceof TaskFailure) || error instanceof OperationError || error instanceof WaitEndedError) {
     return error;
   }
-  const goesOn = `If the ${ref.kind} was started, it goes on in LCS (operation id ${ref.activityId}). ${waitAgain(request)}`;
+  const goesOn = `If the ${ref.label} was started, it goes on in LCS (operation id ${ref.activityId}). ${request.waitAgain}`;
   return new WaitEndedError(error.message, error.advice ? `${error.advice} ${goesOn}` : goesOn);
 }
 
@@ -245,19 +233,22 @@ function endedEarly(request: WaitRequest, error: unknown): unknown {
  * the LCS error for an answer that will not change by waiting (IsSuccess: false, 403, ...).
  */
 export async function waitForOperation(deps: WaitDependencies, request: WaitRequest): Promise<StatusAnswer> {
-  const controller = new AbortController();
+  const cancel = new AbortController();
   const stopListening = deps.host.onCancel((signal) => {
-    deps.host.warn(`The step was cancelled (${signal}): the ${request.ref.kind} keeps running in LCS (operation id ${request.ref.activityId}). ${waitAgain(request)}`);
-    controller.abort();
+    deps.host.warn(`The step was cancelled (${signal}): the ${request.ref.label} keeps running in LCS (operation id ${request.ref.activityId}). ${request.waitAgain}`);
+    cancel.abort(new Error(`The step was cancelled (${signal}).`));
   });
+  // Nothing runs much past the deadline: a status request still running then is aborted.
+  const late = deadlineSignal(request.timeoutMs + DEADLINE_SLACK_MS);
   try {
-    return await loop(deps, request, controller.signal);
+    return await loop(deps, request, { cancel: cancel.signal, request: AbortSignal.any([cancel.signal, late.signal]) });
   } catch (error) {
-    if (error instanceof Cancelled) {
-      throw new WaitEndedError(`Cancelled while waiting for the ${request.ref.kind} (operation id ${request.ref.activityId}); it goes on in LCS.`, waitAgain(request));
+    if (cancel.signal.aborted) {
+      throw new WaitEndedError(`Cancelled while waiting for the ${request.ref.label} (operation id ${request.ref.activityId}); it goes on in LCS.`, request.waitAgain);
     }
     throw endedEarly(request, error);
   } finally {
+    late.clear();
     stopListening();
   }
 }

@@ -1,6 +1,9 @@
 /**
- * The LCS operations that start work and report on it: export, refresh, fetch status. Paths,
- * the status answer, and advice for LCS's known refusals are pure; the calls go through LcsClient.
+ * The LCS operations that start work and report on it, as data: a task describes its operation
+ * with an OperationDescriptor (tasks/<Task>V1/, e.g. the export's); this file starts any
+ * operation so described and fetches the status of any. Paths, the status answer, and advice
+ * for LCS's known refusals are pure; the calls go through LcsClient. Nothing here names a task
+ * or branches on which operation it is.
  */
 import { LcsApiError, OperationError, TaskFailure, ThrottledError, TransportError } from '../platform/errors';
 import { LcsCallOptions, LcsClient, LcsEnvelope, LcsOperation } from '../lcs/lcsClient';
@@ -8,31 +11,52 @@ import { neutralize } from '../text/sanitize';
 import { LcsInstant, isoSeconds, parseLcsTimestamp } from '../text/time';
 import { LCS_ID } from '../platform/inputs';
 
-/** What was started, for messages: "export", "refresh". */
-export type OperationKind = 'export' | 'refresh';
-
 /** The operation LCS runs, identified the way fetchstatus needs it. */
 export interface OperationRef {
-  /** What the log calls it; 'operation' when it was started elsewhere and its kind is unknown. */
-  kind: OperationKind | 'operation';
+  /** What the log calls it: the descriptor's label, or 'operation' when it was started elsewhere. */
+  label: string;
   projectId: number;
-  /** Export: the exported environment; refresh: the target. Status is fetched with this id. */
+  /** The environment whose status tells about the operation (see OperationDescriptor.statusEnvironmentId). */
   environmentId: string;
   activityId: string;
 }
 
-const BASE = '/databasemovement/v1';
-
-export function exportPath(projectId: number, environmentId: string, backupName: string): string {
-  return `${BASE}/export/project/${projectId}/environment/${environmentId}/backupName/${encodeURIComponent(backupName)}`;
+/** One known refusal of a start: when LCS's ErrorMessage matches, this advice. */
+export interface RefusalRule {
+  when: RegExp;
+  advice: string;
 }
 
-export function refreshPath(projectId: number, sourceEnvironmentId: string, targetEnvironmentId: string): string {
-  return `${BASE}/refresh/project/${projectId}/source/${sourceEnvironmentId}/target/${targetEnvironmentId}`;
+/**
+ * An operation a task starts and waits for, defined in the task's own folder. `S` is what the
+ * task read (its settings): the start's path and the status environment come from it.
+ */
+export interface OperationDescriptor<S> {
+  /** What the log calls it: "Started the export", "The export ended in state Failed". */
+  label: string;
+  /** The start request's path under the API URL (DATABASE_MOVEMENT + the operation's own segments). */
+  startPath(settings: S): string;
+  /** The environment whose fetchstatus reports on the operation (export: the exported one; refresh: the target). */
+  statusEnvironmentId(settings: S): string;
+  /** Refusals of the start (IsSuccess: false) this operation knows, tried in order after LCS's daily limit. */
+  refusals: RefusalRule[];
+  /** Advice for a refusal no rule matches. */
+  otherRefusal: string;
+  /** Advice for HTTP 404 to the start. */
+  ifNotFound: string;
+  /** A 401 cause of the operation's own, said beside the geography (see LcsOperation.ifUnauthorized). */
+  ifUnauthorized: string;
+  /** How to pick the wait up again after a timeout, a cancellation or a failure that ended it. */
+  howToWaitAgain(ref: OperationRef): string;
+  /** How to wait later when the task does not wait (waitForCompletion false). */
+  howToWaitLater(ref: OperationRef): string;
 }
+
+/** The Database Movement API's root: every start path and the status path begin with it. */
+export const DATABASE_MOVEMENT = '/databasemovement/v1';
 
 export function statusPath(ref: Pick<OperationRef, 'projectId' | 'environmentId' | 'activityId'>): string {
-  return `${BASE}/fetchstatus/project/${ref.projectId}/environment/${ref.environmentId}/operationactivity/${ref.activityId}`;
+  return `${DATABASE_MOVEMENT}/fetchstatus/project/${ref.projectId}/environment/${ref.environmentId}/operationactivity/${ref.activityId}`;
 }
 
 const DAILY_LIMIT = /maximum allowed api operations/i;
@@ -67,40 +91,43 @@ export function dailyLimitAdvice(errorMessage: string, now: number = Date.now())
 }
 
 /**
- * Advice for LCS's known refusals of a start (IsSuccess: false); the message itself is LCS's.
- * The daily limit gets its own: nothing was started, and when an operation may start again.
+ * What LCS answers an export or a refresh on an environment that cannot take it, for the
+ * descriptors that meet these refusals to list among their own.
  */
-export function refusalAdvice(kind: OperationKind, errorMessage: string): string {
+export const ENVIRONMENT_REFUSALS: readonly RefusalRule[] = [
+  {
+    when: /tier[- ]?1|cloud[- ]hosted|developer|devtest|not supported for this environment/i,
+    advice: 'Tier-1 (cloud-hosted or developer) environments cannot be exported or refreshed through this API: use a sandbox (tier 2 or higher).',
+  },
+  {
+    when: /state|servicing|deploy|in progress|stopped/i,
+    advice: 'The environment is in a state that does not allow servicing (another operation running, deploying, stopped or failed): wait until it is Deployed in LCS, then run again.',
+  },
+];
+
+/**
+ * Advice for a refusal of a start (IsSuccess: false); the message itself is LCS's. The daily
+ * limit, which any operation can meet, gets its own: nothing was started, and when an
+ * operation may start again. Then the operation's rules in order, then its other advice.
+ */
+export function refusalAdvice(operation: Pick<OperationDescriptor<never>, 'refusals' | 'otherRefusal'>, errorMessage: string): string {
   if (DAILY_LIMIT.test(errorMessage)) {
     return dailyLimitAdvice(errorMessage);
   }
-  if (/not (?:a )?sandbox|is (?:a )?production|production environment/i.test(errorMessage) && kind === 'refresh') {
-    return 'A refresh can only replace a sandbox (tier 2 or higher) database: check that targetEnvironmentId is a sandbox, not production.';
-  }
-  if (/tier[- ]?1|cloud[- ]hosted|developer|devtest|not supported for this environment/i.test(errorMessage)) {
-    return 'Tier-1 (cloud-hosted or developer) environments cannot be exported or refreshed through this API: use a sandbox (tier 2 or higher).';
-  }
-  if (/state|servicing|deploy|in progress|stopped/i.test(errorMessage)) {
-    return 'The environment is in a state that does not allow servicing (another operation running, deploying, stopped or failed): wait until it is Deployed in LCS, then run again.';
-  }
-  return kind === 'export'
-    ? 'Check the environment id (a sandbox of this project) and that the account may export its database in LCS.'
-    : 'Check both environment ids (the target must be a sandbox of this project) and that the account may refresh the target in LCS.';
+  return operation.refusals.find((rule) => rule.when.test(errorMessage))?.advice ?? operation.otherRefusal;
 }
 
-function startOperation(kind: OperationKind): LcsOperation {
+/** The start request of a described operation, for LcsClient: its names in messages and its advice. */
+export function startOperation(operation: OperationDescriptor<never>): LcsOperation {
   return {
-    name: `start ${kind}`,
-    couldNot: `start the ${kind}`,
-    ifRefused: (message) => refusalAdvice(kind, message),
-    ifNotFound: `Check the project id and the environment id${kind === 'refresh' ? 's' : ''} (GUIDs shown on the environment's page in LCS).`,
-    ifUnauthorized: `LCS refuses the ${kind} for this kind of environment (it answers 401 to a refresh between cloud-hosted environments): export and refresh work between sandbox and production environments, not cloud-hosted (Tier-1) ones. Check the environment id${kind === 'refresh' ? 's' : ''} in LCS. Nothing was started.`,
+    name: `start ${operation.label}`,
+    couldNot: `start the ${operation.label}`,
+    ifRefused: (message) => refusalAdvice(operation, message),
+    ifNotFound: operation.ifNotFound,
+    ifUnauthorized: operation.ifUnauthorized,
     startsWork: true,
   };
 }
-
-export const START_EXPORT = startOperation('export');
-export const START_REFRESH = startOperation('refresh');
 
 export const FETCH_STATUS: LcsOperation = {
   name: 'fetch status',
@@ -115,17 +142,18 @@ export const FETCH_STATUS: LcsOperation = {
  * Starts an operation; returns its activity id. A refusal is an OperationError (never retried:
  * a retry can use one of the 3 operations a day). A start whose answer was lost may have started.
  */
-export async function startOperationAt(client: LcsClient, kind: OperationKind, path: string): Promise<string> {
+export async function startOperationAt(client: LcsClient, operation: OperationDescriptor<never>, path: string): Promise<string> {
+  const { label } = operation;
   let envelope: LcsEnvelope;
   try {
-    envelope = await client.call(kind === 'export' ? START_EXPORT : START_REFRESH, 'POST', path);
+    envelope = await client.call(startOperation(operation), 'POST', path);
   } catch (error) {
-    throw explainLostStart(kind, error);
+    throw explainLostStart(label, error);
   }
   const id = envelope.operationActivityId;
   if (!id || !LCS_ID.test(id)) {
     throw new LcsApiError(
-      `LCS accepted the ${kind} but answered without a valid OperationActivityId.`,
+      `LCS accepted the ${label} but answered without a valid OperationActivityId.`,
       'Look for the operation in the environment\'s History in LCS before you run again.',
       200,
     );
@@ -133,7 +161,7 @@ export async function startOperationAt(client: LcsClient, kind: OperationKind, p
   return id.toLowerCase();
 }
 
-function explainLostStart(kind: OperationKind, error: unknown): unknown {
+function explainLostStart(label: string, error: unknown): unknown {
   if (error instanceof ThrottledError || (error instanceof LcsApiError && error.status === 429)) {
     return new OperationError(error.message, `${error.advice ?? ''} LCS did not take the request: nothing was started.`.trim());
   }
@@ -145,7 +173,7 @@ function explainLostStart(kind: OperationKind, error: unknown): unknown {
   if (unsure && error instanceof TaskFailure) {
     return new OperationError(
       error.message,
-      `The ${kind} may have started even so: look at the environment's History in LCS before you run again (every start counts against the 3 operations a day).`,
+      `The ${label} may have started even so: look at the environment's History in LCS before you run again (every start counts against the 3 operations a day).`,
     );
   }
   return error;
