@@ -2,8 +2,7 @@
  * The refresh as an operation (see OperationDescriptor): its start path, the environment whose
  * status tells about it, and its advice. The start and the wait are common/wait's.
  */
-import { DATABASE_MOVEMENT, ENVIRONMENT_REFUSALS, OperationDescriptor } from '../common/wait/operations';
-import { WAIT_WITH_STATUS_TASK } from '../LcsDatabaseOperationStatusV1/howToWait';
+import { DATABASE_MOVEMENT, ENVIRONMENT_REFUSALS, OperationDescriptor, waitWithStatusStep } from '../common/wait/operations';
 import type { TaskSettings } from './settings';
 
 export function refreshPath(projectId: number, sourceEnvironmentId: string, targetEnvironmentId: string): string {
@@ -26,5 +25,6 @@ export const REFRESH: OperationDescriptor<Pick<TaskSettings, 'projectId' | 'sour
   ifNotFound: 'Check the project id and the environment ids (GUIDs shown on the environment\'s page in LCS).',
   ifUnauthorized:
     'LCS refuses the refresh for this kind of environment (it answers 401 to a refresh between cloud-hosted environments): export and refresh work between sandbox and production environments, not cloud-hosted (Tier-1) ones. Check the environment ids in LCS. Nothing was started.',
-  ...WAIT_WITH_STATUS_TASK,
+  // The step that picks the wait up again; common/wait names no task.
+  ...waitWithStatusStep('LcsDatabaseOperationStatus@1'),
 };

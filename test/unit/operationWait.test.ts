@@ -5,15 +5,14 @@
 import { strict as assert } from 'node:assert';
 import * as sinon from 'sinon';
 import { LcsApiError, OperationError, TransportError, WaitEndedError } from '../../tasks/common/platform/errors';
-import { OperationRef, StatusAnswer } from '../../tasks/common/wait/operations';
+import { OperationRef, StatusAnswer, waitWithStatusStep } from '../../tasks/common/wait/operations';
 import { DEADLINE_SLACK_MS, NOT_VISIBLE_MS, WaitDependencies, waitForOperation } from '../../tasks/common/wait/operationWait';
 import { RetryBudget, budgetWithin } from '../../tasks/common/http/retry';
-import { WAIT_WITH_STATUS_TASK } from '../../tasks/LcsDatabaseOperationStatusV1/howToWait';
 
 const REF: OperationRef = { label: 'export', projectId: 1, environmentId: 'e0000000-0000-0000-0000-000000000001', activityId: 'a0000000-0000-0000-0000-000000000001' };
 const START = Date.UTC(2026, 10, 29, 8, 0, 0);
 /** What the export's descriptor says, as startAndWait passes it. */
-const AGAIN = WAIT_WITH_STATUS_TASK.howToWaitAgain(REF);
+const AGAIN = waitWithStatusStep('LcsDatabaseOperationStatus@1').howToWaitAgain(REF);
 
 type Answer = StatusAnswer | Error;
 

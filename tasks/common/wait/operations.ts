@@ -52,6 +52,18 @@ export interface OperationDescriptor<S> {
   howToWaitLater(ref: OperationRef): string;
 }
 
+/**
+ * howToWaitAgain and howToWaitLater for an operation followed with a status step: `task` is the
+ * step's reference as a pipeline writes it (the task names it; common names no task), taking
+ * environmentId and operationActivityId.
+ */
+export function waitWithStatusStep(task: string): Pick<OperationDescriptor<unknown>, 'howToWaitAgain' | 'howToWaitLater'> {
+  return {
+    howToWaitAgain: (ref) => `To wait for it again, run ${task} with environmentId ${ref.environmentId} and operationActivityId ${ref.activityId}.`,
+    howToWaitLater: (ref) => `To wait later: ${task} with environmentId ${ref.environmentId} and operationActivityId ${ref.activityId}.`,
+  };
+}
+
 /** The Database Movement API's root: every start path and the status path begin with it. */
 export const DATABASE_MOVEMENT = '/databasemovement/v1';
 
