@@ -9,13 +9,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { open } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as sinon from 'sinon';
 import { InOrderMd5 } from '../../tasks/common/download/hasher';
 import { fallbackFileName, safeFileName } from '../../tasks/common/download/fileName';
 import { ProgressGate, finalLine, formatBytes, formatDuration, progressLine } from '../../tasks/common/download/progress';
 import { MAX_RANGE_BYTES, MIN_RANGE_BYTES, RangeProgress, chooseRangeSize, planRanges, rangeAt } from '../../tasks/common/download/ranges';
 import { RecordWriter, openNoFollow, targetFiles } from '../../tasks/common/download/partialFile';
 import { blobPath, parseRecord, sameBlob, sameBoot, serializeRecord, trustedRanges } from '../../tasks/common/download/resumeRecord';
-import { MAX_TRIES_WITHOUT_PROGRESS, StallBudget } from '../../tasks/common/download/retryPolicy';
+import { MAX_TRIES_WITHOUT_PROGRESS, StallBudget, pause } from '../../tasks/common/download/retryPolicy';
 import { parseConnections, parseDownloadDirectory, parseDownloadFileName, readDownloadSettings } from '../../tasks/LcsDatabaseBackupsV1/downloadSettings';
 import { InputError } from '../../tasks/common/platform/errors';
 
@@ -277,6 +278,25 @@ describe('download: retry decision', () => {
     assert.equal(cause(budget.decide({ kind: 'response', status: 503, headers: { 'retry-after': '120' } }, 1)), 'budget');
     now = 61_000;
     assert.equal(cause(budget.decide(busy, 2)), 'budget');
+  });
+
+  it('waits before a retry (sinon fake timers drive timers/promises) and stops waiting when the run stops', async () => {
+    const clock = sinon.useFakeTimers();
+    try {
+      let over = false;
+      const waiting = pause(10_000, new AbortController().signal).then(() => { over = true; });
+      await clock.tickAsync(9_999);
+      assert.equal(over, false, 'the wait ended early');
+      await clock.tickAsync(1);
+      await waiting;
+      const stop = new AbortController();
+      const stopped = pause(3_600_000, stop.signal);
+      stop.abort();
+      await stopped;
+      await pause(3_600_000, stop.signal);
+    } finally {
+      clock.restore();
+    }
   });
 });
 
