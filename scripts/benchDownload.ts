@@ -84,7 +84,10 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, k
 const rate = (bytes: number, ms: number): number => bytes / MiB / (ms / 1000);
 const f1 = (n: number): string => n.toFixed(1);
 
-interface Setup { emu: Emulator; scratch: string; out: string; env: NodeJS.ProcessEnv; cwd: string; preload: string; noFlushPreload: string; cpuPreload: string; listOnlyEnv: NodeJS.ProcessEnv }
+interface Setup {
+  emu: Emulator; scratch: string; out: string; script: string; hasCurl: boolean;
+  env: NodeJS.ProcessEnv; cwd: string; preload: string; noFlushPreload: string; cpuPreload: string; listOnlyEnv: NodeJS.ProcessEnv;
+}
 
 /**
  * A preload that makes FileHandle.datasync a no-op in the task: the same bundle without the flush
@@ -115,12 +118,12 @@ function serve(emu: Emulator, blob: EmulatedBlob): string {
   return url;
 }
 
-async function taskRun(s: Setup, script: string, blob: EmulatedBlob, killAt?: number, extra: { noFlush?: boolean; preload?: string } = {}): Promise<Timed & { served: number; rss: number; cpu: number }> {
+async function taskRun(s: Setup, blob: EmulatedBlob, killAt?: number, extra: { noFlush?: boolean; preload?: string } = {}): Promise<Timed & { served: number; rss: number; cpu: number }> {
   rmSync(s.out, { recursive: true, force: true });
   serve(s.emu, blob);
   const before = blob.servedBytes;
   const preloads = ['--require', s.preload, '--require', s.cpuPreload, ...(extra.noFlush ? ['--require', s.noFlushPreload] : []), ...(extra.preload ? ['--require', extra.preload] : [])];
-  const result = await run(process.execPath, [...preloads, script], s.env, s.cwd, killAt === undefined ? undefined : (kill) => {
+  const result = await run(process.execPath, [...preloads, s.script], s.env, s.cwd, killAt === undefined ? undefined : (kill) => {
     s.emu.blobStore.onServed = (b) => { if (b === blob && b.servedBytes - before >= killAt) { s.emu.blobStore.onServed = undefined; kill(); } };
   });
   s.emu.blobStore.onServed = undefined;
@@ -131,10 +134,10 @@ async function taskRun(s: Setup, script: string, blob: EmulatedBlob, killAt?: nu
 }
 
 /** CPU seconds of the task when it signs in and lists but does not download (median of `runs`). */
-async function listOnlyCpu(s: Setup, script: string, runs: number): Promise<number> {
+async function listOnlyCpu(s: Setup, runs: number): Promise<number> {
   const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const result = await run(process.execPath, ['--require', s.cpuPreload, script], s.listOnlyEnv, s.cwd);
+    const result = await run(process.execPath, ['--require', s.cpuPreload, s.script], s.listOnlyEnv, s.cwd);
     if (!/##vso\[task\.complete[^\]]*result=Succeeded/.test(result.stdout)) throw new Error('the task without download did not succeed');
     cpu.push(cpuSeconds(result.stderr));
   }
@@ -182,90 +185,105 @@ function nodeMd5Rate(): number {
 
 export interface DownloadBenchResult { lines: string[]; json: Record<string, unknown> }
 
-/** Runs the download benchmark; `log` gets progress notes. */
-export async function runDownloadBench(root: string, runs: number, log: (text: string) => void): Promise<DownloadBenchResult> {
+/** The scratch directory, the emulator, the preloads and the task's environment; throws when the disk is too small. */
+async function setUp(root: string): Promise<Setup> {
   const script = path.join(root, 'tasks', 'LcsDatabaseBackupsV1', 'dist', 'index.js');
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'lcs-bench-dl-'));
   const free = statfsSync(scratch);
-  if (free.bavail * free.bsize < 9 * GiB) throw new Error(`the download bench needs 9 GiB free in ${scratch}`);
-  const emu = await startEmulator();
-  try {
-    const preload = path.join(scratch, 'rss.js');
-    writeFileSync(preload, PEAK_RSS_PRELOAD);
-    const cpuPreload = path.join(scratch, 'cpu.js');
-    writeFileSync(cpuPreload, CPU_PRELOAD);
-    const noFlushPreload = path.join(scratch, 'noflush.js');
-    writeFileSync(noFlushPreload, NO_FLUSH_PRELOAD);
-    const out = path.join(scratch, 'out');
-    const s: Setup = { emu, scratch, out, preload, cpuPreload, noFlushPreload, ...taskEnv(emu, script, scratch, out) };
-    const hasCurl = spawnSync('curl', ['--version']).status === 0 && spawnSync('md5sum', ['--version']).status === 0;
-
-    log('download: generating blobs (MD5 of 1 GiB and 4 GiB)');
-    const giga = emu.addBlob('one.bacpac', { size: GiB, seed: 1 });
-    const noMd5 = emu.addBlob('nomd5.bacpac', { size: GiB, seed: 1, withMd5: false });
-    const quad = emu.addBlob('four.bacpac', { size: 4 * GiB, seed: 2 });
-
-    // Throttled: 32 MiB/s per connection.
-    giga.faults.bytesPerSecondPerConnection = CAP;
-    log('download: throttled, task with 8 connections');
-    const throttledTask = await taskRun(s, script, giga);
-    log('download: throttled, curl on one connection (about 32 s)');
-    const throttledCurl = hasCurl ? await curlRun(s, giga, false) : undefined;
-    giga.faults.bytesPerSecondPerConnection = undefined;
-
-    // Unthrottled, interleaved.
-    const task: number[] = [];
-    const curl: number[] = [];
-    const curlOnly: number[] = [];
-    const rss1: number[] = [];
-    const taskCpu: number[] = [];
-    const curlCpu: number[] = [];
-    log('download: the task signing in and listing only (its CPU is taken off the download\'s)');
-    const listCpu = await listOnlyCpu(s, script, 3);
-    const noFlush: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      log(`download: unthrottled run ${i + 1}/${runs}`);
-      const t = await taskRun(s, script, giga);
-      task.push(t.ms);
-      rss1.push(t.rss);
-      taskCpu.push(t.cpu - listCpu);
-      noFlush.push((await taskRun(s, script, giga, undefined, { noFlush: true })).ms);
-      if (hasCurl) {
-        const c = await curlRun(s, giga, true);
-        curl.push(c.ms);
-        curlOnly.push(c.curlMs);
-        curlCpu.push(c.cpu);
-      }
-    }
-    log('download: without MD5');
-    const plain = await taskRun(s, script, noMd5);
-    const plainNoFlush = await taskRun(s, script, noMd5, undefined, { noFlush: true });
-    log('download: 4 GiB');
-    const four = await taskRun(s, script, quad);
-    rmSync(out, { recursive: true, force: true });
-
-    log('download: kill at 50 %, then resume');
-    const counterFile = path.join(scratch, 'received');
-    const counter = path.join(scratch, 'received.js');
-    writeFileSync(counter, receivedPreload(counterFile));
-    const killed = { ...(await taskRun(s, script, giga, GiB / 2, { preload: counter })), received: Number(readFileSync(counterFile, 'utf8').trim()) };
-    const resumeRun = await runResume(s, script, giga);
-    // Fetched twice: what the task had received when it was killed, plus what the next run fetched, minus the blob.
-    const refetched = killed.received + resumeRun.served - GiB;
-
-    const md5Rate = nodeMd5Rate();
-    return report({ throttledTask, throttledCurl, task, curl, curlOnly, rss1, plain, four, killed, resumeRun, refetched, md5Rate, noFlush, plainNoFlush, cpu: { listCpu, taskCpu, curlCpu, plain: plain.cpu - listCpu, four: four.cpu - listCpu } });
-  } finally {
-    await emu.close();
+  if (free.bavail * free.bsize < 9 * GiB) {
     rmSync(scratch, { recursive: true, force: true });
+    throw new Error(`the download bench needs 9 GiB free in ${scratch}`);
+  }
+  const emu = await startEmulator();
+  const preload = (name: string, text: string): string => {
+    const file = path.join(scratch, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  const out = path.join(scratch, 'out');
+  const hasCurl = spawnSync('curl', ['--version']).status === 0 && spawnSync('md5sum', ['--version']).status === 0;
+  return {
+    emu, scratch, out, script, hasCurl, preload: preload('rss.js', PEAK_RSS_PRELOAD), cpuPreload: preload('cpu.js', CPU_PRELOAD), noFlushPreload: preload('noflush.js', NO_FLUSH_PRELOAD),
+    ...taskEnv(emu, script, scratch, out),
+  };
+}
+
+/** 32 MiB/s per connection: the task with 8 connections, then curl on one. */
+async function throttledRuns(s: Setup, giga: EmulatedBlob, log: (text: string) => void): Promise<Pick<Measured, 'throttledTask' | 'throttledCurl'>> {
+  giga.faults.bytesPerSecondPerConnection = CAP;
+  log('download: throttled, task with 8 connections');
+  const throttledTask = await taskRun(s, giga);
+  log('download: throttled, curl on one connection (about 32 s)');
+  const throttledCurl = s.hasCurl ? await curlRun(s, giga, false) : undefined;
+  giga.faults.bytesPerSecondPerConnection = undefined;
+  return { throttledTask, throttledCurl };
+}
+
+type Unthrottled = Pick<Measured, 'task' | 'curl' | 'curlOnly' | 'rss1' | 'noFlush'> & { listCpu: number; taskCpu: number[]; curlCpu: number[] };
+
+/** Unthrottled, interleaved: the task, the same without the flush, curl + md5sum; `runs` of each. */
+async function unthrottledRuns(s: Setup, giga: EmulatedBlob, runs: number, log: (text: string) => void): Promise<Unthrottled> {
+  log('download: the task signing in and listing only (its CPU is taken off the download\'s)');
+  const m: Unthrottled = { task: [], curl: [], curlOnly: [], rss1: [], noFlush: [], taskCpu: [], curlCpu: [], listCpu: await listOnlyCpu(s, 3) };
+  for (let i = 0; i < runs; i++) {
+    log(`download: unthrottled run ${i + 1}/${runs}`);
+    const t = await taskRun(s, giga);
+    m.task.push(t.ms);
+    m.rss1.push(t.rss);
+    m.taskCpu.push(t.cpu - m.listCpu);
+    m.noFlush.push((await taskRun(s, giga, undefined, { noFlush: true })).ms);
+    if (s.hasCurl) {
+      const c = await curlRun(s, giga, true);
+      m.curl.push(c.ms);
+      m.curlOnly.push(c.curlMs);
+      m.curlCpu.push(c.cpu);
+    }
+  }
+  return m;
+}
+
+/** Killed once half the blob is served, then resumed: what was fetched twice. */
+async function killAndResume(s: Setup, giga: EmulatedBlob, log: (text: string) => void): Promise<Pick<Measured, 'killed' | 'resumeRun' | 'refetched'>> {
+  rmSync(s.out, { recursive: true, force: true });
+  log('download: kill at 50 %, then resume');
+  const counterFile = path.join(s.scratch, 'received');
+  const counter = path.join(s.scratch, 'received.js');
+  writeFileSync(counter, receivedPreload(counterFile));
+  const killed = { ...(await taskRun(s, giga, GiB / 2, { preload: counter })), received: Number(readFileSync(counterFile, 'utf8').trim()) };
+  const resumeRun = await runResume(s, giga);
+  // Fetched twice: what the task had received when it was killed, plus what the next run fetched, minus the blob.
+  return { killed, resumeRun, refetched: killed.received + resumeRun.served - GiB };
+}
+
+/** Runs the download benchmark; `log` gets progress notes. */
+export async function runDownloadBench(root: string, runs: number, log: (text: string) => void): Promise<DownloadBenchResult> {
+  const s = await setUp(root);
+  try {
+    log('download: generating blobs (MD5 of 1 GiB and 4 GiB)');
+    const giga = s.emu.addBlob('one.bacpac', { size: GiB, seed: 1 });
+    const noMd5 = s.emu.addBlob('nomd5.bacpac', { size: GiB, seed: 1, withMd5: false });
+    const quad = s.emu.addBlob('four.bacpac', { size: 4 * GiB, seed: 2 });
+    const throttled = await throttledRuns(s, giga, log);
+    const { listCpu, taskCpu, curlCpu, ...unthrottled } = await unthrottledRuns(s, giga, runs, log);
+    log('download: without MD5');
+    const plain = await taskRun(s, noMd5);
+    const plainNoFlush = await taskRun(s, noMd5, undefined, { noFlush: true });
+    log('download: 4 GiB');
+    const four = await taskRun(s, quad);
+    const kill = await killAndResume(s, giga, log);
+    const cpu = { listCpu, taskCpu, curlCpu, plain: plain.cpu - listCpu, four: four.cpu - listCpu };
+    return report({ ...throttled, ...unthrottled, ...kill, plain, four, plainNoFlush, md5Rate: nodeMd5Rate(), cpu });
+  } finally {
+    await s.emu.close();
+    rmSync(s.scratch, { recursive: true, force: true });
   }
 }
 
 /** The run after a kill: the partial file is kept, so the output directory must not be cleared. */
-async function runResume(s: Setup, script: string, blob: EmulatedBlob): Promise<Timed & { served: number }> {
+async function runResume(s: Setup, blob: EmulatedBlob): Promise<Timed & { served: number }> {
   serve(s.emu, blob);
   const before = blob.servedBytes;
-  const result = await run(process.execPath, [script], s.env, s.cwd);
+  const result = await run(process.execPath, [s.script], s.env, s.cwd);
   if (!/Resuming:/.test(result.stdout)) throw new Error(`the run after the kill did not resume:\n${result.stdout.slice(-2000)}`);
   return { ...result, served: blob.servedBytes - before };
 }

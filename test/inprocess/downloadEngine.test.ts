@@ -5,7 +5,9 @@
  * a Content-MD5 that is not base64, a 206 with another ETag; and the storage version of issue 18.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import fs, { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as fsp from 'node:fs/promises';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,6 +17,8 @@ import { STORAGE_VERSION } from '../../tasks/common/download/blobHttp';
 import { TaskFailure } from '../../tasks/common/platform/errors';
 import { targetFiles } from '../../tasks/common/download/partialFile';
 import { md5Base64 } from '../e2e/downloadSupport';
+import { chooseRangeSize } from '../../tasks/common/download/ranges';
+import * as sinon from 'sinon';
 import { useInProcessEmulator } from './support';
 
 const MiB = 1024 * 1024;
@@ -37,7 +41,11 @@ interface Engine {
 
 /** A blob in the emulator and a downloadBlob() wired to it (the test CA trusted, short limits). */
 function engine(emu: Emulator, spec: BlobSpec, dir = tempDir(), fileName = FILE): Engine {
-  const blob = emu.addBlob(`b${emu.blobStore.blobs.size}.bacpac`, spec);
+  return engineOn(emu, emu.addBlob(`b${emu.blobStore.blobs.size}.bacpac`, spec), dir, fileName);
+}
+
+/** A downloadBlob() of a blob already in the emulator into `dir`. */
+function engineOn(emu: Emulator, blob: EmulatedBlob, dir: string, fileName = FILE): Engine {
   const agent = new https.Agent({ ca: readFileSync(emu.caFile), keepAlive: true });
   const lines: string[] = [];
   const options = (extra: Partial<DownloadOptions>): DownloadOptions => ({
@@ -193,6 +201,66 @@ describe('download engine: the file is exactly the blob, or nothing is published
       e.lines.length = 0;
       assertExact(e, await e.run());
       assert.match(text(e), /Resuming:[^]*could not be verified/);
+    });
+  });
+
+  describe('a kill costs only the ranges in flight (issue 20)', () => {
+    /**
+     * Occupies every thread of libuv's pool (opens of a FIFO block until a writer comes): what a
+     * busy pool or a slow disk does to anything the download would do through it meanwhile.
+     */
+    function occupyThreadPool(dir: string): () => void {
+      const fifo = path.join(dir, 'fifo');
+      execFileSync('mkfifo', [fifo]);
+      const opens = Array.from({ length: Number(process.env.UV_THREADPOOL_SIZE) || 4 }, () => fsp.open(fifo, 'r'));
+      return () => {
+        // Opened read-write, a FIFO counts as a writer without waiting for a reader.
+        const writer = fs.openSync(fifo, 'r+');
+        void Promise.all(opens).then((handles) => Promise.all(handles.map((h) => h.close()))).finally(() => fs.closeSync(writer));
+      };
+    }
+
+    it('the disk as a SIGKILL leaves it at half-way, then resumed: fetched twice within connections x range size', async function () {
+      if (process.platform === 'win32') this.skip();
+      const connections = 4;
+      const e = engine(ctx.emu, { size: 8 * MiB });
+      const killed = tempDir();
+      const files = targetFiles(e.dir, FILE);
+      let received = 0;
+      let atKill: number | undefined;
+      let release: (() => void) | undefined;
+      const writeSync = fs.writeSync;
+      // Every piece of the download is written with fs.writeSync at its offset (fileWriter.ts): the
+      // moment one returns is a moment a kill can come, and the page cache keeps what was written.
+      const stub = sinon.stub(fs, 'writeSync').callsFake(function (this: unknown, ...args: unknown[]) {
+        const n = (writeSync as (...a: unknown[]) => number).apply(fs, args);
+        if (typeof args[4] === 'number' && atKill === undefined) {
+          release ??= occupyThreadPool(killed);
+          received += n;
+          if (received >= e.blob.size / 2) {
+            atKill = received;
+            fs.copyFileSync(files.partialPath, path.join(killed, `${FILE}.partial`));
+            if (fs.existsSync(files.recordPath)) fs.copyFileSync(files.recordPath, path.join(killed, `${FILE}.partial.json`));
+            release();
+          }
+        }
+        return n;
+      });
+      try {
+        assertExact(e, await e.run({ connections }));
+      } finally {
+        stub.restore();
+        release?.();
+      }
+      assert.ok(atKill !== undefined, 'the download never reached half-way');
+      fs.rmSync(path.join(killed, 'fifo'));
+      const resumed = engineOn(ctx.emu, e.blob, killed);
+      const served = e.blob.servedBytes;
+      assertExact(resumed, await resumed.run({ connections }));
+      assert.match(text(resumed), /Resuming:/);
+      const fetchedTwice = atKill + e.blob.servedBytes - served - e.blob.size;
+      const bound = connections * chooseRangeSize(e.blob.size, connections);
+      assert.ok(fetchedTwice <= bound, `fetched twice: ${fetchedTwice} bytes, more than ${connections} connections x range size (${bound})`);
     });
   });
 

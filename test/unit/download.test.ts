@@ -9,13 +9,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { open } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as sinon from 'sinon';
 import { InOrderMd5 } from '../../tasks/common/download/hasher';
 import { fallbackFileName, safeFileName } from '../../tasks/common/download/fileName';
 import { ProgressGate, finalLine, formatBytes, formatDuration, progressLine } from '../../tasks/common/download/progress';
 import { MAX_RANGE_BYTES, MIN_RANGE_BYTES, RangeProgress, chooseRangeSize, planRanges, rangeAt } from '../../tasks/common/download/ranges';
 import { RecordWriter, openNoFollow, targetFiles } from '../../tasks/common/download/partialFile';
 import { blobPath, parseRecord, sameBlob, sameBoot, serializeRecord, trustedRanges } from '../../tasks/common/download/resumeRecord';
-import { MAX_TRIES_WITHOUT_PROGRESS, StallBudget } from '../../tasks/common/download/retryPolicy';
+import { MAX_TRIES_WITHOUT_PROGRESS, StallBudget, pause } from '../../tasks/common/download/retryPolicy';
 import { parseConnections, parseDownloadDirectory, parseDownloadFileName, readDownloadSettings } from '../../tasks/LcsDatabaseBackupsV1/downloadSettings';
 import { InputError } from '../../tasks/common/platform/errors';
 
@@ -278,6 +279,25 @@ describe('download: retry decision', () => {
     now = 61_000;
     assert.equal(cause(budget.decide(busy, 2)), 'budget');
   });
+
+  it('waits before a retry (sinon fake timers drive timers/promises) and stops waiting when the run stops', async () => {
+    const clock = sinon.useFakeTimers();
+    try {
+      let over = false;
+      const waiting = pause(10_000, new AbortController().signal).then(() => { over = true; });
+      await clock.tickAsync(9_999);
+      assert.equal(over, false, 'the wait ended early');
+      await clock.tickAsync(1);
+      await waiting;
+      const stop = new AbortController();
+      const stopped = pause(3_600_000, stop.signal);
+      stop.abort();
+      await stopped;
+      await pause(3_600_000, stop.signal);
+    } finally {
+      clock.restore();
+    }
+  });
 });
 
 describe('download: in-order MD5 of a file written out of order', () => {
@@ -342,33 +362,57 @@ describe('download: files on disk without following links (POSIX and the Windows
     });
   }
 
-  it('the record: state taken, then the data flushed, then the record written; flushes at most every 5 s', async () => {
+  it('the record: written at once with every complete range; durable only once a flush (at most every 5 s) is done', async () => {
     const files = targetFiles(dir, 'x.bacpac');
     const order: string[] = [];
     let now = 100_000;
     let done = [0];
+    let flushed: () => void = () => undefined;
     const state = () => ({ blob: 'https://a/b', etag: '"1"', size: 20, rangeSize: 5, done });
-    const writer = new RecordWriter(files, () => (order.push('snapshot'), state()), async () => {
+    const onDisk = () => parseRecord(readFileSync(files.recordPath, 'utf8'));
+    const writer = new RecordWriter(files, () => (order.push('snapshot'), state()), () => {
       order.push(existsSync(files.recordPath) ? 'flush after a record' : 'flush');
+      return new Promise<void>((resolve) => { flushed = resolve; });
     }, () => now);
     writer.save();
-    await writer.flush();
+    // The state is taken, then the flush starts, and the record is on disk before save() returns.
     assert.deepEqual(order, ['snapshot', 'flush']);
-    const first = parseRecord(readFileSync(files.recordPath, 'utf8'));
-    assert.deepEqual([first?.done, first?.durable], [[0], [0]]);
-    // Within 5 s: the record is written, nothing flushed, the durable ranges stay as they were.
+    assert.deepEqual([onDisk()?.done, onDisk()?.durable], [[0], []]);
+    // A range completed while the flush runs is in the record at once, not durable yet.
     done = [0, 1];
+    writer.save();
+    assert.deepEqual([onDisk()?.done, onDisk()?.durable], [[0, 1], []]);
+    flushed();
+    await writer.flush();
+    assert.deepEqual([onDisk()?.done, onDisk()?.durable], [[0, 1], [0]], 'the flushed state is durable, the later range is not');
+    // Within 5 s of the flush: the record is written, nothing flushed.
+    done = [0, 1, 2];
     now += 1000;
     writer.save();
-    await writer.flush();
-    assert.deepEqual(order, ['snapshot', 'flush', 'snapshot']);
-    const second = parseRecord(readFileSync(files.recordPath, 'utf8'));
-    assert.deepEqual([second?.done, second?.durable], [[0, 1], [0]]);
-    done = [0, 1, 2];
+    assert.deepEqual(order, ['snapshot', 'flush', 'snapshot', 'snapshot']);
+    assert.deepEqual([onDisk()?.done, onDisk()?.durable], [[0, 1, 2], [0]]);
     now += 5000;
     writer.save();
+    assert.deepEqual(order.at(-1), 'flush after a record');
+    flushed();
     await writer.flush();
-    assert.deepEqual(parseRecord(readFileSync(files.recordPath, 'utf8'))?.durable, [0, 1, 2]);
+    assert.deepEqual(onDisk()?.durable, [0, 1, 2]);
     assert.ok(!existsSync(files.recordTempPath));
+  });
+
+  it('the record\'s temp name: a link there is removed, not followed; a directory there fails the write', async () => {
+    const files = targetFiles(dir, 'y.bacpac');
+    const victim = path.join(dir, 'victim');
+    writeFileSync(victim, 'keep me');
+    symlinkSync(victim, files.recordTempPath);
+    const state = () => ({ blob: 'https://a/b', etag: '"1"', size: 20, rangeSize: 5, done: [0] });
+    const writer = new RecordWriter(files, state, async () => undefined);
+    writer.save();
+    await writer.flush();
+    assert.equal(readFileSync(victim, 'utf8'), 'keep me');
+    assert.deepEqual(parseRecord(readFileSync(files.recordPath, 'utf8'))?.done, [0]);
+    mkdirSync(files.recordTempPath);
+    writer.save();
+    assert.throws(() => writer.check(), { code: 'EISDIR' });
   });
 });

@@ -152,21 +152,53 @@ export function bootId(): string {
 export const FLUSH_EVERY_MS = 5000;
 
 /**
- * Writes the resume record after each completed range: at most one write at a time, the latest
- * state wins. Each write takes the state first; at most every FLUSH_EVERY_MS it then flushes the
- * partial file's data to disk (`flushData`) and marks the ranges of that state durable; then it
- * writes the temp file (created exclusively) and renames it over the record. So the record's
- * durable ranges were on disk before the record named them (what a run after a restart trusts),
- * and its complete ranges were written before it (what a run after a kill trusts, as the page
- * cache survives the process). A kill or power loss at any moment leaves the old record, the new
- * one, or one that does not parse (then the next run starts over).
+ * Creates a side file anew and returns its descriptor, synchronously: the same rules as
+ * createExclusive (O_CREAT|O_EXCL; whatever is at the name, a link included, is removed, never
+ * followed; a directory is not). One system call when the name is free, as it is after a rename.
+ */
+function createExclusiveSync(file: string): number {
+  try {
+    return fs.openSync(file, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const stat = fs.lstatSync(file);
+  if (!stat.isFile() && !stat.isSymbolicLink()) throw fsFailure('EISDIR', `${file} is not a file`);
+  fs.unlinkSync(file);
+  return fs.openSync(file, 'wx');
+}
+
+/** Writes `text` into the temp file (created exclusively) and renames it over the record, synchronously. */
+function replaceRecord(files: Pick<TargetFiles, 'recordPath' | 'recordTempPath'>, text: string): void {
+  const fd = createExclusiveSync(files.recordTempPath);
+  try {
+    const bytes = Buffer.from(text);
+    for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(files.recordTempPath, files.recordPath);
+}
+
+/**
+ * Keeps the resume record up to date with the complete ranges. Each save writes the record at once,
+ * synchronously (a temp file of a few hundred bytes created exclusively, renamed over the record):
+ * a kill at any moment after a range completed finds it in the record, so a later run fetches again
+ * only the ranges that were in flight (at most connections x range size). A write that returned is in
+ * the page cache, which survives the process: that is what a run in the same boot trusts.
+ * At most every FLUSH_EVERY_MS a save also starts a flush of the partial file's data to disk
+ * (`flushData`, in the background) for the ranges complete at that moment; once it is done, those
+ * ranges become durable and the record is written again saying so. So the record's durable ranges
+ * were on disk before a record named them (what a run after a restart trusts). A kill or power
+ * loss at any moment leaves the old record, the new one, or one that does not parse (then the next
+ * run starts over).
  */
 export class RecordWriter {
-  private dirty = false;
-  private writing?: Promise<void>;
   private failure?: unknown;
   private durable: number[] = [];
   private flushedAt = -Infinity;
+  private flushing?: Promise<void>;
+  private latest?: RecordState;
   private readonly boot = bootId();
 
   constructor(
@@ -176,37 +208,37 @@ export class RecordWriter {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Writes the current state now; starts a flush when one is due. A failure is kept for check(). */
   save(): void {
-    this.dirty = true;
-    this.writing ??= this.loop().finally(() => {
-      this.writing = undefined;
+    if (this.failure) return;
+    const state = this.snapshot();
+    this.latest = state;
+    if (!this.flushing && this.now() - this.flushedAt >= FLUSH_EVERY_MS) this.startFlush(state);
+    this.write(state);
+  }
+
+  private startFlush(state: RecordState): void {
+    this.flushing = this.flushData().then(
+      () => {
+        this.flushedAt = this.now();
+        this.durable = state.done;
+        if (this.latest) this.write(this.latest);
+      },
+      (error: unknown) => {
+        this.failure ??= error;
+      },
+    ).finally(() => {
+      this.flushing = undefined;
     });
   }
 
-  private async loop(): Promise<void> {
-    while (this.dirty && !this.failure) {
-      this.dirty = false;
-      try {
-        await this.writeOnce(this.snapshot());
-      } catch (error) {
-        this.failure ??= error;
-      }
-    }
-  }
-
-  private async writeOnce(state: RecordState): Promise<void> {
-    if (this.now() - this.flushedAt >= FLUSH_EVERY_MS) {
-      await this.flushData();
-      this.flushedAt = this.now();
-      this.durable = state.done;
-    }
-    const temp = await createExclusive(this.files.recordTempPath);
+  private write(state: RecordState): void {
+    if (this.failure) return;
     try {
-      await temp.writeFile(serializeRecord({ ...state, durable: this.durable, boot: this.boot }));
-    } finally {
-      await temp.close();
+      replaceRecord(this.files, serializeRecord({ ...state, durable: this.durable, boot: this.boot }));
+    } catch (error) {
+      this.failure ??= error;
     }
-    await fsp.rename(this.files.recordTempPath, this.files.recordPath);
   }
 
   /** Throws if a write failed (the path and cause are in the error). */
@@ -214,9 +246,9 @@ export class RecordWriter {
     if (this.failure) throw this.failure;
   }
 
-  /** Waits for the last write; throws if any write failed. */
+  /** Waits for the flush in progress; throws if any write failed. */
   async flush(): Promise<void> {
-    while (this.writing) await this.writing;
+    while (this.flushing) await this.flushing;
     this.check();
   }
 }

@@ -4,6 +4,7 @@
  * the budget, and each range gets a limited number of tries without progress. Waits follow
  * retry.ts (backoff with jitter, Retry-After) and end at once on stop.
  */
+import { setTimeout } from 'node:timers/promises';
 import { AttemptOutcome, backoffMs, judge } from '../http/retry';
 
 /** Tries of one request in a row that brought no byte, before the download gives up (AzCopy: 20). */
@@ -73,16 +74,9 @@ export class StallBudget {
   }
 }
 
-/** Waits `ms`, or less when `stop` is aborted. */
-export function pause(ms: number, stop: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (stop.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      stop.removeEventListener('abort', done);
-      resolve();
-    }
-    stop.addEventListener('abort', done, { once: true });
+/** Waits `ms`, or less when `stop` is aborted (then it resolves: the caller looks at `stop`). */
+export async function pause(ms: number, stop: AbortSignal): Promise<void> {
+  await setTimeout(ms, undefined, { signal: stop }).catch((error: unknown) => {
+    if (!stop.aborted) throw error;
   });
 }
