@@ -120,7 +120,7 @@ export class BlobService {
 
 /** HEAD of the source (the LCS SAS URL): its length and MD5, before the copy starts. */
 export async function sourceProperties(http: HttpClient, sourceUrl: string, budget: RetryBudget): Promise<BlobProps & { status: number; code: string }> {
-  const request: HttpRequest = { method: 'HEAD', url: sourceUrl, headers: { 'x-ms-version': STORAGE_API_VERSION }, service: 'the backup\'s storage (LCS)', statusPage: AZURE_STATUS_PAGE };
+  const request: HttpRequest = { method: 'HEAD', url: sourceUrl, headers: { 'x-ms-version': STORAGE_API_VERSION }, service: 'LCS\'s backup storage', statusPage: AZURE_STATUS_PAGE };
   const response = await http.send(request, budget);
   // The proxy, throttling and outages, as the HTTP layer words them; the SAS stays out (host only).
   const failure = statusFailure(request, response, { code: errorCode(response), throttled: storageBusy(response.status, errorCode(response)) });

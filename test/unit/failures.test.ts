@@ -75,9 +75,10 @@ describe('describeHttpFailure', () => {
     }
 
     it('an outage of a service without a status page does not invent one', () => {
-      const error = defined(status(503, { service: 'the agent\'s managed identity (IMDS)', host: '169.254.169.254' }));
+      const error = defined(status(503, { service: 'the agent\'s managed identity endpoint', host: '169.254.169.254' }));
       assert.doesNotMatch(error.userMessage, /if it lasts/);
-      assert.match(error.userMessage, /outage of the agent's managed identity \(IMDS\)/);
+      assert.match(error.userMessage, /^The agent's managed identity endpoint \(169\.254\.169\.254\) is unavailable \(HTTP 503\)\. /, 'a sentence starts with a capital');
+      assert.match(error.userMessage, /outage of the agent's managed identity endpoint:/);
     });
 
     for (const code of [200, 204, 302, 400, 401, 403, 404, 405, 409, 412, 418]) {

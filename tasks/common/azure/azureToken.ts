@@ -117,7 +117,7 @@ async function managedIdentity(conn: AzureRmConnection, http: HttpClient, imdsHo
   if (conn.clientId) {
     url.searchParams.set('client_id', conn.clientId);
   }
-  const response = await send(http, { method: 'GET', url: url.href, headers: { Metadata: 'true' }, service: 'the agent\'s managed identity (IMDS)' }, budget);
+  const response = await send(http, { method: 'GET', url: url.href, headers: { Metadata: 'true' }, service: 'the agent\'s managed identity endpoint' }, budget);
   if (response.status !== 200) {
     throw new SignInError(
       `The agent's managed identity gave no storage token (HTTP ${response.status}: ${neutralize(String(safeJson(response.body).error_description ?? ''), 300)}).`,

@@ -85,8 +85,9 @@ function tries(attempts: number): string {
   return attempts > 1 ? ` after ${attempts} attempts` : '';
 }
 
+/** The message, after the context if any; a sentence starts with a capital ("the agent's …"). */
 function said(target: FailureTarget, message: string): string {
-  return target.context ? `${target.context}: ${message}` : message;
+  return target.context ? `${target.context}: ${message}` : `${message.charAt(0).toUpperCase()}${message.slice(1)}`;
 }
 
 function statusLabel(failure: StatusFailure): string {
