@@ -3,10 +3,11 @@
  * (http.ts): Copy Blob (PUT with x-ms-copy-source), Get Blob Properties (HEAD), Abort Copy Blob,
  * and a HEAD of the source (the LCS SAS URL). Storage refusals become CopyError with advice.
  */
-import { HttpClient, HttpResponse } from '../common/http/http';
+import { HttpClient, HttpRequest, HttpResponse, statusFailure } from '../common/http/http';
 import { RetryBudget } from '../common/http/retry';
 import { Destination } from './destination';
-import { storageRefusal } from './copyErrors';
+import { storageBusy, storageRefusal } from './copyErrors';
+import { AZURE_STATUS_PAGE } from '../common/http/failures';
 
 export const STORAGE_API_VERSION = '2023-11-03';
 
@@ -51,11 +52,6 @@ export function blobProps(headers: Record<string, string>): BlobProps {
   };
 }
 
-/** Storage said it is too busy (503 ServerBusy, or 429): it did not act on the request. */
-function isBusy(response: HttpResponse): boolean {
-  return response.status === 429 || (response.status === 503 && /^(ServerBusy|)$/.test(errorCode(response)));
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The destination blob, through either kind of destination's authorization. */
@@ -74,7 +70,7 @@ export class BlobService {
     const sas = this.destination.sasQuery ? `${url.search ? '&' : '?'}${this.destination.sasQuery}` : '';
     const auth: Record<string, string> = this.token ? { Authorization: `Bearer ${await this.token()}` } : {};
     return this.http.send({
-      method, url: `${url.href}${sas}`, service: 'Azure Storage', idempotent,
+      method, url: `${url.href}${sas}`, service: 'Azure Storage', statusPage: AZURE_STATUS_PAGE, idempotent,
       headers: { 'x-ms-version': STORAGE_API_VERSION, 'x-ms-date': new Date().toUTCString(), ...auth, ...headers },
       body: method === 'PUT' ? '' : undefined,
     }, budget);
@@ -95,7 +91,7 @@ export class BlobService {
         return { copyId: response.headers['x-ms-copy-id'] ?? '', copyStatus: response.headers['x-ms-copy-status'] ?? 'pending' };
       }
       const waitMs = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
-      if (!isBusy(response) || budget.retryTimeLeft(Date.now()) < waitMs) {
+      if (!storageBusy(response.status, errorCode(response)) || budget.retryTimeLeft(Date.now()) < waitMs) {
         throw storageRefusal(response, errorCode(response), this.destination, 'start the copy');
       }
       this.log(`Azure Storage is busy (HTTP ${response.status} ${errorCode(response) || ''}); starting the copy again in ${waitMs / 1000} s.`);
@@ -124,7 +120,13 @@ export class BlobService {
 
 /** HEAD of the source (the LCS SAS URL): its length and MD5, before the copy starts. */
 export async function sourceProperties(http: HttpClient, sourceUrl: string, budget: RetryBudget): Promise<BlobProps & { status: number; code: string }> {
-  const response = await http.send({ method: 'HEAD', url: sourceUrl, headers: { 'x-ms-version': STORAGE_API_VERSION }, service: 'the backup\'s storage (LCS)' }, budget);
+  const request: HttpRequest = { method: 'HEAD', url: sourceUrl, headers: { 'x-ms-version': STORAGE_API_VERSION }, service: 'LCS\'s backup storage', statusPage: AZURE_STATUS_PAGE };
+  const response = await http.send(request, budget);
+  // The proxy, throttling and outages, as the HTTP layer words them; the SAS stays out (host only).
+  const failure = statusFailure(request, response, { code: errorCode(response), throttled: storageBusy(response.status, errorCode(response)) });
+  if (failure) {
+    throw failure;
+  }
   if (response.status !== 200) {
     return { status: response.status, code: errorCode(response), length: 0 };
   }

@@ -1,10 +1,12 @@
 /**
  * Storage's refusals as one message that says what to do: no data role on the account
  * (AuthorizationPermissionMismatch), a firewall (AuthorizationFailure), a destination that
- * exists, a missing container, throttling, a SAS that is refused. Pure.
+ * exists, a missing container, a SAS that is refused. The proxy, throttling (ServerBusy) and
+ * outages are worded by the HTTP layer (failures.ts). Pure.
  */
 import { TaskFailure } from '../common/platform/errors';
-import { HttpResponse } from '../common/http/http';
+import { AZURE_STATUS_PAGE, describeHttpFailure } from '../common/http/failures';
+import { HttpResponse, hostOf } from '../common/http/http';
 import { neutralize } from '../common/text/sanitize';
 import { Destination } from './destination';
 
@@ -40,19 +42,31 @@ function refusalAdvice(code: string, d: Destination): { what: string; advice: st
     BlobAlreadyExists: { what: `a blob named '${d.blobName}' already exists`, advice: 'Set overwrite: true to replace it, or choose another destinationBlobName.' },
     ConditionNotMet: { what: `a blob named '${d.blobName}' already exists`, advice: 'Set overwrite: true to replace it, or choose another destinationBlobName.' },
     PendingCopyOperation: { what: `another copy into '${d.blobName}' is still pending`, advice: 'Wait for it to end (or abort it: az storage blob copy cancel), or choose another destinationBlobName.' },
-    ServerBusy: { what: 'Azure Storage is throttling requests to the account (ServerBusy)', advice: 'Run again later, or raise retryBudgetSeconds; other heavy traffic on the account slows copies too.' },
     CannotVerifyCopySource: { what: 'storage could not read the backup with the LCS download URL', advice: 'Run the task again for a fresh download URL; if it persists, check that the storage account\'s firewall allows reading from LCS\'s storage.' },
     AccountIsDisabled: { what: 'the storage account is disabled', advice: 'Enable the storage account, or choose another one.' },
   };
   return advice[code];
 }
 
-/** The CopyError for a storage answer that ends the task. */
-export function storageRefusal(response: HttpResponse, code: string, d: Destination, action: string): CopyError {
-  const known = refusalAdvice(code, d) ?? (response.status === 429 || response.status === 503 ? refusalAdvice('ServerBusy', d) : undefined);
+/**
+ * Storage said it is too busy (503 ServerBusy; a 503 without a code; 429): it did not act on the
+ * request, and asking again later works.
+ */
+export function storageBusy(status: number, code: string): boolean {
+  return status === 429 || (status === 503 && (code === 'ServerBusy' || code === ''));
+}
+
+/** The error for a storage answer that ends the task: a CopyError for storage's own refusals. */
+export function storageRefusal(response: HttpResponse, code: string, d: Destination, action: string): TaskFailure {
+  const known = refusalAdvice(code, d);
   const label = `HTTP ${response.status}${code ? ` ${neutralize(code, 80)}` : ''}`;
   if (known) {
     return new CopyError(`Could not ${action} into ${d.display}: ${known.what} (${label}${storageMessage(response)}).`, known.advice, code);
+  }
+  const target = { service: 'Azure Storage', host: hostOf(d.blobUrl), statusPage: AZURE_STATUS_PAGE, context: `Could not ${action} into ${d.display}` };
+  const common = describeHttpFailure({ kind: 'status', status: response.status, attempts: response.attempts, code, throttled: storageBusy(response.status, code) }, target);
+  if (common) {
+    return common;
   }
   return new CopyError(
     `Could not ${action} into ${d.display}: Azure Storage answered ${label}${storageMessage(response)}.`,

@@ -1,7 +1,7 @@
 /** Telling the backup an export created from older ones with the same name. */
 import { strict as assert } from 'node:assert';
 import * as sinon from 'sinon';
-import { LcsApiError, SelectionError } from '../../tasks/common/platform/errors';
+import { SelectionError, TransportError } from '../../tasks/common/platform/errors';
 import type { LcsSession } from '../../tasks/common/lcs/session';
 import { FakeHost } from '../support/fakeHost';
 import { toDatabaseAsset } from '../../tasks/common/lcs/databaseAssets';
@@ -87,14 +87,14 @@ describe('waiting for LCS to list the exported backup', () => {
 
   it('a list that fails (LCS 503) is tried again in the window; at its end: the export completed, where its backup is', async () => {
     let n = 0;
-    const client = { call: async () => { n++; throw new LcsApiError('LCS is unavailable (HTTP 503) after 3 attempts.', 'This is usually temporary: run the pipeline again later.', 503); } };
+    const client = { call: async () => { n++; throw new TransportError('LCS (lcsapi.lcs.dynamics.com) is unavailable (HTTP 503) after 3 attempts.', 'This is usually temporary: run the pipeline again later.'); } };
     const host = new FakeHost({ inputs: {} });
     const result = awaitExportedBackup(host, { client } as unknown as LcsSession, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a1', pollIntervalMs: 60_000, deadlineMs: Infinity, retryBudgetMs: 300_000, requestTimeoutMs: 100_000 }).then((v) => v, (e: Error) => e);
     await clock.tickAsync(LISTING_BUDGET_MS + 1000);
     const error = await result;
     assert.ok(error instanceof SelectionError, String(error));
     assert.equal(n, 6);
-    assert.match(error.userMessage, /^The export completed \(operation id a1\), but listing the project's backups to find 'UAT' failed: LCS is unavailable \(HTTP 503\)/);
+    assert.match(error.userMessage, /^The export completed \(operation id a1\), but listing the project's backups to find 'UAT' failed: LCS \(lcsapi\.lcs\.dynamics\.com\) is unavailable \(HTTP 503\)/);
     assert.match(error.userMessage, /Do not run the export again.*Asset library.*LcsDatabaseBackups@1 and nameFilter 'UAT'/);
     assert.doesNotMatch(error.userMessage, /run the pipeline again/);
   });

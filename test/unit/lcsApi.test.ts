@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { LcsApiError } from '../../tasks/common/platform/errors';
+import { LcsApiError, ProxyAuthError, TaskFailure, ThrottledError, TransportError } from '../../tasks/common/platform/errors';
 import { LIST_BACKUPS, listPath } from '../../tasks/common/lcs/databaseAssets';
 import { LCS_API_VERSION, LcsClient, describeLcsStatus as describeStatus } from '../../tasks/common/lcs/lcsClient';
 import { RetryBudget } from '../../tasks/common/http/retry';
@@ -11,6 +11,12 @@ import type { HttpClient, HttpRequest, HttpResponse } from '../../tasks/common/h
 
 const describeLcsStatus = (response: Pick<HttpResponse, 'status' | 'attempts'>, projectId: number, apiUrl: string) =>
   describeStatus(response, projectId, apiUrl, LIST_BACKUPS);
+
+/** LCS's own word on a status: an LcsApiError that keeps the status. */
+function ownWord(error: TaskFailure): LcsApiError {
+  assert.ok(error instanceof LcsApiError, `${error.name}: ${error.message}`);
+  return error;
+}
 
 // The example envelope of "Database movement API - List database backups" (shared/seeds).
 const EXAMPLE = `{
@@ -174,7 +180,7 @@ describe('lcsApi', () => {
   describe('describeLcsStatus', () => {
     it('401: the token was rejected, check the geography', () => {
       const error = describeLcsStatus({ status: 401, attempts: 1 }, 12345, API);
-      assert.equal(error.status, 401);
+      assert.equal(ownWord(error).status, 401);
       assert.match(error.message, /HTTP 401/);
       assert.match(error.userMessage, /geography/);
       assert.match(error.userMessage, /lcsapi\.lcs\.dynamics\.com/);
@@ -183,7 +189,7 @@ describe('lcsApi', () => {
 
     it('401 to a start that a fresh token did not cure: both causes, the geography and a refused kind of environment', () => {
       const error = describeStatus({ status: 401, attempts: 1 }, 12345, API, startOperation(REFRESH));
-      assert.equal(error.status, 401);
+      assert.equal(ownWord(error).status, 401);
       assert.match(error.message, /HTTP 401 to the start refresh request, with a fresh access token too/);
       assert.match(error.userMessage, /geography .*lcsapi\.lcs\.dynamics\.com/);
       assert.match(error.userMessage, /refuses the refresh .*not cloud-hosted \(Tier-1\)/);
@@ -206,13 +212,17 @@ describe('lcsApi', () => {
       assert.match(error.userMessage, /geography/);
     });
 
-    it('407: the proxy wants credentials', () => {
-      assert.match(describeLcsStatus({ status: 407, attempts: 1 }, 1, API).userMessage, /proxy/);
+    it('407: the agent\'s proxy wants credentials (failures.ts\' wording, not one a wait rides out)', () => {
+      const error = describeLcsStatus({ status: 407, attempts: 1 }, 1, API);
+      assert.ok(error instanceof ProxyAuthError);
+      assert.match(error.message, /proxy refused to connect to LCS \(lcsapi\.lcs\.dynamics\.com\)/);
+      assert.match(error.userMessage, /--proxyusername/);
     });
 
     it('429: throttled, with the attempts and retryBudgetSeconds', () => {
       const error = describeLcsStatus({ status: 429, attempts: 4 }, 12345, API);
-      assert.match(error.message, /throttling/);
+      assert.ok(error instanceof ThrottledError, 'LCS did not act on it: a start says nothing was started');
+      assert.match(error.message, /^LCS \(lcsapi\.lcs\.dynamics\.com\) is throttling/);
       assert.match(error.message, /HTTP 429/);
       assert.match(error.message, /after 4 attempts/);
       assert.match(error.userMessage, /retryBudgetSeconds/);
@@ -220,9 +230,10 @@ describe('lcsApi', () => {
 
     it('503: unavailable, with the attempts', () => {
       const error = describeLcsStatus({ status: 503, attempts: 3 }, 12345, API);
-      assert.equal(error.status, 503);
+      assert.ok(error instanceof TransportError && !(error instanceof ThrottledError), 'an outage a wait rides out');
       assert.match(error.message, /unavailable \(HTTP 503\) after 3 attempts/);
       assert.match(error.userMessage, /retryBudgetSeconds/);
+      assert.match(error.userMessage, /Service health/);
     });
 
     it('does not mention attempts after a single one', () => {
@@ -235,7 +246,7 @@ describe('lcsApi', () => {
         const error = describeLcsStatus({ status, attempts: 1 }, 12345, API);
         assert.match(error.message, new RegExp(`HTTP ${status}`));
         assert.match(error.userMessage, /project id/);
-        assert.equal(error.status, status);
+        assert.equal(ownWord(error).status, status);
       });
     }
 

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as sinon from 'sinon';
-import { LcsApiError, OperationError, TransportError, WaitEndedError } from '../../tasks/common/platform/errors';
+import { LcsApiError, OperationError, ThrottledError, TransportError, WaitEndedError } from '../../tasks/common/platform/errors';
 import { OperationRef, StatusAnswer, waitWithStatusStep } from '../../tasks/common/wait/operations';
 import { DEADLINE_SLACK_MS, NOT_VISIBLE_MS, WaitDependencies, waitForOperation } from '../../tasks/common/wait/operationWait';
 import { RetryBudget, budgetWithin } from '../../tasks/common/http/retry';
@@ -104,8 +104,8 @@ describe('waitForOperation', () => {
     const r = new Recorder();
     const answers: Answer[] = [
       s('InProgress'),
-      new LcsApiError('LCS is throttling requests (HTTP 429).', 'Wait.', 429),
-      new LcsApiError('LCS is unavailable (HTTP 503).', 'Later.', 503),
+      new ThrottledError('LCS (lcsapi.lcs.dynamics.com) is throttling requests (HTTP 429).', 'Wait.'),
+      new TransportError('LCS (lcsapi.lcs.dynamics.com) is unavailable (HTTP 503).', 'Later.'),
       new TransportError('Could not reach LCS: connection reset.', 'Check.'),
       new LcsApiError('LCS answered HTTP 200 with 512 bytes of text/html that is not JSON.', 'Proxy?', 200, true),
       s('Completed'),

@@ -122,7 +122,7 @@ describe('LCS operations', () => {
     it('throttling (429) means nothing was started', async () => {
       const throttled = new ThrottledError('LCS (h) is throttling requests (HTTP 429) and will accept requests again at ...', 'Run again later.');
       await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(throttled)), EXPORT, '/x'), (e: unknown) => e instanceof OperationError && /nothing was started/.test(e.userMessage) && !/may have started/.test(e.userMessage));
-      const exhausted = new LcsApiError('LCS is throttling requests (HTTP 429) after 5 attempts.', 'Wait.', 429);
+      const exhausted = new ThrottledError('LCS (lcsapi.lcs.dynamics.com) is throttling requests (HTTP 429) after 5 attempts.', 'Wait.');
       await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(exhausted)), EXPORT, '/x'), (e: unknown) => e instanceof OperationError && /nothing was started/.test(e.userMessage));
     });
 

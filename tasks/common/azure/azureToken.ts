@@ -2,11 +2,13 @@
  * A storage access token for an Azure Resource Manager connection, as Microsoft's tasks get one:
  * workload identity federation (an ID token from the agent's OIDC endpoint, exchanged at Entra as
  * a client assertion), a service principal's secret (client credentials), or the agent's managed
- * identity (IMDS). Every request goes through the one HTTP layer (http.ts).
+ * identity (IMDS). Every request goes through the one HTTP layer (http.ts); a proxy's 407,
+ * throttling and outages are worded there (failures.ts), refusals here.
  */
 import { AzureRmConnection } from './azureRm';
 import { SignInError } from '../platform/errors';
-import { HttpClient, HttpResponse, hostOf } from '../http/http';
+import { AZURE_STATUS_PAGE } from '../http/failures';
+import { HttpClient, HttpRequest, HttpResponse, hostOf, statusFailure } from '../http/http';
 import { RetryBudget } from '../http/retry';
 import { neutralize } from '../text/sanitize';
 
@@ -64,13 +66,23 @@ function tokenFrom(response: HttpResponse, field: 'access_token', what: string):
   return { token, expiresOn };
 }
 
+/** Sends `request`; throws failures.ts' error for a proxy's 407, throttling or an outage. */
+async function send(http: HttpClient, request: HttpRequest, budget?: RetryBudget): Promise<HttpResponse> {
+  const response = await http.send(request, budget);
+  const failure = statusFailure(request, response);
+  if (failure) {
+    throw failure;
+  }
+  return response;
+}
+
 /** The ID token of the job for this service connection, from the agent's OIDC endpoint. */
 async function oidcToken(conn: AzureRmConnection, http: HttpClient, budget?: RetryBudget): Promise<string> {
   const url = new URL(conn.oidcRequestUri!);
   url.searchParams.set('api-version', '7.1');
   url.searchParams.set('serviceConnectionId', conn.endpointId);
-  const response = await http.send({
-    method: 'POST', url: url.href, body: '', service: 'the Azure DevOps OIDC endpoint',
+  const response = await send(http, {
+    method: 'POST', url: url.href, body: '', service: 'the Azure DevOps OIDC endpoint', statusPage: 'https://status.dev.azure.com',
     headers: { Authorization: `Bearer ${conn.systemAccessToken}`, 'Content-Type': 'application/json', Accept: 'application/json' },
   }, budget);
   const token = safeJson(response.body).oidcToken;
@@ -87,8 +99,8 @@ async function oidcToken(conn: AzureRmConnection, http: HttpClient, budget?: Ret
 async function clientCredentials(conn: AzureRmConnection, http: HttpClient, credential: Record<string, string>, budget?: RetryBudget): Promise<StorageToken> {
   const url = `${conn.authorityHost}/${encodeURIComponent(conn.tenantId)}/oauth2/v2.0/token`;
   const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: conn.clientId, scope: STORAGE_SCOPE, ...credential });
-  const response = await http.send({
-    method: 'POST', url, body: form.toString(), service: 'Microsoft Entra ID',
+  const response = await send(http, {
+    method: 'POST', url, body: form.toString(), service: 'Microsoft Entra ID', statusPage: AZURE_STATUS_PAGE,
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
   }, budget);
   if (response.status !== 200) {
@@ -105,7 +117,7 @@ async function managedIdentity(conn: AzureRmConnection, http: HttpClient, imdsHo
   if (conn.clientId) {
     url.searchParams.set('client_id', conn.clientId);
   }
-  const response = await http.send({ method: 'GET', url: url.href, headers: { Metadata: 'true' }, service: 'the agent\'s managed identity (IMDS)' }, budget);
+  const response = await send(http, { method: 'GET', url: url.href, headers: { Metadata: 'true' }, service: 'the agent\'s managed identity endpoint' }, budget);
   if (response.status !== 200) {
     throw new SignInError(
       `The agent's managed identity gave no storage token (HTTP ${response.status}: ${neutralize(String(safeJson(response.body).error_description ?? ''), 300)}).`,

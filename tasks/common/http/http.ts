@@ -6,9 +6,9 @@
 import type { Agent as HttpAgent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { AxiosError } from 'axios';
-import { ThrottledError, TransportError } from '../platform/errors';
-import { isoSeconds } from '../text/time';
-import { AttemptOutcome, BODY_TOO_LARGE, RetryBudget, Verdict, backoffMs, describeFailureCode, isCertificateError, isUnreachable, judge } from './retry';
+import { TaskFailure, TransportError } from '../platform/errors';
+import { FailureTarget, StatusFailure, describeHttpFailure, seconds } from './failures';
+import { AttemptOutcome, BODY_TOO_LARGE, RetryBudget, Verdict, backoffMs, judge } from './retry';
 import { hostOf } from './urlHost';
 
 // The download names hosts without importing this JSON HTTP layer; callers here keep this name.
@@ -21,6 +21,8 @@ export interface HttpRequest {
   body?: string;
   /** Who we are talking to, for messages: "Microsoft Entra ID", "LCS". */
   service: string;
+  /** Where the service's outages are published, for the advice on a 5xx (failures.ts). */
+  statusPage?: string;
   /**
    * False for a request that starts work: retried only when the server surely did not act on it
    * (429, or no connection was made), never after a 5xx or a lost answer. Default true.
@@ -64,10 +66,6 @@ export interface HttpClientOptions {
   random?: () => number;
 }
 
-function seconds(ms: number): string {
-  return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
-}
-
 // Failures that happen before a request reaches the server: repeating it cannot act twice.
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 
@@ -78,9 +76,6 @@ function safeToRepeat(request: HttpRequest, outcome: AttemptOutcome): boolean {
   }
   return outcome.kind === 'response' ? outcome.status === 429 : !outcome.timedOut && NOT_SENT.has(outcome.code);
 }
-/** Waits longer than this are beyond any retry budget (retryBudgetSeconds is at most a day). */
-const LONGEST_BUDGET_MS = 86_400_000;
-
 /** Less time than this before the hard deadline is no attempt worth making: a second, or half a short timeout. */
 function sliverMs(budget: RetryBudget): number {
   return Math.min(1000, budget.timeoutMs / 2);
@@ -109,10 +104,7 @@ export class HttpClient {
       const timeoutMs = budget.attemptTimeout();
       // A sliver of time left before the hard deadline is no attempt worth making.
       if (timeoutMs < sliverMs(budget)) {
-        throw new TransportError(
-          `Gave up on ${request.service} (${host}): the retry budget (${seconds(budget.budgetMs)}) and the request timeout (${seconds(budget.timeoutMs)}) are spent.`,
-          'Try again later, or raise retryBudgetSeconds / requestTimeoutSeconds.',
-        );
+        throw describeHttpFailure({ kind: 'spent', budgetMs: budget.budgetMs, timeoutMs: budget.timeoutMs }, targetOf(request, host));
       }
       const result = await transport(request, timeoutMs);
       // An attempt cut short by the caller is no failure of the service's to describe.
@@ -151,59 +143,31 @@ export class HttpClient {
   }
 }
 
+/** Who a request went to, for the messages of failures.ts. */
+export function targetOf(request: HttpRequest, host = hostOf(request.url)): FailureTarget {
+  const { service, endpointField, endpointExample, statusPage } = request;
+  return { service, host, endpointField, endpointExample, statusPage };
+}
+
+/**
+ * failures.ts' error for the status of an answer to `request` (the proxy's 407, throttling, an
+ * outage), or undefined when the status is the service's own to word (or no failure).
+ */
+export function statusFailure(request: HttpRequest, response: Pick<HttpResponse, 'status' | 'attempts'>, said?: Pick<StatusFailure, 'code' | 'throttled' | 'detail'>): TaskFailure | undefined {
+  return describeHttpFailure({ kind: 'status', status: response.status, attempts: response.attempts, ...said }, targetOf(request));
+}
+
 /** The server asks for a wait (Retry-After) longer than the retry budget has left. */
 function beyondBudget(request: HttpRequest, host: string, outcome: AttemptOutcome, verdict: Verdict, now: number, left: number): TransportError {
-  const waitMs = verdict.retryAfterMs ?? 0;
-  const throttled = outcome.kind === 'response' && outcome.status === 429;
-  const asks = throttled ? 'is throttling requests' : 'is unavailable';
-  const Failure = throttled ? ThrottledError : TransportError;
-  const beyond = `that is beyond what is left of the retry budget (${seconds(left)})`;
-  if (waitMs > LONGEST_BUDGET_MS) {
-    return new Failure(
-      `${request.service} (${host}) ${asks} (${verdict.reason}) and asks to wait more than a day (Retry-After); ${beyond}.`,
-      'Run the pipeline again later; if the service keeps asking for waits this long, report it with the log of a run with system.debug set to true.',
-    );
-  }
-  const until = isoSeconds(new Date(now + waitMs));
-  return new Failure(
-    `${request.service} (${host}) ${asks} (${verdict.reason}) and will accept requests again at ${until}, in ${seconds(waitMs)}; ${beyond}.`,
-    `Run the pipeline again after ${until}, or raise retryBudgetSeconds above ${Math.ceil(waitMs / 1000)}.`,
-  );
+  const status = outcome.kind === 'response' ? outcome.status : 0;
+  const wait = { waitMs: verdict.retryAfterMs ?? 0, leftMs: left, now };
+  return describeHttpFailure({ kind: 'status', status, attempts: 1, beyondBudget: wait }, targetOf(request, host));
 }
 
 /** The TransportError for an attempt that got no answer and is not retried any more. */
-function failure(
-  request: HttpRequest,
-  host: string,
-  result: Extract<TransportResult, { kind: 'failure' }>,
-  attempts: number,
-  timeoutMs: number,
-): TransportError {
-  const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-  if (isCertificateError(result.code)) {
-    return new TransportError(
-      `Could not verify the TLS certificate of ${host} (${result.code}).`,
-      'If your network inspects TLS or uses a private certificate authority, give the agent that CA (agent setting --sslcacert, or NODE_EXTRA_CA_CERTS). Certificate checks are never switched off.',
-    );
-  }
-  if (result.code === BODY_TOO_LARGE) {
-    return new TransportError(
-      `${request.service} (${host}) answered with more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB (after decompression), more than the task reads from one answer.`,
-      `No answer of ${request.service} is that large: check ${request.endpointField ?? 'the URL'} in the service connection and that no proxy answers instead; if it persists, report it with the log of a run with system.debug set to true.`,
-    );
-  }
-  const reason = result.timedOut ? `no complete answer within ${seconds(timeoutMs)}` : describeFailureCode(result.code, false);
-  if (!result.timedOut && isUnreachable(result.code)) {
-    // A typo, the wrong geography or a firewall: waiting longer would not help.
-    return new TransportError(
-      `Could not reach ${request.service} at ${host}${tries}: ${reason}.`,
-      `Check ${request.endpointField ?? 'the URL'} in the service connection for typos${request.endpointExample ? ` (${request.endpointExample})` : ''}, and that the agent's firewall or proxy settings let it reach ${host}.`,
-    );
-  }
-  return new TransportError(
-    `Could not reach ${request.service} at ${host}${tries}: ${reason}.`,
-    'Check that the agent can reach this host (firewall, proxy settings of the agent), then run again; raise requestTimeoutSeconds if answers are slow.',
-  );
+function failure(request: HttpRequest, host: string, result: Extract<TransportResult, { kind: 'failure' }>, attempts: number, timeoutMs: number): TransportError {
+  const { code, timedOut } = result;
+  return describeHttpFailure({ kind: 'transport', code, timedOut, attempts, timeoutMs, maxAnswerBytes: MAX_ANSWER_BYTES }, targetOf(request, host));
 }
 
 /**

@@ -4,11 +4,12 @@
  */
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import { LogLevel, PublicClientApplication } from '@azure/msal-node';
-import { SignInError, TaskFailure, TransportError } from '../platform/errors';
-import { HttpClient } from '../http/http';
+import { SignInError, TaskFailure } from '../platform/errors';
+import { AZURE_STATUS_PAGE } from '../http/failures';
+import { HttpClient, HttpRequest, HttpResponse, hostOf, statusFailure } from '../http/http';
 import { withinJsonBound } from '../http/json';
 import { RetryBudget } from '../http/retry';
-import { describeSignInFailure, parseEntraErrorBody } from './signInErrors';
+import { describeSignInFailure, entraWords, parseEntraErrorBody } from './signInErrors';
 import { neutralize } from '../text/sanitize';
 
 export interface SignInRequest {
@@ -85,6 +86,36 @@ export function checkTokenAnswer(body: Record<string, unknown>): SignInError | u
   return undefined;
 }
 
+/** How requests to the authority name it, in messages and advice. */
+export const ENTRA_SERVICE = {
+  service: 'Microsoft Entra ID',
+  endpointField: 'the authentication endpoint (URL)',
+  endpointExample: 'e.g. https://login.microsoftonline.com/organizations, or your national cloud\'s sign-in host',
+  statusPage: AZURE_STATUS_PAGE,
+} satisfies Partial<HttpRequest>;
+
+/**
+ * An error status from the authority: the proxy, throttling and outages as failures.ts words
+ * them (an outage with Entra's own words, e.g. AADSTS90033), else Entra's error answer, else an
+ * endpoint that is no Entra authority.
+ */
+export function describeEntraStatus(request: HttpRequest, response: HttpResponse, body: unknown): TaskFailure {
+  const { status } = response;
+  const entra = parseEntraErrorBody(body, status);
+  const common = statusFailure(request, response, { detail: entra && entraWords(entra) });
+  if (common) {
+    return common;
+  }
+  if (entra) {
+    return describeSignInFailure(entra);
+  }
+  const host = hostOf(request.url);
+  return new SignInError(
+    `The authentication endpoint ${host} answered HTTP ${status} with ${neutralize(response.headers['content-type'] || 'no content type', 80)} instead of a Microsoft Entra ID token response.`,
+    'Check the service connection\'s authentication endpoint (URL), e.g. https://login.microsoftonline.com/organizations, and any proxy in between.',
+  );
+}
+
 /**
  * MSAL's network module on top of our HttpClient, so the token request gets the same
  * timeout, proxy, CA and retries as the LCS calls. It remembers what went wrong, because MSAL
@@ -108,25 +139,11 @@ class MsalNetwork implements INetworkModule {
 
   private async send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
     try {
-      const response = await this.http.send({
-        method,
-        url,
-        headers: options?.headers ?? {},
-        body: options?.body,
-        service: 'Microsoft Entra ID',
-        endpointField: 'the authentication endpoint (URL)',
-        endpointExample: 'e.g. https://login.microsoftonline.com/organizations, or your national cloud\'s sign-in host',
-      }, this.budget);
+      const request: HttpRequest = { method, url, headers: options?.headers ?? {}, body: options?.body, ...ENTRA_SERVICE };
+      const response = await this.http.send(request, this.budget);
       const body = parseJson(response.body);
-      if (response.status >= 400) {
-        // Throttling is said as throttling, whatever error body comes with it.
-        const entra = response.status === 429 ? undefined : parseEntraErrorBody(body, response.status);
-        const described = entra ? describeSignInFailure(entra) : this.unexpectedAnswer(url, response.status, response.headers['content-type'], response.attempts);
-        // A 5xx is an outage whatever its body says (AADSTS90033 "temporarily unavailable"): a
-        // transport failure, which a long wait rides out, not a sign-in the user must fix.
-        this.lastFailure = response.status >= 500 && !(described instanceof TransportError) ? new TransportError(described.message, described.advice) : described;
-      } else if (body === null || typeof body !== 'object') {
-        this.lastFailure = this.unexpectedAnswer(url, response.status, response.headers['content-type'], response.attempts);
+      if (response.status >= 400 || body === null || typeof body !== 'object') {
+        this.lastFailure = describeEntraStatus(request, response, body);
       } else if (TOKEN_PATH.test(new URL(url).pathname)) {
         this.lastFailure = checkTokenAnswer(body as Record<string, unknown>);
       }
@@ -140,34 +157,6 @@ class MsalNetwork implements INetworkModule {
       }
       throw error;
     }
-  }
-
-  private unexpectedAnswer(url: string, status: number, contentType: string | undefined, attempts: number): TaskFailure {
-    const host = new URL(url).host;
-    const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-    if (status === 429) {
-      return new TransportError(
-        `Microsoft Entra ID (${host}) is throttling requests (HTTP 429)${tries}.`,
-        'Wait a few minutes and run again, or raise retryBudgetSeconds so the task waits for Microsoft Entra ID.',
-      );
-    }
-    if (status >= 500) {
-      return new TransportError(
-        `Microsoft Entra ID (${host}) is unavailable${tries}: HTTP ${status}.`,
-        'This is usually temporary: run the pipeline again later.',
-      );
-    }
-    if (status === 407) {
-      return new TransportError(
-        `The proxy refused to connect to ${host} (HTTP 407 Proxy Authentication Required).`,
-        'Check the agent\'s proxy user name and password.',
-      );
-    }
-    return new SignInError(
-      `The authentication endpoint ${host} answered HTTP ${status} with ${neutralize(contentType || 'no content type', 80)} instead of a Microsoft Entra ID token response.`,
-      'Check the service connection\'s authentication endpoint (URL), e.g. https://login.microsoftonline.com/organizations, and any proxy in between.',
-      undefined,
-    );
   }
 }
 

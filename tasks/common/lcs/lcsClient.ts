@@ -1,17 +1,27 @@
 /**
  * The LCS Database Movement API client shared by every task: the request headers, the JSON
  * envelope every operation answers with (IsSuccess, ErrorMessage, OperationActivityId,
- * VersionEOL), the advice for HTTP errors, and a fresh token once after a 401. Parsing is pure
- * (parseEnvelope, describeLcsStatus); LcsClient adds the HTTP call.
+ * VersionEOL), the advice for LCS's own HTTP errors (401, 403, 404; failures.ts words the rest),
+ * and a fresh token once after a 401. Parsing is pure (parseEnvelope, describeLcsStatus);
+ * LcsClient adds the HTTP call.
  */
-import { LcsApiError } from '../platform/errors';
+import { LcsApiError, TaskFailure } from '../platform/errors';
 import { MAX_JSON_VALUES, withinJsonBound } from '../http/json';
-import { HttpClient, HttpResponse } from '../http/http';
+import { describeHttpFailure } from '../http/failures';
+import { HttpClient, HttpRequest, HttpResponse, hostOf } from '../http/http';
 import { RetryBudget } from '../http/retry';
 import { isoSeconds, parseLcsTimestamp } from '../text/time';
 import { neutralize } from '../text/sanitize';
 
 export const LCS_API_VERSION = '2017-09-15';
+
+/** How requests to LCS name it, in messages and advice. */
+export const LCS_SERVICE = {
+  service: 'LCS',
+  endpointField: 'the Lifecycle Services API endpoint (apiurl)',
+  endpointExample: 'it must be your LCS project\'s geography, e.g. https://lcsapi.eu.lcs.dynamics.com for Europe',
+  statusPage: 'Service health in the Microsoft 365 admin center',
+} satisfies Partial<HttpRequest>;
 
 /** One kind of LCS request, for messages: "LCS answered HTTP 400 to the <name> request". */
 export interface LcsOperation {
@@ -106,15 +116,17 @@ export function parseEnvelope(body: string, contentType: string | undefined, ope
   };
 }
 
-/** The advice for an HTTP error status from the LCS API. */
+/**
+ * The error for an HTTP error status from the LCS API: LCS's own meaning of 401, 403 and 404
+ * here, the proxy, throttling and outages from failures.ts, anything else as unexpected.
+ */
 export function describeLcsStatus(
   response: Pick<HttpResponse, 'status' | 'attempts'>,
   projectId: number,
   apiUrl: string,
   operation: Pick<LcsOperation, 'name' | 'ifNotFound' | 'ifUnauthorized'>,
-): LcsApiError {
+): TaskFailure {
   const { status, attempts } = response;
-  const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
   switch (status) {
     case 401:
       return unauthorized(apiUrl, operation);
@@ -130,20 +142,11 @@ export function describeLcsStatus(
         operation.ifNotFound ?? 'Check the project id (the number in the project\'s LCS URL) and that the Lifecycle Services API endpoint is your project\'s geography.',
         status,
       );
-    case 407:
-      return new LcsApiError(
-        'The proxy refused the connection to LCS (HTTP 407 Proxy Authentication Required).',
-        'Check the agent\'s proxy user name and password.',
-        status,
-      );
-    case 429:
-      return new LcsApiError(
-        `LCS is throttling requests (HTTP 429)${tries}.`,
-        'Wait a few minutes and run again, or raise retryBudgetSeconds so the task waits for LCS.',
-        status,
-      );
     default:
-      return describeOtherStatus(status, tries, operation.name);
+      return (
+        describeHttpFailure({ kind: 'status', status, attempts }, { ...LCS_SERVICE, host: hostOf(apiUrl) }) ??
+        new LcsApiError(`LCS answered HTTP ${status} to the ${operation.name} request.`, 'Check the service connection\'s Lifecycle Services API endpoint and the project id.', status)
+      );
   }
 }
 
@@ -160,21 +163,6 @@ function unauthorized(apiUrl: string, operation: Pick<LcsOperation, 'name' | 'if
     'LCS rejected the access token (HTTP 401).',
     `The ${geography.replace(/^the /, '')}. An expired token or a clock far off on the agent also causes this.`,
     401,
-  );
-}
-
-function describeOtherStatus(status: number, tries: string, operationName: string): LcsApiError {
-  if (status >= 500) {
-    return new LcsApiError(
-      `LCS is unavailable (HTTP ${status})${tries}.`,
-      'This is usually temporary: run the pipeline again later, or raise retryBudgetSeconds.',
-      status,
-    );
-  }
-  return new LcsApiError(
-    `LCS answered HTTP ${status} to the ${operationName} request.`,
-    'Check the service connection\'s Lifecycle Services API endpoint and the project id.',
-    status,
   );
 }
 
@@ -243,11 +231,9 @@ export class LcsClient {
           Accept: 'application/json',
           'Content-Type': 'application/json',
         },
-        service: 'LCS',
+        ...LCS_SERVICE,
         idempotent,
         signal,
-        endpointField: 'the Lifecycle Services API endpoint (apiurl)',
-        endpointExample: 'it must be your LCS project\'s geography, e.g. https://lcsapi.eu.lcs.dynamics.com for Europe',
       },
       budget,
     );

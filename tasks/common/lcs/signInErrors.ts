@@ -112,18 +112,26 @@ function traceOf(body: EntraErrorBody): string {
   return parts.filter(Boolean).join(', ');
 }
 
+/** `AADSTS50126; trace id …, correlation id …`: what Microsoft support asks for. */
+function quotedIds(body: EntraErrorBody, code: number | undefined): string {
+  return [code !== undefined ? `AADSTS${code}` : neutralize(body.error, 60), traceOf(body)].filter(Boolean).join('; ');
+}
+
+/** Entra's own words on an error: the first line of its description, then its code and trace ids. Neutralized. */
+export function entraWords(body: EntraErrorBody): string {
+  const said = neutralize(firstLine(body.description) || body.error || `HTTP ${body.status ?? '?'}`, 300);
+  return `${said} (${quotedIds(body, entraCodeOf(body))})`;
+}
+
 /** One SignInError for an Entra error answer. */
 export function describeSignInFailure(body: EntraErrorBody): SignInError {
   const code = entraCodeOf(body);
-  const trace = traceOf(body);
-  const quoted = [code !== undefined ? `AADSTS${code}` : neutralize(body.error, 60), trace].filter(Boolean).join('; ');
   const advice = code !== undefined ? ADVICE[code] : undefined;
   if (advice) {
-    return new SignInError(`Sign-in to Microsoft Entra ID failed: ${advice.cause} (${quoted}).`, advice.fix, code);
+    return new SignInError(`Sign-in to Microsoft Entra ID failed: ${advice.cause} (${quotedIds(body, code)}).`, advice.fix, code);
   }
-  const said = neutralize(firstLine(body.description) || body.error || `HTTP ${body.status ?? '?'}`, 300);
   return new SignInError(
-    `Sign-in to Microsoft Entra ID failed: ${said} (${quoted}).`,
+    `Sign-in to Microsoft Entra ID failed: ${entraWords(body)}.`,
     'Look the code up at https://login.microsoftonline.com/error and check the service connection\'s account, application (client) id and authentication endpoint.',
     code,
   );

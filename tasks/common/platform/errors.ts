@@ -51,6 +51,12 @@ export class TransportError extends TaskFailure {}
 /** The service said 429 and asked for a wait beyond the budget: it did not act on the request. */
 export class ThrottledError extends TransportError {}
 
+/**
+ * The agent's proxy asked for credentials (HTTP 407) and refused the request: the agent's proxy
+ * setup, which waiting does not change. Not a TransportError: a wait does not ride it out.
+ */
+export class ProxyAuthError extends TaskFailure {}
+
 /** No backup satisfied the filters or the age limit. */
 export class SelectionError extends TaskFailure {}
 

@@ -42,12 +42,12 @@ export const FIRST_POLL_GRACE_MS = 30_000;
 /** How long after our own start "not found" is taken for "not visible yet". */
 export const NOT_VISIBLE_MS = 5 * 60_000;
 
-/** A request's failure that asking again may cure: throttled, 5xx, network, a garbled answer. */
+/**
+ * A request's failure that asking again may cure: throttled, 5xx, network (all TransportError, as
+ * http/failures.ts words them), or a garbled answer.
+ */
 export function isTransient(error: unknown): error is TaskFailure {
-  if (error instanceof TransportError) {
-    return true;
-  }
-  return error instanceof LcsApiError && (error.malformed || (error.status !== undefined && (error.status === 429 || error.status >= 500)));
+  return error instanceof TransportError || (error instanceof LcsApiError && error.malformed);
 }
 
 /** The failure for an operation that ended in a failure state. */

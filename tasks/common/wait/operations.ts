@@ -174,14 +174,15 @@ export async function startOperationAt(client: LcsClient, operation: OperationDe
 }
 
 function explainLostStart(label: string, error: unknown): unknown {
-  if (error instanceof ThrottledError || (error instanceof LcsApiError && error.status === 429)) {
+  if (error instanceof ThrottledError) {
     return new OperationError(error.message, `${error.advice ?? ''} LCS did not take the request: nothing was started.`.trim());
   }
   if (error instanceof LcsApiError && error.status === 200 && !error.malformed) {
     return new OperationError(error.message, error.advice);
   }
-  // No answer, a 5xx, or an answer that is not LCS's envelope: the start may have reached LCS.
-  const unsure = error instanceof TransportError || (error instanceof LcsApiError && (error.malformed || (error.status ?? 0) >= 500));
+  // No answer, a 5xx (a TransportError, see http/failures.ts), or an answer that is not LCS's
+  // envelope: the start may have reached LCS.
+  const unsure = error instanceof TransportError || (error instanceof LcsApiError && error.malformed);
   if (unsure && error instanceof TaskFailure) {
     return new OperationError(
       error.message,
