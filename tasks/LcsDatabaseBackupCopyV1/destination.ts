@@ -31,6 +31,11 @@ export interface Destination extends DestinationSettings {
 const ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
 const CONTAINER_NAME = /^(?:\$root|[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62})$/;
 
+/** The account name in a blob host name: its first label (contoso in contoso.blob.core.windows.net). */
+function firstLabel(hostname: string): string {
+  return hostname.replace(/\..*$/s, '');
+}
+
 /** storageAccount: an account name (in the connection's cloud) or a blob service URL (private endpoint, custom domain, Azurite). */
 export function parseStorageAccount(raw: string, storageSuffix: string): { serviceUrl: string; accountName: string } {
   const value = raw.trim();
@@ -46,7 +51,7 @@ export function parseStorageAccount(raw: string, storageSuffix: string): { servi
   const serviceUrl = parseHttpsUrl(value, 'blob service URL (storageAccount)', 'https://contosobackups.blob.core.windows.net', 'task input \'storageAccount\'');
   const url = new URL(serviceUrl);
   const pathAccount = url.pathname.split('/').filter(Boolean)[0];
-  return { serviceUrl, accountName: pathAccount ?? url.hostname.split('.')[0] };
+  return { serviceUrl, accountName: pathAccount ?? firstLabel(url.hostname) };
 }
 
 export function parseContainerName(raw: string): string {
@@ -87,7 +92,8 @@ export function parseDestinationSasUrl(raw: string): Pick<DestinationSettings, '
     throw new InputError('Input \'destinationSasUrl\' is not a URL.', advice);
   }
   const segments = url.pathname.split('/').filter(Boolean);
-  if (url.protocol !== 'https:' || !url.searchParams.get('sig') || url.hash || url.username || !segments.length) {
+  const lastSegment = segments.at(-1);
+  if (url.protocol !== 'https:' || !url.searchParams.get('sig') || url.hash || url.username || lastSegment === undefined) {
     throw new InputError(`Input 'destinationSasUrl' must be an https:// container URL with a SAS (sig=...), host ${url.host}.`, advice);
   }
   const sr = url.searchParams.get('sr');
@@ -95,10 +101,11 @@ export function parseDestinationSasUrl(raw: string): Pick<DestinationSettings, '
   if ((sr && sr !== 'c') || (sp && !/[wc]/.test(sp))) {
     throw new InputError(`Input 'destinationSasUrl' must be a container SAS that may write (sr=c, sp with c or w); it has sr=${sr ?? '-'}, sp=${sp.slice(0, 20) || '-'}.`, advice);
   }
-  const container = decodeURIComponent(segments[segments.length - 1]);
+  const container = decodeURIComponent(lastSegment);
   const containerUrl = `${url.origin}/${segments.join('/')}`;
-  const accountName = segments.length > 1 ? segments[0] : url.hostname.split('.')[0];
-  return { containerUrl, accountName, container, sasQuery: url.search.slice(1) };
+  // Path-style URLs (an emulator, some private endpoints) name the account before the container.
+  const pathAccount = segments.length > 1 ? segments[0] : undefined;
+  return { containerUrl, accountName: pathAccount ?? firstLabel(url.hostname), container, sasQuery: url.search.slice(1) };
 }
 
 /** The destination inputs, without the ARM connection (read by settings.ts). */

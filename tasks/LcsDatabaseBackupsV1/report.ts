@@ -80,8 +80,9 @@ export function summaryMarkdown(ctx: SummaryContext): string {
     }
     lines.push('');
   }
-  if (criteria.backupId && selection.skipped.length) {
-    lines.push(`The backup with this Id is listed but cannot be used: ${escapeMarkdown(selection.skipped[0].reason)}.`, '');
+  const unusable = criteria.backupId ? selection.skipped[0] : undefined;
+  if (unusable) {
+    lines.push(`The backup with this Id is listed but cannot be used: ${escapeMarkdown(unusable.reason)}.`, '');
   } else if (selection.skippedCount) {
     lines.push(`${selection.skippedCount} matching backups were skipped (no usable id, download URL or ${fieldName(criteria.newestBy)}); see the log.`, '');
   }

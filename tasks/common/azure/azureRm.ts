@@ -31,8 +31,9 @@ export interface AzureRmConnection {
 }
 
 /** Blob endpoint suffixes by the connection's `environment`; anything else falls back to storageEndpointSuffix data or the public cloud. */
+const PUBLIC_STORAGE_SUFFIX = 'core.windows.net';
 const STORAGE_SUFFIXES: Record<string, string> = {
-  azurecloud: 'core.windows.net',
+  azurecloud: PUBLIC_STORAGE_SUFFIX,
   azureusgovernment: 'core.usgovcloudapi.net',
   azurechinacloud: 'core.chinacloudapi.cn',
   azuregermancloud: 'core.cloudapi.de',
@@ -62,7 +63,7 @@ function storageSuffix(data: Record<string, string>): string {
   if (/^[a-z0-9.-]+$/i.test(suffix)) {
     return suffix.toLowerCase();
   }
-  return STORAGE_SUFFIXES[(data.environment ?? '').trim().toLowerCase()] ?? STORAGE_SUFFIXES.azurecloud;
+  return STORAGE_SUFFIXES[(data.environment ?? '').trim().toLowerCase()] ?? PUBLIC_STORAGE_SUFFIX;
 }
 
 function requireGuid(value: string | undefined, what: string, input: string): string {

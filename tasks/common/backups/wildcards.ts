@@ -20,17 +20,16 @@ function pieceSource(piece: string): string {
 
 /** One pattern as a test of a whole text. */
 function compilePattern(pattern: string): (text: string) => boolean {
-  const pieces = pattern.split('*');
-  if (pieces.length === 1) {
+  const [firstText = '', ...middleTexts] = pattern.split('*');
+  const lastText = middleTexts.pop();
+  if (lastText === undefined) {
     const whole = new RegExp(`^${pieceSource(pattern)}$`, 'i');
     return (text) => whole.test(text);
   }
   // Every piece is as long as its source (one code unit per character or `?`).
-  const first = { regex: new RegExp(pieceSource(pieces[0]), 'iy'), length: pieces[0].length };
-  const lastText = pieces[pieces.length - 1];
+  const first = { regex: new RegExp(pieceSource(firstText), 'iy'), length: firstText.length };
   const last = { regex: new RegExp(pieceSource(lastText), 'iy'), length: lastText.length };
-  const middle = pieces
-    .slice(1, -1)
+  const middle = middleTexts
     .filter((p) => p.length > 0)
     .map((p) => ({ regex: new RegExp(pieceSource(p), 'ig'), length: p.length }));
   const matchesAt = (piece: { regex: RegExp }, text: string, at: number): boolean => {

@@ -30,7 +30,7 @@ export function parseLcsTimestamp(raw: unknown): LcsInstant | undefined {
   }
   // Called for every timestamp of every backup (40,000 for a 20,000-backup project), so it
   // checks the calendar with arithmetic rather than a Date round trip.
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
+  const { year, month, day, hour, minute, second } = dateFields(m);
   // Years before 1900 are placeholders such as .NET's DateTime.MinValue (0001-01-01), not dates;
   // Date.UTC would also read years 0-99 as 1900-1999.
   if (year < 1900 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
@@ -47,11 +47,17 @@ export function parseLcsTimestamp(raw: unknown): LcsInstant | undefined {
   };
 }
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** The six fields TIMESTAMP always captures (groups 1-6), as numbers. */
+function dateFields(m: RegExpExecArray): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', number> {
+  const n = (group: number): number => Number(m[group]);
+  return { year: n(1), month: n(2), day: n(3), hour: n(4), minute: n(5), second: n(6) };
+}
 
 function daysInMonth(year: number, month: number): number {
-  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0);
+  if (month === 2) {
+    return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  }
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function parseOffsetMinutes(designator: string | undefined): number | undefined {
