@@ -1,5 +1,6 @@
 // ESLint flat config: `npm run lint` (= `eslint .`).
 // TypeScript (tasks/, test/, scripts/*.ts): @eslint/js + typescript-eslint recommended.
+// tasks/ also gets four type-aware rules, with the types of tasks/tsconfig.json.
 // Node scripts (*.mjs): @eslint/js recommended with Node's globals.
 // Build outputs (build/, dist/, tasks/*/dist/, any .js) are not linted.
 import js from '@eslint/js';
@@ -50,6 +51,35 @@ export default defineConfig(
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       'prefer-const': 'error',
       'no-var': 'error',
+    },
+  },
+  {
+    // Type-aware rules on the shipped code only: each finds a real class of defect (a promise
+    // nobody awaits, a check the types say can never differ, a `!` that hides an undefined, a call
+    // the library has deprecated). Tests and scripts stay on the faster syntax-only rules.
+    files: ['tasks/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unnecessary-condition': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      '@typescript-eslint/no-deprecated': 'error',
+    },
+  },
+  {
+    // TEMPORARY until merge: these files, being changed on other branches, still have findings of
+    // the type-aware rules above. The lead fixes them after merging and deletes this block.
+    files: [
+      'tasks/LcsDatabaseExportV1/exportedBackup.ts',
+      'tasks/common/download/blobHttp.ts',
+      'tasks/common/download/errors.ts',
+      'tasks/common/download/partialFile.ts',
+      'tasks/common/download/resumeRecord.ts',
+      'tasks/common/http/http.ts',
+    ],
+    rules: {
+      '@typescript-eslint/no-unnecessary-condition': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
 );

@@ -34,6 +34,14 @@ describe('runner: executeTask', () => {
     assert.doesNotMatch(h.result!.message, /\n\s+at /);
   });
 
+  it('reports a thrown value that is not an Error (undefined, a string) by its text', async () => {
+    for (const [thrown, text] of [[undefined, 'undefined'], ['a string', 'a string']] as const) {
+      const h = host();
+      assert.equal(await executeTask(async () => { throw thrown; }, h), true);
+      assert.equal(h.result?.message.startsWith(`Unexpected error: ${text}. This is a bug`), true, h.result?.message);
+    }
+  });
+
   it('hands the task the host itself (inputs, secrets, outputs)', async () => {
     const h = new FakeHost({ inputs: { projectId: '42' } });
     await executeTask(async (t) => {

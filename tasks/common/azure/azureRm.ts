@@ -10,25 +10,28 @@ import { GUID, InputSource, parseHttpsUrl, trimmed } from '../platform/inputs';
 export type AzureRmScheme = 'WorkloadIdentityFederation' | 'ServicePrincipal' | 'ManagedServiceIdentity';
 const SCHEMES: readonly AzureRmScheme[] = ['WorkloadIdentityFederation', 'ServicePrincipal', 'ManagedServiceIdentity'];
 
-export interface AzureRmConnection {
+interface AzureRmCommon {
   /** The task input that named the connection. */
   inputName: string;
   endpointId: string;
-  scheme: AzureRmScheme;
   tenantId: string;
   /** The service principal's application (client) id; for a managed identity, a user-assigned one's client id or empty. */
   clientId: string;
-  /** ServicePrincipal with a secret only; registered as a secret by the caller. */
-  clientSecret?: string;
   /** Entra's host, e.g. https://login.microsoftonline.com (no trailing slash). */
   authorityHost: string;
   /** The blob endpoint suffix of the connection's cloud, e.g. core.windows.net. */
   storageSuffix: string;
-  /** Workload identity federation: where the agent hands out ID tokens (System.OidcRequestUri). */
-  oidcRequestUri?: string;
-  /** Workload identity federation: the job's access token that authorizes the OIDC request. */
-  systemAccessToken?: string;
 }
+
+/** What each scheme adds: the compiler knows a ServicePrincipal has its secret, a federated one its OIDC endpoint. */
+type SchemeCredential =
+  | { scheme: 'ManagedServiceIdentity'; clientSecret?: undefined; oidcRequestUri?: undefined; systemAccessToken?: undefined }
+  /** clientSecret is registered as a secret by the caller. */
+  | { scheme: 'ServicePrincipal'; clientSecret: string; oidcRequestUri?: undefined; systemAccessToken?: undefined }
+  /** Where the agent hands out ID tokens (System.OidcRequestUri), and the job's access token that authorizes the request. */
+  | { scheme: 'WorkloadIdentityFederation'; clientSecret?: undefined; oidcRequestUri: string; systemAccessToken: string };
+
+export type AzureRmConnection = AzureRmCommon & SchemeCredential;
 
 /** Blob endpoint suffixes by the connection's `environment`; anything else falls back to storageEndpointSuffix data or the public cloud. */
 const PUBLIC_STORAGE_SUFFIX = 'core.windows.net';
@@ -120,15 +123,15 @@ export function readAzureRmConnection(source: InputSource, input = 'azureSubscri
   const parameters = raw.parameters ?? {};
   const data = raw.data ?? {};
   const scheme = readScheme(raw.scheme, input);
-  const base = { inputName: input, endpointId, scheme, authorityHost: readAuthorityHost(data, input), storageSuffix: storageSuffix(data) };
+  const base = { inputName: input, endpointId, authorityHost: readAuthorityHost(data, input), storageSuffix: storageSuffix(data) };
   if (scheme === 'ManagedServiceIdentity') {
     const clientId = (parameters.serviceprincipalid ?? '').trim();
-    return { ...base, tenantId: (parameters.tenantid ?? '').trim(), clientId: GUID.test(clientId) ? clientId.toLowerCase() : '' };
+    return { ...base, scheme, tenantId: (parameters.tenantid ?? '').trim(), clientId: GUID.test(clientId) ? clientId.toLowerCase() : '' };
   }
   const tenantId = requireGuid(parameters.tenantid, 'tenant id', input);
   const clientId = requireGuid(parameters.serviceprincipalid, 'service principal (application) id', input);
   if (scheme === 'ServicePrincipal') {
-    return { ...base, tenantId, clientId, clientSecret: readSecret(parameters, input) };
+    return { ...base, scheme, tenantId, clientId, clientSecret: readSecret(parameters, input) };
   }
-  return { ...base, tenantId, clientId, ...readOidc(source, input) };
+  return { ...base, scheme, tenantId, clientId, ...readOidc(source, input) };
 }

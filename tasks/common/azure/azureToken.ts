@@ -77,8 +77,8 @@ async function send(http: HttpClient, request: HttpRequest, budget?: RetryBudget
 }
 
 /** The ID token of the job for this service connection, from the agent's OIDC endpoint. */
-async function oidcToken(conn: AzureRmConnection, http: HttpClient, budget?: RetryBudget): Promise<string> {
-  const url = new URL(conn.oidcRequestUri!);
+async function oidcToken(conn: AzureRmConnection & { scheme: 'WorkloadIdentityFederation' }, http: HttpClient, budget?: RetryBudget): Promise<string> {
+  const url = new URL(conn.oidcRequestUri);
   url.searchParams.set('api-version', '7.1');
   url.searchParams.set('serviceConnectionId', conn.endpointId);
   const response = await send(http, {
@@ -133,7 +133,7 @@ export async function storageToken(conn: AzureRmConnection, http: HttpClient, bu
     case 'ManagedServiceIdentity':
       return managedIdentity(conn, http, imdsHost, budget);
     case 'ServicePrincipal':
-      return clientCredentials(conn, http, { client_secret: conn.clientSecret! }, budget);
+      return clientCredentials(conn, http, { client_secret: conn.clientSecret }, budget);
     default:
       return clientCredentials(conn, http, {
         client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',

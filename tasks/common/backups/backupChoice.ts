@@ -8,7 +8,7 @@ import { sasExpiry } from '../lcs/databaseAssets';
 import { SelectionError, TaskFailure } from '../platform/errors';
 import { neutralize } from '../text/sanitize';
 import { ageInDays, isoSeconds } from '../text/time';
-import { Selection, SelectionCriteria, instantFor } from './backupSelection';
+import { Selection, SelectionCriteria, decidingInstant } from './backupSelection';
 import { chosenLine, describeFilters, formatAge } from './backupSelectionReport';
 
 /** Warn about a chosen backup older than this when no maxAgeDays is set. */
@@ -100,19 +100,19 @@ export function decideChoice(selection: Selection, settings: ChoiceSettings, now
     return noMatch(selection, settings);
   }
   const name = neutralize(chosen.name, 120);
-  const decidingInstant = instantFor(chosen, criteria.newestBy)!;
-  const age = ageInDays(decidingInstant, now);
+  const decidedBy = decidingInstant(chosen, criteria.newestBy);
+  const age = ageInDays(decidedBy, now);
   const choice = chosenChoice(selection, settings, now, `Newest backup: ${name}`);
   if (maxAgeDays !== undefined && age > maxAgeDays) {
     choice.failure = new SelectionError(
-      `The newest matching backup '${name}' is ${age.toFixed(1)} days old (${criteria.newestBy} ${isoSeconds(new Date(decidingInstant.epochMs))}), older than maxAgeDays (${maxAgeDays}).`,
+      `The newest matching backup '${name}' is ${age.toFixed(1)} days old (${criteria.newestBy} ${isoSeconds(new Date(decidedBy.epochMs))}), older than maxAgeDays (${maxAgeDays}).`,
       'Export a fresh backup in LCS (or run the export first), or raise maxAgeDays.',
     );
     return choice;
   }
   if (maxAgeDays === undefined && age > STALE_AFTER_DAYS) {
     choice.warnings.push(
-      `The chosen backup '${name}' is ${formatAge(decidingInstant, now)} old (more than ${STALE_AFTER_DAYS} days); a refresh from a stale backup is usually a mistake. Set maxAgeDays to fail instead, or to silence this warning.`,
+      `The chosen backup '${name}' is ${formatAge(decidedBy, now)} old (more than ${STALE_AFTER_DAYS} days); a refresh from a stale backup is usually a mistake. Set maxAgeDays to fail instead, or to silence this warning.`,
     );
   }
   choice.warnings.push(...expiryWarnings(settings, chosen.fileLocation, now));

@@ -66,29 +66,40 @@ function otherRule(by: NewestBy): NewestBy {
 }
 
 /**
+ * The deciding timestamp of a ranked backup: selectNewestBackup ranks only backups that have one,
+ * so its absence is a bug, reported as one rather than read as undefined.
+ */
+export function decidingInstant(ranked: DatabaseAsset, by: NewestBy): LcsInstant {
+  const instant = instantFor(ranked, by);
+  if (!instant) {
+    throw new Error(`a ranked backup has no ${fieldName(by)}`);
+  }
+  return instant;
+}
+
+/** Newer first; a missing instant counts as oldest. */
+function newerFirst(a: LcsInstant | undefined, b: LcsInstant | undefined): number {
+  if (a && b) {
+    return compareInstants(b, a);
+  }
+  return a ? -1 : b ? 1 : 0;
+}
+
+/**
  * Newest first by the deciding timestamp; ties go to the newer other timestamp (a missing one
  * counts as oldest), then to the lower id, so the same list always yields the same choice.
  */
 export function compareNewestFirst(by: NewestBy): (a: DatabaseAsset, b: DatabaseAsset) => number {
-  return (a, b) => {
-    const decided = compareInstants(instantFor(b, by)!, instantFor(a, by)!);
-    if (decided !== 0) {
-      return decided;
-    }
-    const ao = instantFor(a, otherRule(by));
-    const bo = instantFor(b, otherRule(by));
-    if (ao && bo) {
-      const other = compareInstants(bo, ao);
-      if (other !== 0) {
-        return other;
-      }
-    } else if (ao || bo) {
-      return ao ? -1 : 1;
-    }
-    const ai = a.id.toLowerCase();
-    const bi = b.id.toLowerCase();
-    return ai < bi ? -1 : ai > bi ? 1 : 0;
-  };
+  return (a, b) =>
+    newerFirst(instantFor(a, by), instantFor(b, by)) ||
+    newerFirst(instantFor(a, otherRule(by)), instantFor(b, otherRule(by))) ||
+    lowerIdFirst(a, b);
+}
+
+function lowerIdFirst(a: DatabaseAsset, b: DatabaseAsset): number {
+  const ai = a.id.toLowerCase();
+  const bi = b.id.toLowerCase();
+  return ai < bi ? -1 : ai > bi ? 1 : 0;
 }
 
 /**
@@ -101,7 +112,7 @@ export function selectBackupById(assets: DatabaseAsset[], backupId: string): Sel
   const asset = assets.find((a) => a.id.toLowerCase() === wanted);
   const unusable = asset && unusableReason(asset);
   if (!asset || unusable) {
-    const skipped = asset ? [{ asset, reason: unusable! }] : [];
+    const skipped = asset && unusable ? [{ asset, reason: unusable }] : [];
     return { listedCount: assets.length, candidates: [], skipped, skippedCount: skipped.length };
   }
   return { listedCount: assets.length, candidates: [asset], skipped: [], skippedCount: 0, chosen: asset };

@@ -7,7 +7,7 @@ import { DatabaseAsset } from '../lcs/databaseAssets';
 import { TaskHost } from '../platform/host';
 import { neutralize } from '../text/sanitize';
 import { LcsInstant, ageInDays } from '../text/time';
-import { NewestBy, Selection, SelectionCriteria, SkippedAsset, fieldName, instantFor } from './backupSelection';
+import { NewestBy, Selection, SelectionCriteria, SkippedAsset, decidingInstant, fieldName, instantFor } from './backupSelection';
 
 export const TABLE_ROWS = 20;
 /** How many skipped backups get a warning line each before the rest are summed up. */
@@ -74,13 +74,16 @@ export function describeFilters(criteria: SelectionCriteria): string {
 
 /** One line: which backup was chosen and by which rule. */
 export function chosenLine(selection: Selection, criteria: SelectionCriteria, now: number): string {
-  const chosen = selection.chosen!;
+  const { chosen } = selection;
+  if (!chosen) {
+    throw new Error('chosenLine was called for a selection that chose no backup');
+  }
   const head = `Chosen: '${neutralize(chosen.name)}' (${neutralize(chosen.fileName)}), id ${neutralize(chosen.id, 60)}`;
   if (criteria.backupId) {
     const created = chosen.created ? `, created ${shortTime(chosen.created)} UTC (${formatAge(chosen.created, now)} old)` : '';
     return `${head}${created}: the backup with the Id in backupId (filters, newestBy and maxAgeDays do not apply).`;
   }
-  const instant = instantFor(chosen, criteria.newestBy)!;
+  const instant = decidingInstant(chosen, criteria.newestBy);
   const of = selection.candidates.length === 1 ? 'the only matching backup' : `the newest by ${fieldName(criteria.newestBy)} of ${selection.candidates.length} matching backups`;
   const age = ageInDays(instant, now) < 0 ? 'dated in the future: check the agent\'s clock' : `${formatAge(instant, now)} ago`;
   return `${head}, ${criteria.newestBy} ${shortTime(instant)} UTC (${age}): ${of}.`;

@@ -79,7 +79,7 @@ export function checkTokenAnswer(body: Record<string, unknown>): SignInError | u
   const lifetime = typeof raw === 'string' && /^\d{1,12}$/.test(raw.trim()) ? Number(raw) : raw;
   if (typeof lifetime !== 'number' || !Number.isFinite(lifetime) || lifetime <= 0 || lifetime > MAX_TOKEN_LIFETIME_SECONDS) {
     return new SignInError(
-      `Microsoft Entra ID answered with an access token lifetime (expires_in) that is not usable: ${neutralize(JSON.stringify(raw) ?? 'none', 40)}; a token lasts more than 0 and at most ${MAX_TOKEN_LIFETIME_SECONDS} seconds.`,
+      `Microsoft Entra ID answered with an access token lifetime (expires_in) that is not usable: ${neutralize(raw === undefined ? 'none' : JSON.stringify(raw), 40)}; a token lasts more than 0 and at most ${MAX_TOKEN_LIFETIME_SECONDS} seconds.`,
       TOKEN_ADVICE,
     );
   }
@@ -194,6 +194,10 @@ export async function signIn(request: SignInRequest, http: HttpClient, debug: (l
   });
   let result;
   try {
+    // MSAL deprecates the password grant (ROPC) in favour of interactive flows, but LCS accepts only
+    // delegated sign-in and a pipeline has no one to sign in interactively: username and password
+    // with a public client is the only unattended way (overview.md, "Register an app").
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
     result = await app.acquireTokenByUsernamePassword({
       scopes: [lcsScope(request.apiUrl)],
       username: request.username,

@@ -42,10 +42,11 @@ export async function executeTask(task: TaskFunction, host: TaskHost): Promise<b
     if (error instanceof TaskFailure) {
       host.fail(error.userMessage);
     } else {
-      const e = error as Error;
-      host.debug(`Unexpected error: ${e?.stack ?? String(error)}`);
+      // Anything can be thrown, `undefined` included: only an Error has a message and a stack.
+      const message = error instanceof Error ? error.message : String(error);
+      host.debug(`Unexpected error: ${(error instanceof Error && error.stack) || message}`);
       host.fail(
-        `Unexpected error: ${e?.message ?? String(error)}. This is a bug in the task: please report it with the log of a run with system.debug set to true.`,
+        `Unexpected error: ${message}. This is a bug in the task: please report it with the log of a run with system.debug set to true.`,
       );
     }
     return true;

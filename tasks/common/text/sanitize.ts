@@ -28,6 +28,8 @@ export function neutralize(value: unknown, maxLength = 400): string {
   }
   let text = String(value)
     .replace(CONTROL_CHARACTERS, ' ')
+    // A match of \p{Cf} is one code point, so codePointAt(0) is always a number.
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
     .replace(FORMAT_CHARACTERS, (c) => `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`);
   // Rewrite the markers the way azure-pipelines-task-lib's external-output filter does,
   // but case-insensitively and for the formatting prefix as well.
