@@ -1,6 +1,7 @@
 /**
- * The shape of the code under tasks/: no function longer than 60 lines, so a task function stays
- * a sequence of named steps and every decision is a function of its own. Tests and scripts are exempt.
+ * The shape of the code: no function longer than 60 lines under tasks/, scripts/, test/support and
+ * test/emulator, so a function stays a sequence of named steps and every decision is a function of
+ * its own. Test files themselves (describe/it blocks) are exempt.
  */
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -11,15 +12,27 @@ import { findRepoRoot } from '../support/repo';
 export const MAX_FUNCTION_LINES = 60;
 const root = findRepoRoot(__dirname);
 
+/** The folders the rule covers; it reads their .ts and .mjs (Node script) files. */
+const SHAPED_FOLDERS = ['tasks', 'scripts', 'test/support', 'test/emulator'];
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const full = path.join(dir, name);
     if (statSync(full).isDirectory()) {
       return name === 'dist' || name === 'node_modules' ? [] : sourceFiles(full);
     }
-    return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [full] : [];
+    return (name.endsWith('.ts') && !name.endsWith('.d.ts')) || name.endsWith('.mjs') ? [full] : [];
   });
 }
+
+/**
+ * TEMPORARY until merge: functions being split on another branch, as `file:line name`. The lead
+ * empties this list after merging.
+ */
+const BEING_SPLIT = [
+  // Engineer "20" splits runDownloadBench (issue 20).
+  /^scripts[\\/]benchDownload\.ts:\d+ runDownloadBench /,
+];
 
 /** `file:line name (N lines)` for every function longer than the limit. */
 export function longFunctions(file: string, text: string, limit = MAX_FUNCTION_LINES): string[] {
@@ -42,17 +55,22 @@ export function longFunctions(file: string, text: string, limit = MAX_FUNCTION_L
 }
 
 describe('code shape', () => {
-  it(`no function under tasks/ is longer than ${MAX_FUNCTION_LINES} lines`, () => {
-    const files = sourceFiles(path.join(root, 'tasks'));
-    assert.ok(files.length > 10, 'found the task sources');
-    const long = files.flatMap((file) => longFunctions(file, readFileSync(file, 'utf8')));
-    assert.deepEqual(long, [], `Split these into named steps:\n${long.join('\n')}`);
-  });
+  for (const folder of SHAPED_FOLDERS) {
+    it(`no function under ${folder}/ is longer than ${MAX_FUNCTION_LINES} lines`, () => {
+      const files = sourceFiles(path.join(root, folder));
+      assert.ok(files.length >= 5, `found the sources under ${folder}/`);
+      const long = files
+        .flatMap((file) => longFunctions(file, readFileSync(file, 'utf8')))
+        .filter((found) => !BEING_SPLIT.some((exempt) => exempt.test(found)));
+      assert.deepEqual(long, [], `Split these into named steps:\n${long.join('\n')}`);
+    });
+  }
 
   it('the check finds a long function (it can fail)', () => {
     const body = Array.from({ length: 61 }, (_, i) => `  const a${i} = ${i};`).join('\n');
     assert.equal(longFunctions('x.ts', `function tooLong() {\n${body}\n}\n`).length, 1);
     assert.equal(longFunctions('x.ts', `const f = () => {\n${body}\n};\n`).length, 1);
+    assert.equal(longFunctions('x.mjs', `export async function tooLong() {\n${body}\n}\n`).length, 1, 'a Node script');
     assert.equal(longFunctions('x.ts', 'function short() {\n  return 1;\n}\n').length, 0);
   });
 });
