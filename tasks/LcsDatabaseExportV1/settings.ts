@@ -27,7 +27,8 @@ export function parseBackupName(raw: string): string {
     throw new InputError('Input \'backupName\' is empty: the backup needs a name in the asset library.', fix);
   }
   // eslint-disable-next-line no-control-regex
-  const bad = /[/\\]/.test(value) ? 'a / or \\' : /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value) ? 'a control character or line break' : value === '.' || value === '..' ? 'only dots' : undefined;
+  const controlCharacter = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+  const bad = /[/\\]/.test(value) ? 'a / or \\' : controlCharacter.test(value) ? 'a control character or line break' : value === '.' || value === '..' ? 'only dots' : undefined;
   if (bad) {
     throw new InputError(`Input 'backupName' cannot hold ${bad}: it becomes one segment of the request's URL.`, fix);
   }
