@@ -12,7 +12,7 @@ import { budgetWithin } from '../common/http/retry';
 import { TaskHost } from '../common/platform/host';
 import { LcsSession } from '../common/lcs/session';
 import { neutralize } from '../common/text/sanitize';
-import { compareInstants, isoSeconds } from '../common/text/time';
+import { LcsInstant, compareInstants, isoSeconds } from '../common/text/time';
 
 /** How long LCS may take to list a completed export's backup. */
 export const LISTING_BUDGET_MS = 5 * 60_000;
@@ -33,14 +33,14 @@ export function sameNameIds(assets: DatabaseAsset[], backupName: string): Set<st
 /** The newest usable backup with the name, not known before, created after start − skew. */
 export function findExportedBackup(assets: DatabaseAsset[], backupName: string, before: Set<string>, startedAtMs: number): DatabaseAsset | undefined {
   const candidates = assets.filter(
-    (a) =>
+    (a): a is DatabaseAsset & { created: LcsInstant } =>
       hasBackupName(a, backupName) &&
       !before.has(a.id.toLowerCase()) &&
       unusableReason(a) === undefined &&
       a.created !== undefined &&
       a.created.epochMs >= startedAtMs - CLOCK_SKEW_MS,
   );
-  return candidates.sort((a, b) => compareInstants(b.created!, a.created!))[0];
+  return candidates.sort((a, b) => compareInstants(b.created, a.created))[0];
 }
 
 export interface ListingRequest {

@@ -25,15 +25,6 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/**
- * TEMPORARY until merge: functions being split on another branch, as `file:line name`. The lead
- * empties this list after merging.
- */
-const BEING_SPLIT = [
-  // Engineer "20" splits runDownloadBench (issue 20); Prettier's line breaks take its report to 69 lines.
-  /^scripts[\\/]benchDownload\.ts:\d+ (runDownloadBench|report) /,
-];
-
 /** `file:line name (N lines)` for every function longer than the limit. */
 export function longFunctions(file: string, text: string, limit = MAX_FUNCTION_LINES): string[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
@@ -59,9 +50,7 @@ describe('code shape', () => {
     it(`no function under ${folder}/ is longer than ${MAX_FUNCTION_LINES} lines`, () => {
       const files = sourceFiles(path.join(root, folder));
       assert.ok(files.length >= 5, `found the sources under ${folder}/`);
-      const long = files
-        .flatMap((file) => longFunctions(file, readFileSync(file, 'utf8')))
-        .filter((found) => !BEING_SPLIT.some((exempt) => exempt.test(found)));
+      const long = files.flatMap((file) => longFunctions(file, readFileSync(file, 'utf8')));
       assert.deepEqual(long, [], `Split these into named steps:\n${long.join('\n')}`);
     });
   }

@@ -8,6 +8,7 @@
 import * as https from 'node:https';
 import type { Agent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { AttemptOutcome } from '../http/retry';
+import { errnoCode } from '../platform/errors';
 
 export interface RequestContext {
   agentFor: (url: string) => Agent | undefined;
@@ -80,7 +81,7 @@ export class EtagChanged extends Error {
 /** Writing received bytes failed (disk full, file removed): not a network failure, never retried. */
 export class WriteFailure extends Error {
   constructor(override readonly cause: unknown) {
-    super(`write failed: ${(cause as NodeJS.ErrnoException)?.code ?? String(cause)}`);
+    super(`write failed: ${errnoCode(cause) ?? String(cause)}`);
     this.name = 'WriteFailure';
   }
 }
@@ -127,7 +128,7 @@ interface Attempt {
 }
 
 function networkFailure(error: unknown, timedOut: boolean): AttemptFailure {
-  const code = (error as NodeJS.ErrnoException)?.code ?? '';
+  const code = errnoCode(error) ?? '';
   return new AttemptFailure({ kind: 'failure', code: timedOut ? 'ETIMEDOUT' : code, timedOut });
 }
 

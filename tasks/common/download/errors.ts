@@ -2,7 +2,7 @@
  * How a download ends when it cannot finish: one message that says what happened and what to do.
  * Storage's own text (which may echo the URL and its SAS) never goes into these.
  */
-import { TaskFailure } from '../platform/errors';
+import { TaskFailure, errnoCode } from '../platform/errors';
 import { formatBytes } from './progress';
 
 /** The backup could not be downloaded, verified or stored. */
@@ -48,7 +48,7 @@ function fileSystemAdvice(code: string): string {
 
 /** A file-system failure: the path, the cause in words and its code, and what to do. */
 export function fileSystemError(action: string, file: string, error: unknown): DownloadError {
-  const code = (error as NodeJS.ErrnoException)?.code ?? 'error';
+  const code = errnoCode(error) ?? 'error';
   const cause = FILE_SYSTEM_CAUSES[code];
   return new DownloadError(`Could not ${action} ${file}: ${cause ? `${cause} (${code})` : code}.`, fileSystemAdvice(code));
 }

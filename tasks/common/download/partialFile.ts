@@ -66,6 +66,8 @@ export async function openNoFollow(file: string, flags: 'r' | 'r+', platform: No
   const before = await fsp.lstat(file);
   if (!before.isFile()) throw fsFailure(before.isSymbolicLink() ? 'ELOOP' : 'EISDIR', `${file} is not a regular file`);
   const base = flags === 'r' ? fs.constants.O_RDONLY : fs.constants.O_RDWR;
+  // @types/node types O_NOFOLLOW as always set; a platform without it (besides Windows) has it undefined.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   const noFollow = platform === 'win32' ? 0 : (fs.constants.O_NOFOLLOW ?? 0);
   const handle = await fsp.open(file, base | noFollow);
   const after = await handle.stat();

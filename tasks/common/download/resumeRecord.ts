@@ -39,7 +39,8 @@ export function blobPath(url: string): string {
 function encodeBitmap(count: number, done: number[]): string {
   const bits = new Uint8Array(Math.ceil(count / 8));
   for (const i of done) {
-    if (i >= 0 && i < count) bits[i >> 3] |= 1 << (i & 7);
+    // A typed array reads 0 past its end; the bound check keeps every index inside.
+    if (i >= 0 && i < count) bits[i >> 3] = (bits[i >> 3] ?? 0) | (1 << (i & 7));
   }
   return Buffer.from(bits).toString('base64');
 }
@@ -50,7 +51,7 @@ function decodeBitmap(count: number, text: string): number[] | undefined {
   if (bits.length !== Math.ceil(count / 8)) return undefined;
   const done: number[] = [];
   for (let i = 0; i < count; i++) {
-    if (bits[i >> 3] & (1 << (i & 7))) done.push(i);
+    if ((bits[i >> 3] ?? 0) & (1 << (i & 7))) done.push(i);
   }
   return done;
 }
@@ -77,13 +78,15 @@ function isCount(value: unknown, min: number): value is number {
 
 /** Reads a record; undefined for anything that is not one this version wrote (then start over). */
 export function parseRecord(text: string): ResumeRecord | undefined {
-  let raw: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    raw = JSON.parse(text) as Record<string, unknown>;
+    parsed = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (raw === null || typeof raw !== 'object' || raw.kind !== RECORD_KIND || raw.version !== RECORD_VERSION) return undefined;
+  if (parsed === null || typeof parsed !== 'object') return undefined;
+  const raw = parsed as Record<string, unknown>;
+  if (raw.kind !== RECORD_KIND || raw.version !== RECORD_VERSION) return undefined;
   const { blob, etag, size, rangeSize, done, durable, boot } = raw;
   if (typeof blob !== 'string' || typeof etag !== 'string' || !etag || !isCount(size, 0) || !isCount(rangeSize, 1)) return undefined;
   if (typeof done !== 'string' || typeof durable !== 'string' || typeof boot !== 'string' || boot.length > 100) return undefined;

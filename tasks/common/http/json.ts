@@ -41,7 +41,7 @@ function endOfString(text: string, start: number): number {
 /** Whether the container opened at `at` holds anything: its next character that is not a blank does not close it. */
 function holdsSomething(text: string, at: number): boolean {
   let next = at + 1;
-  while (next < text.length && /\s/.test(text[next])) {
+  while (next < text.length && /\s/.test(text.charAt(next))) {
     next++;
   }
   const c = text.charCodeAt(next);

@@ -101,7 +101,7 @@ export function entraCodeOf(body: EntraErrorBody): number | undefined {
 
 /** The first line of Entra's description, without the trace/correlation lines it appends. */
 function firstLine(description: string | undefined): string {
-  return (description ?? '').split(/\r?\n/)[0].trim();
+  return (description ?? '').split(/\r?\n/, 1).join('').trim();
 }
 
 function traceOf(body: EntraErrorBody): string {

@@ -2,6 +2,11 @@
  * Failures a user can cause or meet. Each carries what happened and what to do next, so the
  * runner can end the task with one readable line instead of a stack trace.
  */
+/** The `code` of a thrown value (Node's errno code: ENOENT, ECONNRESET, ...), if it has one. */
+export function errnoCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
 export class TaskFailure extends Error {
   constructor(
     message: string,
