@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { blobMd5, type BlobSpec, type Emulator, type EmulatedBlob } from '../emulator/emulator';
 import { DownloadOptions, DownloadResult, downloadBlob } from '../../tasks/common/download/engine';
 import { STORAGE_VERSION } from '../../tasks/common/download/blobHttp';
-import { TaskFailure } from '../../tasks/common/platform/errors';
+import { TaskFailure, ThrottledError, TransportError } from '../../tasks/common/platform/errors';
 import { targetFiles } from '../../tasks/common/download/partialFile';
 import { md5Base64 } from '../e2e/downloadSupport';
 import { chooseRangeSize } from '../../tasks/common/download/ranges';
@@ -152,6 +152,25 @@ describe('download engine: the file is exactly the blob, or nothing is published
       const served = e.blob.servedBytes;
       assertExact(e, await e.run({ overwrite: true }));
       assert.equal(e.blob.servedBytes, served);
+    });
+  });
+
+  describe('failures worded as for every service (http/failures.ts)', () => {
+    it('storage busy past the budget: throttling, the host, the attempts and what to raise', async () => {
+      const e = engine(ctx.emu, { size: MiB, faults: { serverBusyFirst: 1000 } });
+      const error = await e.fail({ retryBudgetMs: 300 });
+      assert.ok(error instanceof ThrottledError, `a ThrottledError: ${error.message}`);
+      assert.match(error.message, /^Could not download bytes \d+-\d+: Azure Storage \(127\.0\.0\.1:\d+\) is throttling requests \(HTTP 503 ServerBusy\) after \d+ attempts\.$/);
+      assert.match(error.advice ?? '', /raise retryBudgetSeconds/);
+      assert.doesNotMatch(text(e, error), /sig=/);
+    });
+
+    it('no answer past the budget: the timeout, the host and what to check', async () => {
+      const e = engine(ctx.emu, { size: MiB, faults: { hangAfterBytes: 0 } });
+      const error = await e.fail({ requestTimeoutMs: 300, retryBudgetMs: 500 });
+      assert.ok(error instanceof TransportError, `a TransportError: ${error.message}`);
+      assert.match(error.message, /^Could not download .*: Could not reach Azure Storage at 127\.0\.0\.1:\d+ after \d+ attempts: no complete answer within 0\.3 s\.$/);
+      assert.match(error.advice ?? '', /requestTimeoutSeconds/);
     });
   });
 

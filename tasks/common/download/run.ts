@@ -5,7 +5,8 @@
  * failure's type and the retry policy's typed cause, never by the words of a reason.
  */
 import type { Agent } from 'node:http';
-import { TransportError } from '../platform/errors';
+import { TaskFailure, TransportError } from '../platform/errors';
+import { AZURE_STATUS_PAGE, describeHttpFailure } from '../http/failures';
 import { hostOf } from '../http/urlHost';
 import { AttemptFailure, EtagChanged, OverlongAnswer, RequestContext, Stopped, UnexpectedAnswer, WriteFailure } from './blobHttp';
 import { DownloadError, fileSystemError, storageRefused } from './errors';
@@ -93,6 +94,20 @@ function finalError(run: Run, error: unknown): unknown {
   return error instanceof AttemptFailure ? undefined : error;
 }
 
+/**
+ * A proxy's 407, throttling (429, 503 ServerBusy), an outage (5xx) or no answer, worded as for
+ * every service (http/failures.ts); undefined for a status that is storage's own to word.
+ */
+function sharedWording(run: Run, error: AttemptFailure, tries: number, what: string): TaskFailure | undefined {
+  const target = { service: 'Azure Storage', host: run.host, statusPage: AZURE_STATUS_PAGE, context: `Could not download ${what}` };
+  const outcome = error.outcome;
+  if (outcome.kind === 'response') {
+    const code = error.storageCode;
+    return describeHttpFailure({ kind: 'status', status: outcome.status, attempts: tries, code, throttled: code === 'ServerBusy' }, target);
+  }
+  return describeHttpFailure({ kind: 'transport', code: outcome.code, timedOut: outcome.timedOut, attempts: tries, timeoutMs: run.options.requestTimeoutMs }, target);
+}
+
 function gaveUp(run: Run, error: AttemptFailure, reason: string, what: string): Error {
   const overlong = error instanceof OverlongAnswer;
   return new TransportError(
@@ -116,6 +131,8 @@ async function afterFailure(run: Run, error: unknown, tries: number, generation:
   if (overlong) run.badAnswers++;
   const reason = overlong ? `the answer was longer than the ${error.asked} bytes asked for (a bad storage or proxy answer)` : decision.reason;
   if (!decision.retry) {
+    const shared = overlong ? undefined : sharedWording(run, error, tries, what);
+    if (shared) throw shared;
     if (decision.cause === 'refused' && error.status !== undefined) throw storageRefused(error.status, error.storageCode, run.host);
     throw gaveUp(run, error, overlong ? `${reason}, ${tries} tries in a row` : reason, what);
   }
