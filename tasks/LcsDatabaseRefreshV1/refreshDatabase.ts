@@ -3,6 +3,7 @@
  * wait. Sequencing only; the start and the wait are common/wait/operationTask.ts'.
  */
 import { TaskHost } from '../common/platform/host';
+import { publishOutputs } from '../common/platform/outputVariables';
 import { refreshPath } from '../common/wait/operations';
 import { startAndWait } from '../common/wait/operationTask';
 import { openLcsSession } from '../common/lcs/session';
@@ -24,6 +25,7 @@ export async function refreshDatabase(host: TaskHost): Promise<void> {
     host.succeed(`Refresh started: OperationActivityId ${ref.activityId}`);
     return;
   }
-  host.info(`Output variables: ${OUTPUTS.join(', ')}.`);
+  // All three were published on the way: the id at the start, the state during the wait.
+  publishOutputs(host, OUTPUTS, {});
   host.succeed(`Refreshed ${target} from ${source} (${final.state})`);
 }

@@ -4,6 +4,7 @@
  * not. Export and refresh add only what is their own.
  */
 import { TaskHost, noteOnCancel } from '../platform/host';
+import { publishOutputs } from '../platform/outputVariables';
 import { OperationKind, OperationRef, StatusAnswer, fetchStatus, startOperationAt } from './operations';
 import { WaitRequest, waitForOperation } from './operationWait';
 import { LcsSession } from '../lcs/session';
@@ -53,11 +54,10 @@ export async function startAndWait(host: TaskHost, session: LcsSession, start: S
     () => startOperationAt(session.client, start.kind, start.path),
   );
   const ref: OperationRef = { kind: start.kind, projectId: start.projectId, environmentId: start.statusEnvironmentId, activityId };
-  host.setOutput('OperationActivityId', activityId);
+  publishOutputs(host, ['OperationActivityId'], { OperationActivityId: activityId }, { silent: true });
   host.info(`Started the ${start.kind}: OperationActivityId ${activityId} (output OperationActivityId).`);
   if (!wait.waitForCompletion) {
-    host.setOutput('OperationStatus', '');
-    host.setOutput('CompletionDate', '');
+    publishOutputs(host, ['OperationStatus', 'CompletionDate'], { OperationStatus: '', CompletionDate: '' }, { silent: true });
     host.info(`Not waiting (waitForCompletion is false). To wait later: LcsDatabaseOperationStatus@1 with environmentId ${ref.environmentId} and operationActivityId ${activityId}.`);
     return { ref };
   }
