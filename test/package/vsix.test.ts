@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { validate } from './json-schema';
 import { readZip, ZipEntry } from './zip';
+import { findRepoRoot, taskFolders } from '../support/repo';
 
 // Every task has these (tasks/common/lcs/connection.ts reads them); the rest comes from each
 // task's own task.json in the repository, so a new task folder needs no change here.
@@ -32,13 +33,6 @@ interface TaskJson {
   inputs?: { name: string; type: string; validation?: { expression: string; message: string } }[];
   outputVariables?: { name: string }[];
   execution?: Record<string, { target: string }>;
-}
-
-function findRepoRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'vss-extension.json')) && existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no vss-extension.json at or above ${__dirname}`);
-  }
 }
 
 function findVsix(root: string): string {
@@ -174,7 +168,7 @@ describe('VSIX package', function () {
   });
 
   it('holds every task folder of the repository', function () {
-    const repoTasks = readdirSync(path.join(root, 'tasks')).filter((f) => existsSync(path.join(root, 'tasks', f, 'task.json')));
+    const repoTasks = taskFolders(root);
     assert.deepEqual(sortedSet(tasks.map((t) => t.folder)), sortedSet(repoTasks.map((f) => `tasks/${f}`)));
   });
 
