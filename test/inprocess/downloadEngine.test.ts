@@ -15,7 +15,7 @@ import { STORAGE_VERSION } from '../../tasks/common/download/blobHttp';
 import { TaskFailure } from '../../tasks/common/platform/errors';
 import { targetFiles } from '../../tasks/common/download/partialFile';
 import { md5Base64 } from '../e2e/downloadSupport';
-import { useInProcessEmulator } from './support';
+import { useEmulator } from '../support/useEmulator';
 
 const MiB = 1024 * 1024;
 const FILE = 'golden.bacpac';
@@ -69,7 +69,7 @@ function text(e: Engine, error?: TaskFailure): string {
 
 describe('download engine: the file is exactly the blob, or nothing is published', function () {
   this.timeout(30_000);
-  const ctx = useInProcessEmulator();
+  const ctx = useEmulator();
   after(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   describe('over-long answers (issue 17, 1)', () => {

@@ -4,7 +4,8 @@
  */
 import { strict as assert } from 'node:assert';
 import type { Emulator } from '../emulator/emulator';
-import { cancelWhileWaiting, useInProcessEmulator, emulatorHost } from './support';
+import { cancelWhileWaiting, emulatorHost } from './support';
+import { useEmulator } from '../support/useEmulator';
 import { executeTask } from '../../tasks/common/platform/runner';
 import { exportDatabase } from '../../tasks/LcsDatabaseExportV1/exportDatabase';
 
@@ -15,7 +16,7 @@ let ctx: { readonly emu: Emulator };
 
 describe('in-process: LcsDatabaseExport@1 under a fake host', function () {
   this.timeout(20_000);
-  ctx = useInProcessEmulator();
+  ctx = useEmulator();
 
   it('exports, waits, and publishes the new backup with FileLocation secret', async () => {
     ctx.emu.operationScript = ['NotStarted', 'InProgress', 'Completed'];
