@@ -1,7 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { DatabaseAsset, toDatabaseAsset } from '../../tasks/common/lcs/databaseAssets';
 import { parseLcsTimestamp } from '../../tasks/common/text/time';
-import { SelectionCriteria, parsePatterns, selectNewestBackup } from '../../tasks/common/backups/backupSelection';
+import { SelectionCriteria, parsePatterns, selectNewestBackup, selectBackup, selectBackupById, SKIPPED_KEPT } from '../../tasks/common/backups/backupSelection';
+import { parseDatabaseListResponse } from '../support/lcsAnswers';
+import { logSelection } from '../../tasks/LcsDatabaseBackupsV1/report';
+import { VERSION_EOL_NONE } from '../emulator/emulator';
+import { FakeHost } from '../support/fakeHost';
 
 interface RawAsset {
   Id?: unknown;
@@ -290,4 +294,93 @@ describe('backupSelection', () => {
       });
     });
   });
+});
+
+describe('backupSelection: backupId', () => {
+  const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
+
+  const DAY = 86_400_000;
+
+  const OLD_ID = '0B9E6C4A-1111-4222-8333-944455556666';
+
+  function iso(ms: number): string {
+    return new Date(ms).toISOString().replace(/Z$/, '');
+  }
+
+  function backup(id: string, name: string, daysOld: number, fields: Record<string, unknown> = {}): DatabaseAsset {
+    return toDatabaseAsset({
+      Id: id,
+      Name: name,
+      FileName: `${name}.bacpac`,
+      FileLocation: `https://x.blob.core.windows.net/c/${encodeURIComponent(name)}?sv=2024&se=2026-12-01T00%3A00%3A00Z&sig=secret`,
+      CreatedDateTime: iso(NOW - daysOld * DAY),
+      ModifiedDateTime: iso(NOW - daysOld * DAY),
+      ...fields,
+    });
+  }
+
+  /** The newest is UAT; the one asked for is an old PROD backup that the filters would exclude. */
+  const ASSETS = [
+    backup('aaaaaaaa-0000-4000-8000-000000000001', 'UAT golden', 1),
+    backup(OLD_ID.toLowerCase(), 'PROD before upgrade', 90),
+    backup('aaaaaaaa-0000-4000-8000-000000000003', 'QA nightly', 2),
+  ];
+
+  function criteria(overrides: Partial<SelectionCriteria> = {}): SelectionCriteria {
+    return { namePatterns: ['UAT*'], fileNamePatterns: ['*.bacpac'], newestBy: 'modified', backupId: OLD_ID, ...overrides };
+  }
+
+    describe('selection', () => {
+      it('chooses the backup with that Id, compared case-insensitively; filters and newestBy do not apply', () => {
+        const s = selectBackup(ASSETS, criteria());
+        assert.equal(s.chosen?.id, OLD_ID.toLowerCase());
+        assert.equal(s.chosen?.name, 'PROD before upgrade');
+        assert.deepEqual(s.candidates.map((a) => a.id), [OLD_ID.toLowerCase()]);
+        assert.equal(s.listedCount, 3);
+      });
+
+      it('without backupId, the same list and filters choose the newest match instead', () => {
+        assert.equal(selectBackup(ASSETS, criteria({ backupId: undefined })).chosen?.name, 'UAT golden');
+      });
+
+      it('chooses nothing when the Id is not listed', () => {
+        const s = selectBackupById(ASSETS, 'ffffffff-0000-4000-8000-000000000000');
+        assert.equal(s.chosen, undefined);
+        assert.deepEqual(s.candidates, []);
+        assert.deepEqual(s.skipped, []);
+      });
+
+      it('sets a listed backup aside when it cannot be published (no download URL yet)', () => {
+        const exporting = backup('bbbbbbbb-0000-4000-8000-000000000001', 'Export running', 0, { FileLocation: '' });
+        const s = selectBackupById([...ASSETS, exporting], exporting.id.toUpperCase());
+        assert.equal(s.chosen, undefined);
+        assert.equal(s.skipped.length, 1);
+        assert.match(s.skipped[0].reason, /FileLocation/);
+      });
+
+      it('does not need dates to choose by Id', () => {
+        const undated = backup('cccccccc-0000-4000-8000-000000000001', 'Undated', 0, { CreatedDateTime: null, ModifiedDateTime: 'garbage' });
+        assert.equal(selectBackupById([undated], undated.id).chosen?.name, 'Undated');
+      });
+    });
+});
+
+describe('backupSelection: the bound on skipped entries kept', () => {
+  function envelope(assetsJson: string): string {
+    return `{"DatabaseAssets":${assetsJson},"IsSuccess":true,"OperationActivityId":"x","ErrorMessage":null,"VersionEOL":"${VERSION_EOL_NONE}"}`;
+  }
+
+    describe('skipped entries', () => {
+      it(`keeps the first ${SKIPPED_KEPT} to be named and counts the rest`, () => {
+        const list = parseDatabaseListResponse(envelope(`[${'null,'.repeat(9_999)}null]`), 'application/json');
+        const selection = selectNewestBackup(list.assets, { namePatterns: [], fileNamePatterns: [], newestBy: 'created' });
+        assert.equal(selection.skipped.length, SKIPPED_KEPT);
+        assert.equal(selection.skippedCount, 10_000);
+        const host = new FakeHost({ inputs: {} });
+        logSelection(host, selection, { namePatterns: [], fileNamePatterns: [], newestBy: 'created' }, Date.now());
+        assert.equal(host.lines.filter((l) => l.kind === 'warn').length, 5 + 1);
+        assert.ok(host.lines.length < 100, `${host.lines.length} log lines`);
+        assert.ok(host.lines.some((l) => l.text === `Skipped 9995 more matching backups for the same kinds of reasons (debug output lists the next ${SKIPPED_KEPT - 5}).`), host.text());
+      });
+    });
 });

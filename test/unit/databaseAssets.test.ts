@@ -1,5 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { backupOutputValues, isDownloadUrl, sasExpiry, toDatabaseAsset } from '../../tasks/common/lcs/databaseAssets';
+import { backupOutputValues, isDownloadUrl, sasExpiry, toDatabaseAsset, MAX_DATABASE_ASSETS } from '../../tasks/common/lcs/databaseAssets';
+import { parseDatabaseListResponse } from '../support/lcsAnswers';
+import { LcsApiError } from '../../tasks/common/platform/errors';
+import { MAX_JSON_VALUES, jsonValueCount } from '../../tasks/common/http/json';
+import { VERSION_EOL_NONE, generateBackups } from '../emulator/emulator';
 
 describe('databaseAssets', () => {
   describe('toDatabaseAsset', () => {
@@ -136,4 +140,49 @@ describe('databaseAssets', () => {
       });
     }
   });
+});
+
+describe('databaseAssets: the bounds of the list answer', () => {
+  function envelope(assetsJson: string): string {
+    return `{"DatabaseAssets":${assetsJson},"IsSuccess":true,"OperationActivityId":"x","ErrorMessage":null,"VersionEOL":"${VERSION_EOL_NONE}"}`;
+  }
+
+  function lcsError(fn: () => unknown): LcsApiError {
+    try {
+      fn();
+    } catch (error) {
+      assert.ok(error instanceof LcsApiError, `expected an LcsApiError, got ${String(error)}`);
+      return error;
+    }
+    assert.fail('no error');
+  }
+
+    describe('the list answer', () => {
+      it(`a list of ${MAX_DATABASE_ASSETS.toLocaleString('en-US')} + 1 entries (nulls) fails, saying how many and what to do`, () => {
+        const body = envelope(`[${'null,'.repeat(MAX_DATABASE_ASSETS)}null]`);
+        const error = lcsError(() => parseDatabaseListResponse(body, 'application/json'));
+        assert.match(error.userMessage, /^LCS listed 200,001 database backups, more than the 200,000 the task reads from one list\. Delete the database backups the project no longer needs/);
+      });
+
+      it(`a list of exactly ${MAX_DATABASE_ASSETS.toLocaleString('en-US')} entries is read`, () => {
+        const list = parseDatabaseListResponse(envelope(`[${'null,'.repeat(MAX_DATABASE_ASSETS - 1)}null]`), 'application/json');
+        assert.equal(list.assets.length, MAX_DATABASE_ASSETS);
+      });
+
+      it(`more than ${MAX_JSON_VALUES.toLocaleString('en-US')} JSON values (9 MB of {}) fail before JSON.parse builds them`, () => {
+        const body = envelope(`[${'{},'.repeat(MAX_JSON_VALUES)}{}]`);
+        const error = lcsError(() => parseDatabaseListResponse(body, 'application/json'));
+        assert.match(error.userMessage, /^LCS answered with JSON of more than 3,000,000 values \([\d,]+ characters\), more than the task reads from one answer\./);
+      });
+
+      it('a list of 50,000 backups (about 30 MB) is read in full', function () {
+        this.timeout(20_000);
+        // 5,000 generated backups ten times over: the same size, a tenth of the generating.
+        const entries = JSON.stringify(generateBackups(5_000, new Date())).slice(1, -1);
+        const body = envelope(`[${Array.from({ length: 10 }, () => entries).join(',')}]`);
+        assert.ok(body.length > 25_000_000, `${body.length} characters`);
+        assert.ok(jsonValueCount(body) < MAX_JSON_VALUES / 4, `${jsonValueCount(body)} values`);
+        assert.equal(parseDatabaseListResponse(body, 'application/json').assets.length, 50_000);
+      });
+    });
 });
