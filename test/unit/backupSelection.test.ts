@@ -6,6 +6,7 @@ import { parseDatabaseListResponse } from '../support/lcsAnswers';
 import { logSelection } from '../../tasks/LcsDatabaseBackupsV1/report';
 import { VERSION_EOL_NONE } from '../emulator/emulator';
 import { FakeHost } from '../support/fakeHost';
+import * as backupId from '../support/backupIdFixtures';
 
 interface RawAsset {
   Id?: unknown;
@@ -297,38 +298,7 @@ describe('backupSelection', () => {
 });
 
 describe('backupSelection: backupId', () => {
-  const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
-
-  const DAY = 86_400_000;
-
-  const OLD_ID = '0B9E6C4A-1111-4222-8333-944455556666';
-
-  function iso(ms: number): string {
-    return new Date(ms).toISOString().replace(/Z$/, '');
-  }
-
-  function backup(id: string, name: string, daysOld: number, fields: Record<string, unknown> = {}): DatabaseAsset {
-    return toDatabaseAsset({
-      Id: id,
-      Name: name,
-      FileName: `${name}.bacpac`,
-      FileLocation: `https://x.blob.core.windows.net/c/${encodeURIComponent(name)}?sv=2024&se=2026-12-01T00%3A00%3A00Z&sig=secret`,
-      CreatedDateTime: iso(NOW - daysOld * DAY),
-      ModifiedDateTime: iso(NOW - daysOld * DAY),
-      ...fields,
-    });
-  }
-
-  /** The newest is UAT; the one asked for is an old PROD backup that the filters would exclude. */
-  const ASSETS = [
-    backup('aaaaaaaa-0000-4000-8000-000000000001', 'UAT golden', 1),
-    backup(OLD_ID.toLowerCase(), 'PROD before upgrade', 90),
-    backup('aaaaaaaa-0000-4000-8000-000000000003', 'QA nightly', 2),
-  ];
-
-  function criteria(overrides: Partial<SelectionCriteria> = {}): SelectionCriteria {
-    return { namePatterns: ['UAT*'], fileNamePatterns: ['*.bacpac'], newestBy: 'modified', backupId: OLD_ID, ...overrides };
-  }
+  const { OLD_ID, backup, ASSETS, criteria } = backupId;
 
     describe('selection', () => {
       it('chooses the backup with that Id, compared case-insensitively; filters and newestBy do not apply', () => {

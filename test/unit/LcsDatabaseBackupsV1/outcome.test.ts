@@ -1,45 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { DatabaseAsset, toDatabaseAsset } from '../../../tasks/common/lcs/databaseAssets';
 import { SelectionError } from '../../../tasks/common/platform/errors';
-import { OutcomeSettings, decideOutcome } from '../../../tasks/LcsDatabaseBackupsV1/outcome';
-import { SelectionCriteria, selectBackup } from '../../../tasks/common/backups/backupSelection';
-
-const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
-
-const DAY = 86_400_000;
-
-const OLD_ID = '0B9E6C4A-1111-4222-8333-944455556666';
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/Z$/, '');
-}
-
-function backup(id: string, name: string, daysOld: number, fields: Record<string, unknown> = {}): DatabaseAsset {
-  return toDatabaseAsset({
-    Id: id,
-    Name: name,
-    FileName: `${name}.bacpac`,
-    FileLocation: `https://x.blob.core.windows.net/c/${encodeURIComponent(name)}?sv=2024&se=2026-12-01T00%3A00%3A00Z&sig=secret`,
-    CreatedDateTime: iso(NOW - daysOld * DAY),
-    ModifiedDateTime: iso(NOW - daysOld * DAY),
-    ...fields,
-  });
-}
-
-/** The newest is UAT; the one asked for is an old PROD backup that the filters would exclude. */
-const ASSETS = [
-  backup('aaaaaaaa-0000-4000-8000-000000000001', 'UAT golden', 1),
-  backup(OLD_ID.toLowerCase(), 'PROD before upgrade', 90),
-  backup('aaaaaaaa-0000-4000-8000-000000000003', 'QA nightly', 2),
-];
-
-function criteria(overrides: Partial<SelectionCriteria> = {}): SelectionCriteria {
-  return { namePatterns: ['UAT*'], fileNamePatterns: ['*.bacpac'], newestBy: 'modified', backupId: OLD_ID, ...overrides };
-}
-
-function settings(overrides: Partial<OutcomeSettings> = {}): OutcomeSettings {
-  return { projectId: 1234567, criteria: criteria(), maxAgeDays: 7, failIfNoBackup: false, fileLocationIsSecret: true, ...overrides };
-}
+import { decideOutcome } from '../../../tasks/LcsDatabaseBackupsV1/outcome';
+import { selectBackup } from '../../../tasks/common/backups/backupSelection';
+import { NOW, OLD_ID, backup, ASSETS, criteria, settings } from '../../support/backupIdFixtures';
 
 describe('outcome: backupId', () => {
   describe('outcome', () => {

@@ -4,6 +4,7 @@ import { LcsInstant, parseLcsTimestamp } from '../../../tasks/common/text/time';
 import { SelectionCriteria, selectNewestBackup, selectBackup } from '../../../tasks/common/backups/backupSelection';
 import { SummaryContext, TABLE_ROWS, backupTable, chosenLine, describeFilters, formatAge, shortTime, summaryMarkdown, logSelection } from '../../../tasks/LcsDatabaseBackupsV1/report';
 import { FakeHost } from '../../support/fakeHost';
+import * as backupId from '../../support/backupIdFixtures';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const MINUTE = 60_000;
@@ -314,38 +315,7 @@ describe('report', () => {
 });
 
 describe('report: backupId', () => {
-  const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
-
-  const DAY = 86_400_000;
-
-  const OLD_ID = '0B9E6C4A-1111-4222-8333-944455556666';
-
-  function iso(ms: number): string {
-    return new Date(ms).toISOString().replace(/Z$/, '');
-  }
-
-  function backup(id: string, name: string, daysOld: number, fields: Record<string, unknown> = {}): DatabaseAsset {
-    return toDatabaseAsset({
-      Id: id,
-      Name: name,
-      FileName: `${name}.bacpac`,
-      FileLocation: `https://x.blob.core.windows.net/c/${encodeURIComponent(name)}?sv=2024&se=2026-12-01T00%3A00%3A00Z&sig=secret`,
-      CreatedDateTime: iso(NOW - daysOld * DAY),
-      ModifiedDateTime: iso(NOW - daysOld * DAY),
-      ...fields,
-    });
-  }
-
-  /** The newest is UAT; the one asked for is an old PROD backup that the filters would exclude. */
-  const ASSETS = [
-    backup('aaaaaaaa-0000-4000-8000-000000000001', 'UAT golden', 1),
-    backup(OLD_ID.toLowerCase(), 'PROD before upgrade', 90),
-    backup('aaaaaaaa-0000-4000-8000-000000000003', 'QA nightly', 2),
-  ];
-
-  function criteria(overrides: Partial<SelectionCriteria> = {}): SelectionCriteria {
-    return { namePatterns: ['UAT*'], fileNamePatterns: ['*.bacpac'], newestBy: 'modified', backupId: OLD_ID, ...overrides };
-  }
+  const { NOW, OLD_ID, ASSETS, criteria } = backupId;
 
     describe('log and summary', () => {
       it('the chosen line says the Id chose it, not "the newest"', () => {
