@@ -18,9 +18,6 @@ const REPOSITORY_CHECKS: Record<string, string> = {
   'releaseCheck.test.ts': 'scripts/release-check.mjs and package.mjs --release, run as programs',
   'taskManifests.test.ts': 'task.json against each task\'s OUTPUTS and settings',
   'testNames.test.ts': 'this rule',
-  // Still themes over several modules; splitting waits for the download and wait work in flight.
-  'download.test.ts': 'download/ranges, resumeRecord, fileName, progress, retryPolicy, hasher, partialFile',
-  'rangeBody.test.ts': 'download/blobHttp and fileWriter against the emulator',
 };
 
 function files(dir: string, suffix: string): string[] {
