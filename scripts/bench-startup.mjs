@@ -10,11 +10,12 @@
 // @azure/storage-blob built outside the repo (README, Performance: "Copy") to compare what those
 // libraries would add to a task's start-up.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
+import { taskFolders } from './taskFolders.cjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = 15;
@@ -24,7 +25,7 @@ const extras = args[0] === '--extra' ? args.slice(1) : [];
 const tmp = mkdtempSync(join(tmpdir(), 'bench-startup-'));
 const empty = join(tmp, 'empty.js');
 writeFileSync(empty, '');
-const tasks = readdirSync(join(root, 'tasks')).filter((t) => existsSync(join(root, 'tasks', t, 'dist', 'index.js')));
+const tasks = taskFolders(root).filter((t) => existsSync(join(root, 'tasks', t, 'dist', 'index.js')));
 const variants = [
   { label: 'node, empty script', file: empty },
   ...tasks.map((t) => ({ label: t, file: join(root, 'tasks', t, 'dist', 'index.js') })),

@@ -26,7 +26,7 @@ import {
 } from '../test/emulator/emulator';
 import { agentEnvironment } from '../test/support/agent';
 import { emulatorRunOptions } from '../test/support/emulatorRun';
-import { findRepoRoot, taskScript } from '../test/support/repo';
+import { findRepoRoot, taskFolders, taskScript } from '../test/support/repo';
 import { benchWait } from './bench-wait';
 import { PEAK_RSS_PRELOAD, peakRssBytes } from '../test/support/peakRss';
 import { runDownloadBench } from './benchDownload';
@@ -235,8 +235,8 @@ async function measureRss(variants: Variant[], harness: Harness, opts: Options, 
 
 /** Every task's bundle and the newest VSIX in dist/. */
 function measureSizes(root: string) {
-  const bundles = readdirSync(path.join(root, 'tasks'))
-    .map((task) => path.join(root, 'tasks', task, 'dist', 'index.js'))
+  const bundles = taskFolders(root)
+    .map((task) => taskScript(task, root))
     .filter((file) => existsSync(file))
     .map((file) => ({ file: path.relative(root, file), bytes: statSync(file).size, deflatedBytes: deflateRawSync(readFileSync(file), { level: 9 }).length }));
   const distDir = path.join(root, 'dist');

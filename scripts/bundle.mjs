@@ -6,12 +6,13 @@
 // (see README, Performance). Each stub throws if it is ever used, so a change in how the
 // libraries use them shows up as a clear error in the e2e tests, not as silent misbehaviour.
 import { build } from 'esbuild';
-import { readdirSync, existsSync, statSync, readFileSync } from 'node:fs';
+import { statSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { taskFolders } from './taskFolders.cjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const tasks = readdirSync(join(root, 'tasks')).filter((name) => existsSync(join(root, 'tasks', name, 'task.json')));
+const tasks = taskFolders(root);
 
 const unused = (what, why) =>
   `module.exports = new Proxy({}, { get(_, key) { if (key === '__esModule' || key === 'default') return undefined; throw new Error(${JSON.stringify(`${what} is not bundled (${why})`)} + ': ' + String(key)); } });`;

@@ -20,11 +20,12 @@
 // Flags win over the environment; without either, vss-extension.json's values are used.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { releaseProblems } from './release-check.mjs';
+import { taskFolders } from './taskFolders.cjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rel = (p) => relative(root, p).split('\\').join('/') || '.';
@@ -80,9 +81,7 @@ function npm(args) {
 
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
 const tasksDir = join(root, 'tasks');
-const taskDirs = readdirSync(tasksDir, { withFileTypes: true })
-  .filter((d) => d.isDirectory() && existsSync(join(tasksDir, d.name, 'task.json')))
-  .map((d) => join(tasksDir, d.name));
+const taskDirs = taskFolders(root).map((name) => join(tasksDir, name));
 
 // ---- 1. versions; a release, or a development build that says so ----
 run('sync-version --check', process.execPath, [join(root, 'scripts', 'sync-version.mjs'), '--check']);

@@ -10,9 +10,10 @@
 //
 // Without --release, `npm run package` builds a development VSIX and says so.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { taskFolders } from './taskFolders.cjs';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -45,9 +46,7 @@ export function releaseProblems(root) {
     const ext = JSON.parse(read('vss-extension.json')).version;
     if (ext !== version) problems.push(`vss-extension.json's version is ${ext}, package.json's is ${version}`);
   }
-  const tasks = join(root, 'tasks');
-  for (const dir of existsSync(tasks) ? readdirSync(tasks).sort() : []) {
-    if (!existsSync(join(tasks, dir, 'task.json'))) continue;
+  for (const dir of taskFolders(root)) {
     const v = JSON.parse(read(`tasks/${dir}/task.json`)).version ?? {};
     const taskVersion = `${v.Major}.${v.Minor}.${v.Patch}`;
     if (taskVersion !== version) problems.push(`tasks/${dir}/task.json's version is ${taskVersion}, package.json's is ${version}`);

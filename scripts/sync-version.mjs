@@ -12,9 +12,10 @@
 // version of a task is a new folder, because pipelines pin `task: Name@<Major>`.
 // Files are edited textually (only the version values change) so their formatting is kept.
 
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { taskFolders } from './taskFolders.cjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
@@ -61,9 +62,7 @@ if (ext.json.version !== version) {
 
 // ---- tasks/*/task.json ----
 const tasksDir = join(root, 'tasks');
-const taskFiles = readdirSync(tasksDir, { withFileTypes: true })
-  .filter((d) => d.isDirectory() && existsSync(join(tasksDir, d.name, 'task.json')))
-  .map((d) => ({ folder: d.name, path: join(tasksDir, d.name, 'task.json') }));
+const taskFiles = taskFolders(root).map((folder) => ({ folder, path: join(tasksDir, folder, 'task.json') }));
 if (taskFiles.length === 0) fail('no tasks/*/task.json found');
 
 for (const { folder, path } of taskFiles) {

@@ -13,6 +13,7 @@ import { logSelection } from '../common/backups/backupSelectionReport';
 import { DatabaseAsset, backupOutputValues, isDownloadUrl, listDatabaseBackups } from '../common/lcs/databaseAssets';
 import { CopyError } from './copyErrors';
 import { TaskHost } from '../common/platform/host';
+import { publishOutputs } from '../common/platform/outputVariables';
 import { HttpClient, axiosTransport } from '../common/http/http';
 import { httpAgentFactory } from '../common/http/network';
 import { RetryBudget, budgetWithin } from '../common/http/retry';
@@ -114,10 +115,8 @@ async function sourceFacts(http: HttpClient, backup: DatabaseAsset, fresh: () =>
 
 function publish(host: TaskHost, result: CopyResult, blobName: string, blobUrl: string): void {
   const values: Record<OutputName, string> = { ...backupOutputValues(result.source), CopiedBlobUrl: blobUrl, CopiedBlobName: blobName, CopyId: result.copyId };
-  for (const name of OUTPUTS) {
-    host.setOutput(name, values[name], name === 'FileLocation');
-  }
-  host.info(`Output variables: ${OUTPUTS.map((n) => (n === 'FileLocation' ? `${n} (secret)` : n)).join(', ')}.`);
+  // The copy task always renews and masks the download URL: it is a secret whatever the inputs.
+  publishOutputs(host, OUTPUTS, values, { secret: ['FileLocation'] });
 }
 
 function attachSummary(host: TaskHost, markdown: string): void {

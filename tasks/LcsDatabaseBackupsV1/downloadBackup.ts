@@ -10,6 +10,7 @@ import { DownloadError } from '../common/download/errors';
 import { fallbackFileName, safeFileName } from '../common/download/fileName';
 import { targetFiles } from '../common/download/partialFile';
 import { TaskHost } from '../common/platform/host';
+import { publishOutputs } from '../common/platform/outputVariables';
 import { httpAgentFactory } from '../common/http/network';
 import { neutralize } from '../common/text/sanitize';
 import { LcsSession } from '../common/lcs/session';
@@ -76,7 +77,7 @@ export async function downloadChosenBackup(
     setProgress: (percent, text) => host.setProgress(percent, text),
     onCancel: (handler) => host.onCancel(handler),
   });
-  host.setOutput('DownloadedFilePath', result.path);
+  publishOutputs(host, ['DownloadedFilePath'], { DownloadedFilePath: result.path }, { silent: true });
   host.info(`DownloadedFilePath = ${neutralize(result.path, 600)}`);
   return result;
 }

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDownloadUrl, listDatabaseBackups, sasExpiry } from '../common/lcs/databaseAssets';
 import { TaskHost } from '../common/platform/host';
+import { publishOutputs } from '../common/platform/outputVariables';
 import { openLcsSession } from '../common/lcs/session';
 import { downloadIfAsked } from './downloadBackup';
 import { Outcome, decideOutcome } from './outcome';
@@ -25,18 +26,13 @@ function attachSummary(host: TaskHost, markdown: string): void {
 }
 
 /** Logs the outcome and publishes its outputs, or throws its failure. */
-function publish(host: TaskHost, outcome: Outcome, fileLocationIsSecret: boolean): void {
+function publish(host: TaskHost, outcome: Outcome): void {
   outcome.lines.forEach((line) => host.info(line));
   outcome.warnings.forEach((line) => host.warn(line));
   if (outcome.failure) {
     throw outcome.failure;
   }
-  for (const name of OUTPUTS) {
-    host.setOutput(name, outcome.outputs[name], name === 'FileLocation' && fileLocationIsSecret);
-  }
-  if (outcome.outputLine) {
-    host.info(outcome.outputLine);
-  }
+  publishOutputs(host, OUTPUTS, outcome.outputs, outcome.outputsHow);
 }
 
 function conclude(host: TaskHost, outcome: Outcome): void {
@@ -72,7 +68,7 @@ export async function findNewestBackup(host: TaskHost): Promise<void> {
     }),
   );
   const outcome = decideOutcome(selection, settings, now);
-  publish(host, outcome, settings.fileLocationIsSecret);
+  publish(host, outcome);
   await downloadIfAsked(host, session, settings, selection.chosen);
   conclude(host, outcome);
 }

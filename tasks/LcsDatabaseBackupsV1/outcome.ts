@@ -4,32 +4,21 @@
  * pure function of (selection, settings, now); the task function only carries it out.
  */
 import { backupOutputValues } from '../common/lcs/databaseAssets';
+import { OutputsHow } from '../common/platform/outputVariables';
 import { Choice, decideChoice } from '../common/backups/backupChoice';
 import { Selection } from '../common/backups/backupSelection';
-import { OUTPUTS, OutputName } from './outputs';
+import { OutputName } from './outputs';
 import { TaskSettings } from './settings';
 
 export { EXPIRY_WARNING_MS, STALE_AFTER_DAYS } from '../common/backups/backupChoice';
 
 export interface Outcome extends Choice {
   outputs: Record<OutputName, string>;
-  /** The "Output variables:" line, when a backup was chosen. */
-  outputLine?: string;
+  /** How to publish `outputs`: the "Output variables:" line only when a backup was chosen. */
+  outputsHow: OutputsHow<OutputName>;
 }
 
 export type OutcomeSettings = Pick<TaskSettings, 'projectId' | 'criteria' | 'maxAgeDays' | 'failIfNoBackup' | 'fileLocationIsSecret'>;
-
-/** "Output variables: BackupId, FileLocation (secret), ..., BackupCount = 3." */
-export function outputLine(fileLocationIsSecret: boolean, count: number): string {
-  // DownloadedFilePath gets its own line once the file is there.
-  const names = OUTPUTS.filter((name) => name !== 'DownloadedFilePath').map((name) => {
-    if (name === 'FileLocation' && fileLocationIsSecret) {
-      return `${name} (secret)`;
-    }
-    return name === 'BackupCount' ? `${name} = ${count}` : name;
-  });
-  return `Output variables: ${names.join(', ')}.`;
-}
 
 /** The outcome of a run that listed `selection` at `now`. */
 export function decideOutcome(selection: Selection, settings: OutcomeSettings, now: number): Outcome {
@@ -39,6 +28,12 @@ export function decideOutcome(selection: Selection, settings: OutcomeSettings, n
   return {
     ...choice,
     outputs: { ...backupOutputValues(chosen), BackupCount: String(count), DownloadedFilePath: '' },
-    outputLine: chosen ? outputLine(settings.fileLocationIsSecret, count) : undefined,
+    outputsHow: {
+      secret: settings.fileLocationIsSecret ? ['FileLocation'] : [],
+      withValue: ['BackupCount'],
+      // DownloadedFilePath gets its own line once the file is there.
+      unlisted: ['DownloadedFilePath'],
+      silent: !chosen,
+    },
   };
 }

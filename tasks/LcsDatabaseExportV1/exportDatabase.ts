@@ -5,6 +5,7 @@
  */
 import { DatabaseAsset, backupOutputValues, listDatabaseBackups } from '../common/lcs/databaseAssets';
 import { TaskHost, noteOnCancel } from '../common/platform/host';
+import { publishOutputs } from '../common/platform/outputVariables';
 import { startAndWait } from '../common/wait/operationTask';
 import { neutralize } from '../common/text/sanitize';
 import { openLcsSession } from '../common/lcs/session';
@@ -18,14 +19,11 @@ function publishBackup(host: TaskHost, backup: DatabaseAsset, fileLocationIsSecr
   if (fileLocationIsSecret) {
     host.setSecret(backup.fileLocation);
   }
-  const values = backupOutputValues(backup);
-  for (const [name, value] of Object.entries(values)) {
-    host.setOutput(name, value, name === 'FileLocation' && fileLocationIsSecret);
-  }
   host.info(
     `New backup:  '${neutralize(backup.name, 120)}' (${neutralize(backup.fileName, 120)}), id ${backup.id}, created ${backup.created ? formatInstant(backup.created) : '?'}.`,
   );
-  host.info(`Output variables: ${OUTPUTS.map((name) => (name === 'FileLocation' && fileLocationIsSecret ? `${name} (secret)` : name)).join(', ')}.`);
+  // OperationActivityId, OperationStatus and CompletionDate were published during the wait.
+  publishOutputs(host, OUTPUTS, backupOutputValues(backup), { secret: fileLocationIsSecret ? ['FileLocation'] : [] });
 }
 
 export async function exportDatabase(host: TaskHost): Promise<void> {

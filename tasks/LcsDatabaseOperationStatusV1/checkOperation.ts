@@ -3,6 +3,7 @@
  * waiting, one status request: publish the state, fail only on a failure state.
  */
 import { TaskHost } from '../common/platform/host';
+import { publishOutputs } from '../common/platform/outputVariables';
 import { OperationRef, fetchStatus } from '../common/wait/operations';
 import { classifyState } from '../common/wait/operationState';
 import { waitWithSession } from '../common/wait/operationTask';
@@ -22,7 +23,7 @@ export async function checkOperation(host: TaskHost): Promise<void> {
   host.info(`Operation:   ${ref.activityId} on environment ${ref.environmentId}`);
   if (settings.waitForCompletion) {
     const final = await waitWithSession(host, session, ref, settings, { waitAgain: waitHereAgain(ref) });
-    host.info(`Output variables: ${OUTPUTS.join(', ')}.`);
+    publishOutputs(host, OUTPUTS, {});
     host.succeed(`The operation ended: ${final.state}`);
     return;
   }
@@ -30,7 +31,7 @@ export async function checkOperation(host: TaskHost): Promise<void> {
   const state = neutralize(answer.state, 60);
   publishState(host, answer);
   host.info(`State:       ${state}${answer.completionDate ? `, completed ${formatInstant(answer.completionDate)}` : ''} (not waiting: waitForCompletion is false).`);
-  host.info(`Output variables: ${OUTPUTS.join(', ')}.`);
+  publishOutputs(host, OUTPUTS, {});
   if (classifyState(answer.state).verdict === 'failed') {
     throw failureState(ref, answer.state);
   }

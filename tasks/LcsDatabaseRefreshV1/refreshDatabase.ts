@@ -4,6 +4,7 @@
  * common/wait/operationTask.ts'.
  */
 import { TaskHost } from '../common/platform/host';
+import { publishOutputs } from '../common/platform/outputVariables';
 import { startAndWait } from '../common/wait/operationTask';
 import { openLcsSession } from '../common/lcs/session';
 import { OUTPUTS } from './outputs';
@@ -20,6 +21,7 @@ export async function refreshDatabase(host: TaskHost): Promise<void> {
     host.succeed(`Refresh started: OperationActivityId ${ref.activityId}`);
     return;
   }
-  host.info(`Output variables: ${OUTPUTS.join(', ')}.`);
+  // All three were published on the way: the id at the start, the state during the wait.
+  publishOutputs(host, OUTPUTS, {});
   host.succeed(`Refreshed ${target} from ${source} (${final.state})`);
 }

@@ -6,11 +6,12 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import {
-  EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID, startEmulator,
+  EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID,
   type Emulator, type RawBackup, type RecordedRequest,
 } from '../emulator/emulator';
 import { parseVsoLine, runTask, type CancelSpec, type EndpointSpec, type TaskRun } from '../support/agent';
 import { taskScript } from '../support/repo';
+import { useEmulator as useSharedEmulator } from '../support/useEmulator';
 
 export const TASK_SCRIPT = taskScript('LcsDatabaseBackupsV1');
 export const ENDPOINT_ID = 'LcsE2eConnection';
@@ -91,14 +92,10 @@ export function cleanupRuns(): void {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** One emulator for a test file: started in before(), reset in beforeEach(), closed in after(). */
+/** One emulator for a test file (test/support/useEmulator.ts), and each run's temp directory deleted after its test. */
 export function useEmulator(): { readonly emu: Emulator } {
-  const holder: { emu?: Emulator } = {};
-  before(async () => { holder.emu = await startEmulator(); });
-  beforeEach(() => holder.emu?.reset());
   afterEach(() => cleanupRuns());
-  after(async () => { await holder.emu?.close(); });
-  return { get emu(): Emulator { assert.ok(holder.emu, 'emulator not started'); return holder.emu; } };
+  return useSharedEmulator();
 }
 
 /** Every form in which a served download URL could leak: the URL, the URL without its query, its signature. */

@@ -4,7 +4,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { addOperation, type Emulator, type Operation } from '../emulator/emulator';
-import { useInProcessEmulator, emulatorHost } from './support';
+import { emulatorHost } from './support';
+import { useEmulator } from '../support/useEmulator';
 import { executeTask } from '../../tasks/common/platform/runner';
 import { checkOperation } from '../../tasks/LcsDatabaseOperationStatusV1/checkOperation';
 
@@ -19,7 +20,7 @@ const hostFor = (op: Operation, inputs: Record<string, string> = {}) =>
 
 describe('in-process: LcsDatabaseOperationStatus@1 under a fake host', function () {
   this.timeout(20_000);
-  ctx = useInProcessEmulator();
+  ctx = useEmulator();
 
   it('waits for an operation started elsewhere until it completes', async () => {
     const op = startedElsewhere(['InProgress', 'Completed']);

@@ -10,11 +10,12 @@ import { ARM_CLIENT_ID, ARM_ENDPOINT_ID, ARM_TENANT_ID, OIDC_PATH, SYSTEM_ACCESS
 import type { FakeHost } from '../support/fakeHost';
 import { executeTask } from '../../tasks/common/platform/runner';
 import { copyBackup } from '../../tasks/LcsDatabaseBackupCopyV1/copyBackup';
-import { emulatorHost, useInProcessEmulator } from './support';
+import { emulatorHost } from './support';
+import { useEmulator } from '../support/useEmulator';
 
 describe('in-process: LcsDatabaseBackupCopy@1 under a fake host', function () {
   this.timeout(20_000);
-  const ctx = useInProcessEmulator();
+  const ctx = useEmulator();
 
   /** The LCS connection of emulatorHost, plus the ARM connection, SystemVssConnection and the OIDC variable. */
   function hostFor(inputs: Record<string, string>): FakeHost {

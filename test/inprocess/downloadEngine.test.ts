@@ -19,7 +19,7 @@ import { targetFiles } from '../../tasks/common/download/partialFile';
 import { md5Base64 } from '../e2e/downloadSupport';
 import { chooseRangeSize } from '../../tasks/common/download/ranges';
 import * as sinon from 'sinon';
-import { useInProcessEmulator } from './support';
+import { useEmulator } from '../support/useEmulator';
 
 const MiB = 1024 * 1024;
 const FILE = 'golden.bacpac';
@@ -77,7 +77,7 @@ function text(e: Engine, error?: TaskFailure): string {
 
 describe('download engine: the file is exactly the blob, or nothing is published', function () {
   this.timeout(30_000);
-  const ctx = useInProcessEmulator();
+  const ctx = useEmulator();
   after(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   describe('over-long answers (issue 17, 1)', () => {

@@ -4,7 +4,8 @@
  */
 import { strict as assert } from 'node:assert';
 import type { Emulator } from '../emulator/emulator';
-import { cancelWhileWaiting, useInProcessEmulator, emulatorHost } from './support';
+import { cancelWhileWaiting, emulatorHost } from './support';
+import { useEmulator } from '../support/useEmulator';
 import { executeTask } from '../../tasks/common/platform/runner';
 import { exportDatabase } from '../../tasks/LcsDatabaseExportV1/exportDatabase';
 
@@ -15,7 +16,7 @@ let ctx: { readonly emu: Emulator };
 
 describe('in-process: LcsDatabaseExport@1 under a fake host', function () {
   this.timeout(20_000);
-  ctx = useInProcessEmulator();
+  ctx = useEmulator();
 
   it('exports, waits, and publishes the new backup with FileLocation secret', async () => {
     ctx.emu.operationScript = ['NotStarted', 'InProgress', 'Completed'];
@@ -27,6 +28,7 @@ describe('in-process: LcsDatabaseExport@1 under a fake host', function () {
     assert.deepEqual(host.outputs.get('FileLocation'), { value: backup.FileLocation, isSecret: true });
     assert.equal(host.outputs.get('OperationActivityId')?.value, ctx.emu.operations[0].activityId);
     assert.equal(host.outputs.get('OperationStatus')?.value, 'Completed');
+    assert.match(host.text(['info']), /^Output variables: OperationActivityId, OperationStatus, CompletionDate, BackupId, FileLocation \(secret\), FileLocationExpiresOn,/m);
     assert.ok(!host.text().includes(backup.FileLocation!), 'the SAS URL reached the log');
   });
 

@@ -4,7 +4,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { EMULATOR_PASSWORD, type Emulator } from '../emulator/emulator';
-import { useInProcessEmulator, emulatorHost } from './support';
+import { emulatorHost } from './support';
+import { useEmulator } from '../support/useEmulator';
 import { executeTask } from '../../tasks/common/platform/runner';
 import { findNewestBackup } from '../../tasks/LcsDatabaseBackupsV1/findNewestBackup';
 
@@ -12,7 +13,7 @@ let ctx: { readonly emu: Emulator };
 const hostFor = (inputs: Record<string, string> = {}) => emulatorHost(ctx.emu, inputs);
 
 describe('in-process: LcsDatabaseBackups@1 under a fake host', () => {
-  ctx = useInProcessEmulator();
+  ctx = useEmulator();
 
   it('publishes the newest backup and masks the token and every download URL', async () => {
     const host = hostFor();

@@ -4,7 +4,8 @@
  */
 import { strict as assert } from 'node:assert';
 import type { Emulator } from '../emulator/emulator';
-import { cancelWhileWaiting, useInProcessEmulator, emulatorHost } from './support';
+import { cancelWhileWaiting, emulatorHost } from './support';
+import { useEmulator } from '../support/useEmulator';
 import { executeTask } from '../../tasks/common/platform/runner';
 import { refreshDatabase } from '../../tasks/LcsDatabaseRefreshV1/refreshDatabase';
 
@@ -16,7 +17,7 @@ let ctx: { readonly emu: Emulator };
 
 describe('in-process: LcsDatabaseRefresh@1 under a fake host', function () {
   this.timeout(20_000);
-  ctx = useInProcessEmulator();
+  ctx = useEmulator();
 
   it('refreshes the target from the source, waits, and publishes the operation and its state', async () => {
     ctx.emu.operationScript = ['NotStarted', 'InProgress', 'Completed'];

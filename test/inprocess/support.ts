@@ -1,5 +1,5 @@
-/** What the in-process tests share: one emulator per file, and a FakeHost connected to it. */
-import { EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID, startEmulator, type Emulator } from '../emulator/emulator';
+/** What the in-process tests share: a FakeHost connected to the emulator (test/support/useEmulator.ts). */
+import { EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID, type Emulator } from '../emulator/emulator';
 import { executeTask } from '../../tasks/common/platform/runner';
 import type { TaskFunction } from '../../tasks/common/platform/host';
 import { FakeHost, type FakeHostOptions } from '../support/fakeHost';
@@ -15,23 +15,6 @@ export function emulatorHost(emu: Emulator, inputs: Record<string, string>, more
     variables: more.variables,
     network: { proxyFor: () => undefined, cert: { caFile: emu.caFile } },
   });
-}
-
-/** One emulator for a test file: started before, reset before each test, closed after. */
-export function useInProcessEmulator(): { readonly emu: Emulator } {
-  const holder: { emu?: Emulator } = {};
-  before(async () => {
-    holder.emu = await startEmulator();
-  });
-  after(async () => {
-    await holder.emu?.close();
-  });
-  beforeEach(() => holder.emu?.reset());
-  return {
-    get emu(): Emulator {
-      return holder.emu!;
-    },
-  };
 }
 
 /**

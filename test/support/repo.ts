@@ -1,6 +1,7 @@
 /** Finding the repository from compiled code, which runs from build/... rather than from the sources. */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { taskFolders as sharedTaskFolders } from '../../scripts/taskFolders.cjs';
 
 /**
  * The nearest directory at or above `startDir` that holds package.json. Walking up (instead of a
@@ -13,11 +14,9 @@ export function findRepoRoot(startDir: string = __dirname): string {
   }
 }
 
-/** The task folders (tasks/<Name>V<N>/ with a task.json), sorted. */
+/** The task folders (tasks/<Name>V<N>/ with a task.json), sorted; the scripts share the code. */
 export function taskFolders(root: string = findRepoRoot(__dirname)): string[] {
-  return readdirSync(path.join(root, 'tasks'))
-    .filter((name) => existsSync(path.join(root, 'tasks', name, 'task.json')))
-    .sort();
+  return sharedTaskFolders(root);
 }
 
 /** A task's bundle, tasks/<folder>/dist/index.js: what task.json's handlers run. */

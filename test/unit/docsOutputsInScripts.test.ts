@@ -5,16 +5,16 @@
  * so this test can fail.
  */
 import { strict as assert } from 'node:assert';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { findRepoRoot } from '../support/repo';
+import { findRepoRoot, taskFolders as repoTaskFolders } from '../support/repo';
 import { Finding, formatFindings, jsonStrings, scanMarkdown, yamlScriptLines } from '../support/docScan';
 import { toDatabaseAsset } from '../../tasks/common/lcs/databaseAssets';
 import { summaryMarkdown } from '../../tasks/LcsDatabaseBackupsV1/report';
 import { selectBackup } from '../../tasks/common/backups/backupSelection';
 
 const root = findRepoRoot(__dirname);
-const taskFolders = readdirSync(path.join(root, 'tasks')).filter((f) => existsSync(path.join(root, 'tasks', f, 'task.json')));
+const taskFolders = repoTaskFolders(root);
 const readJson = (file: string): Record<string, unknown> => JSON.parse(readFileSync(path.join(root, file), 'utf8')) as Record<string, unknown>;
 /** Every output of every task: a macro naming any of them counts. */
 const OUTPUTS = [...new Set(taskFolders.flatMap((f) => ((readJson(`tasks/${f}/task.json`).outputVariables ?? []) as { name: string }[]).map((o) => o.name)))];

@@ -4,9 +4,9 @@
  * to headings that exist, and the manifests point at one repository.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { findRepoRoot } from '../support/repo';
+import { findRepoRoot, taskFolders as repoTaskFolders } from '../support/repo';
 import { parseLcsId, parseProjectId, parseSeconds } from '../../tasks/common/platform/inputs';
 import { parseCopyPollSeconds } from '../../tasks/LcsDatabaseBackupCopyV1/settings';
 import { parsePollIntervalSeconds, parseTimeoutMinutes } from '../../tasks/common/wait/waitSettings';
@@ -29,7 +29,7 @@ interface Manifest {
 }
 
 const task = readJson<TaskJson>('tasks/LcsDatabaseBackupsV1/task.json');
-const taskFolders = readdirSync(path.join(root, 'tasks')).filter((d) => existsSync(path.join(root, 'tasks', d, 'task.json')));
+const taskFolders = repoTaskFolders(root);
 const tasks = taskFolders.map((folder) => ({ folder, json: readJson<TaskJson>(`tasks/${folder}/task.json`) }));
 const manifest = readJson<Manifest>('vss-extension.json');
 const endpointType = manifest.contributions.find((c) => c.type === 'ms.vss-endpoint.service-endpoint-type')!.properties;
@@ -207,7 +207,7 @@ describe('editor and Marketplace', () => {
     });
 
     it('every link into the documentation leads to a file and a heading that exist', () => {
-      const texts = [read('vss-extension.json'), ...readdirSync(path.join(root, 'tasks')).filter((f) => existsSync(path.join(root, 'tasks', f, 'task.json'))).map((f) => read(`tasks/${f}/task.json`))];
+      const texts = [read('vss-extension.json'), ...taskFolders.map((f) => read(`tasks/${f}/task.json`))];
       const links = texts.flatMap((t) => docLinks(t, repo));
       assert.ok(links.length >= 5, `only ${links.length} documentation links found`);
       for (const [file, anchor] of links) {

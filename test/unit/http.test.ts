@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import * as sinon from 'sinon';
 import { TransportError } from '../../tasks/common/platform/errors';
 import { HttpClient, HttpRequest, HttpResponse, Transport, TransportResult, axiosTransport } from '../../tasks/common/http/http';
-import { RetryBudget } from '../../tasks/common/http/retry';
+import { RetryBudget, BODY_TOO_LARGE } from '../../tasks/common/http/retry';
+import * as http from 'node:http';
+import { gzipSync } from 'node:zlib';
 
 const START = Date.UTC(2026, 0, 15, 3, 0, 0);
 
@@ -573,4 +575,50 @@ describe('axiosTransport: the caller\'s signal aborts the attempt in flight', ()
     assert.equal(ended.kind === 'failure' && ended.timedOut, false);
     assert.ok(Date.now() - started < 5000, `${Date.now() - started} ms`);
   });
+});
+
+describe('http: the bound on an answer body', () => {
+    describe('the transport', () => {
+      let server: http.Server;
+      let url: string;
+      let served: Buffer;
+      let headers: Record<string, string>;
+      before(async () => {
+        server = http.createServer((_req, res) => {
+          res.writeHead(200, { 'Content-Length': String(served.length), ...headers });
+          res.end(served);
+        });
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/list`;
+      });
+      after(async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      });
+
+      const request = () => ({ method: 'GET' as const, url, headers: {}, service: 'LCS' });
+      const transport = axiosTransport({ httpAgentFor: () => undefined, maxBodyBytes: 1024 * 1024 });
+
+      it('a gzip bomb (60 KiB that unpack to 64 MiB) stops at the limit, counted after decompression', async () => {
+        served = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20), { level: 9 });
+        headers = { 'Content-Encoding': 'gzip', 'Content-Type': 'application/json' };
+        assert.ok(served.length < 1024 * 1024, `${served.length} bytes compressed`);
+        const result = await transport(request(), 10_000);
+        assert.equal(result.kind, 'failure');
+        assert.equal(result.kind === 'failure' && result.code, BODY_TOO_LARGE);
+      });
+
+      it('an answer just under the limit is read', async () => {
+        served = gzipSync(Buffer.alloc(1024 * 1024 - 10, 0x20));
+        headers = { 'Content-Encoding': 'gzip' };
+        const result = await transport(request(), 10_000);
+        assert.equal(result.kind, 'response');
+      });
+
+      it('a plain answer over the limit stops at the limit', async () => {
+        served = Buffer.alloc(2 * 1024 * 1024, 0x20);
+        headers = {};
+        const result = await transport(request(), 10_000);
+        assert.equal(result.kind === 'failure' && result.code, BODY_TOO_LARGE);
+      });
+    });
 });

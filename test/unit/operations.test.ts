@@ -1,19 +1,14 @@
 /**
  * The LCS operations: paths, the status answer, refusal advice, starts that must not be
- * repeated, the wait inputs and the inputs of the three operation tasks.
+ * repeated.
  */
 import { strict as assert } from 'node:assert';
-import { InputError, LcsApiError, OperationError, ThrottledError, TransportError } from '../../tasks/common/platform/errors';
-import { InputSource } from '../../tasks/common/platform/inputs';
+import { LcsApiError, OperationError, ThrottledError, TransportError } from '../../tasks/common/platform/errors';
 import { LcsClient, LcsEnvelope, parseEnvelope } from '../../tasks/common/lcs/lcsClient';
 import { dailyLimitAdvice, parseStatus, refusalAdvice, startOperation, startOperationAt, statusPath } from '../../tasks/common/wait/operations';
 import { EXPORT, exportPath } from '../../tasks/LcsDatabaseExportV1/exportOperation';
 import { REFRESH, refreshPath } from '../../tasks/LcsDatabaseRefreshV1/refreshOperation';
 import { classifyState, formatElapsed } from '../../tasks/common/wait/operationState';
-import { parsePollIntervalSeconds, parseTimeoutMinutes } from '../../tasks/common/wait/waitSettings';
-import { parseBackupName, readSettings as readExportSettings } from '../../tasks/LcsDatabaseExportV1/settings';
-import { readSettings as readRefreshSettings } from '../../tasks/LcsDatabaseRefreshV1/settings';
-import { readSettings as readStatusSettings } from '../../tasks/LcsDatabaseOperationStatusV1/settings';
 
 const ENV = '0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d';
 const ENV2 = '1a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d';
@@ -21,19 +16,6 @@ const ACT = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 
 function envelope(body: Record<string, unknown>): LcsEnvelope {
   return { body: { IsSuccess: true, ...body }, operationActivityId: body.OperationActivityId as string | undefined };
-}
-
-function source(inputs: Record<string, string>): InputSource {
-  return {
-    getInput: (name) => inputs[name],
-    getEndpoint: () => ({ url: 'https://login.microsoftonline.com/organizations', apiUrl: 'https://lcsapi.lcs.dynamics.com', scheme: 'UsernamePassword', username: 'u@contoso.com', password: 'p', clientId: '12345678-90ab-cdef-1234-567890abcdef' }),
-  };
-}
-
-const CONNECTION = { connectionType: 'databaseMovement', lcsConnection: 'EP', projectId: '1234567' };
-
-function inputError(fn: () => unknown, pattern: RegExp): void {
-  assert.throws(fn, (e: unknown) => e instanceof InputError && pattern.test(e.userMessage));
 }
 
 describe('LCS operations', () => {
@@ -129,57 +111,5 @@ describe('LCS operations', () => {
     it('an answer without a valid activity id fails readably', async () => {
       await assert.rejects(startOperationAt(fakeClient(async () => envelope({ OperationActivityId: 'x ##vso[' })), EXPORT, '/x'), /without a valid OperationActivityId/);
     });
-  });
-});
-
-describe('wait and operation inputs', () => {
-  it('timeoutMinutes: positive, decimals allowed, 360 by default', () => {
-    assert.equal(parseTimeoutMinutes(''), 360);
-    assert.equal(parseTimeoutMinutes('0.5'), 0.5);
-    for (const bad of ['0', '-1', 'abc', '1e3', '20000']) inputError(() => parseTimeoutMinutes(bad), /timeoutMinutes/);
-  });
-
-  it('pollIntervalSeconds: a whole number from 1, 60 by default', () => {
-    assert.equal(parsePollIntervalSeconds(''), 60);
-    assert.equal(parsePollIntervalSeconds('1'), 1);
-    for (const bad of ['0', '1.5', 'x', '3601']) inputError(() => parsePollIntervalSeconds(bad), /pollIntervalSeconds/);
-  });
-
-  it('backupName: one URL segment of at most 100 characters', () => {
-    assert.equal(parseBackupName('  UAT 2026-11-29  '), 'UAT 2026-11-29');
-    inputError(() => parseBackupName(''), /empty/);
-    inputError(() => parseBackupName('a/b'), /cannot hold a \/ or \\/);
-    inputError(() => parseBackupName('a\\b'), /cannot hold/);
-    inputError(() => parseBackupName('a\u0007b'), /control character/);
-    inputError(() => parseBackupName('..'), /only dots/);
-    inputError(() => parseBackupName('x'.repeat(101)), /101 characters/);
-    assert.equal(parseBackupName('x'.repeat(100)).length, 100);
-  });
-
-  it('export: environmentId must be a GUID, checked before the connection', () => {
-    inputError(() => readExportSettings(source({ ...CONNECTION, environmentId: 'uat', backupName: 'b' })), /'environmentId' must be .* a GUID/);
-    const settings = readExportSettings(source({ ...CONNECTION, environmentId: ENV.toUpperCase(), backupName: 'b' }));
-    assert.equal(settings.environmentId, ENV.toUpperCase(), 'sent as the user gave it');
-    const undashed = ENV.replace(/-/g, '');
-    assert.equal(readExportSettings(source({ ...CONNECTION, environmentId: ` ${undashed} `, backupName: 'b' })).environmentId, undashed);
-    inputError(() => readExportSettings(source({ ...CONNECTION, environmentId: `${undashed}0`, backupName: 'b' })), /'environmentId' must be .* a GUID .* without dashes/);
-    assert.equal(settings.waitForCompletion, true);
-    assert.equal(settings.timeoutMs, 360 * 60_000);
-    assert.equal(settings.fileLocationIsSecret, true);
-  });
-
-  it('refresh: source and target must differ, compared case-insensitively', () => {
-    inputError(() => readRefreshSettings(source({ ...CONNECTION, sourceEnvironmentId: ENV, targetEnvironmentId: ENV.toUpperCase() })), /are the same environment/);
-    // The same environment with and without dashes is the same environment.
-    inputError(() => readRefreshSettings(source({ ...CONNECTION, sourceEnvironmentId: ENV.replace(/-/g, '').toUpperCase(), targetEnvironmentId: ENV })), /are the same environment/);
-    inputError(() => readRefreshSettings(source({ ...CONNECTION, sourceEnvironmentId: 'prod', targetEnvironmentId: ENV })), /sourceEnvironmentId/);
-    const settings = readRefreshSettings(source({ ...CONNECTION, sourceEnvironmentId: ENV, targetEnvironmentId: ENV2, waitForCompletion: 'false' }));
-    assert.equal(settings.targetEnvironmentId, ENV2);
-    assert.equal(settings.waitForCompletion, false);
-  });
-
-  it('operation status: both ids are GUIDs', () => {
-    inputError(() => readStatusSettings(source({ ...CONNECTION, environmentId: ENV, operationActivityId: '42' })), /operationActivityId/);
-    assert.equal(readStatusSettings(source({ ...CONNECTION, environmentId: ENV, operationActivityId: ACT })).operationActivityId, ACT);
   });
 });

@@ -25,7 +25,7 @@ function makeTree(tree: Tree): string {
     writeFileSync(path.join(dir, 'tasks', folder, 'task.json'), JSON.stringify({ version: { Major, Minor, Patch } }, null, 2));
   }
   mkdirSync(path.join(dir, 'scripts'));
-  for (const script of ['release-check.mjs', 'package.mjs', 'sync-version.mjs']) {
+  for (const script of ['release-check.mjs', 'package.mjs', 'sync-version.mjs', 'taskFolders.cjs']) {
     copyFileSync(path.join(root, 'scripts', script), path.join(dir, 'scripts', script));
   }
   return dir;

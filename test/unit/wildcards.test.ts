@@ -83,3 +83,81 @@ describe('wildcards', () => {
     assert.equal(match(`${'a'.repeat(100_000)}b`), true);
   });
 });
+
+describe('wildcards: compileWildcards', () => {
+  it('returns undefined for an empty list (no filter)', () => {
+    assert.equal(compileWildcards([]), undefined);
+  });
+
+  it('matches the whole text, not a part of it', () => {
+    const match = compileWildcards(['UAT'])!;
+    assert.equal(match('UAT'), true);
+    assert.equal(match('UAT2'), false);
+    assert.equal(match('xUAT'), false);
+  });
+
+  it('* matches any text, including none', () => {
+    const match = compileWildcards(['UAT*'])!;
+    assert.equal(match('UAT'), true);
+    assert.equal(match('UAT-2026-01-01'), true);
+    assert.equal(match('PreUAT'), false);
+    assert.equal(compileWildcards(['*'])!(''), true);
+    assert.equal(compileWildcards(['*db*'])!('my-db-copy'), true);
+  });
+
+  it('? matches exactly one character', () => {
+    const match = compileWildcards(['QA-?'])!;
+    assert.equal(match('QA-1'), true);
+    assert.equal(match('QA-'), false);
+    assert.equal(match('QA-12'), false);
+  });
+
+  it('* and ? match across line breaks too', () => {
+    assert.equal(compileWildcards(['a*b'])!('a\nb'), true);
+    assert.equal(compileWildcards(['a?b'])!('a\nb'), true);
+  });
+
+  it('is case-insensitive', () => {
+    const match = compileWildcards(['uat*.BACPAC'])!;
+    assert.equal(match('UAT-1.bacpac'), true);
+    assert.equal(match('Uat-1.BacPac'), true);
+  });
+
+  it('treats regular expression metacharacters literally', () => {
+    const dot = compileWildcards(['backup.bacpac'])!;
+    assert.equal(dot('backup.bacpac'), true);
+    assert.equal(dot('backupxbacpac'), false);
+    assert.equal(compileWildcards(['copy (1)'])!('copy (1)'), true);
+    assert.equal(compileWildcards(['copy (1)'])!('copy 1'), false);
+    assert.equal(compileWildcards(['[UAT]*'])!('[UAT] db'), true);
+    assert.equal(compileWildcards(['[UAT]*'])!('U db'), false);
+    assert.equal(compileWildcards(['a+b'])!('a+b'), true);
+    assert.equal(compileWildcards(['a+b'])!('aab'), false);
+    assert.equal(compileWildcards(['a|b'])!('a|b'), true);
+    assert.equal(compileWildcards(['a|b'])!('a'), false);
+    assert.equal(compileWildcards(['^$'])!('^$'), true);
+    assert.equal(compileWildcards(['a{2}'])!('a{2}'), true);
+    assert.equal(compileWildcards(['a{2}'])!('aa'), false);
+    assert.equal(compileWildcards(['c:\\db\\*'])!('c:\\db\\x'), true);
+  });
+
+  it('does not let an unbalanced bracket or parenthesis throw', () => {
+    assert.doesNotThrow(() => compileWildcards(['(', '[', ')', ']', '\\']));
+    assert.equal(compileWildcards(['('])!('('), true);
+    assert.equal(compileWildcards(['\\'])!('\\'), true);
+  });
+
+  it('matches when any of several patterns matches', () => {
+    const match = compileWildcards(['UAT*', 'QA*', 'golden'])!;
+    assert.equal(match('UAT-1'), true);
+    assert.equal(match('qa-2'), true);
+    assert.equal(match('Golden'), true);
+    assert.equal(match('PROD'), false);
+  });
+
+  it('keeps patterns apart (no alternation leaks between them)', () => {
+    const match = compileWildcards(['a', 'b'])!;
+    assert.equal(match('ab'), false);
+    assert.equal(match('a'), true);
+  });
+});

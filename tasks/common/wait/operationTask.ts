@@ -4,6 +4,7 @@
  * not. What the operation is (its path, advice, label) comes from the task's OperationDescriptor.
  */
 import { TaskHost, noteOnCancel } from '../platform/host';
+import { publishOutputs } from '../platform/outputVariables';
 import { OperationDescriptor, OperationRef, StatusAnswer, fetchStatus, startOperationAt } from './operations';
 import { WaitRequest, waitForOperation } from './operationWait';
 import { LcsSession } from '../lcs/session';
@@ -57,11 +58,10 @@ export async function startAndWait<S>(
     () => startOperationAt(session.client, operation, operation.startPath(settings)),
   );
   const ref: OperationRef = { label, projectId: settings.projectId, environmentId: operation.statusEnvironmentId(settings), activityId };
-  host.setOutput('OperationActivityId', activityId);
+  publishOutputs(host, ['OperationActivityId'], { OperationActivityId: activityId }, { silent: true });
   host.info(`Started the ${label}: OperationActivityId ${activityId} (output OperationActivityId).`);
   if (!settings.waitForCompletion) {
-    host.setOutput('OperationStatus', '');
-    host.setOutput('CompletionDate', '');
+    publishOutputs(host, ['OperationStatus', 'CompletionDate'], { OperationStatus: '', CompletionDate: '' }, { silent: true });
     host.info(`Not waiting (waitForCompletion is false). ${operation.howToWaitLater(ref)}`);
     return { ref };
   }

@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LcsApiError, OperationError, TaskFailure, TransportError, WaitEndedError } from '../platform/errors';
 import { TaskHost } from '../platform/host';
+import { publishOutputs } from '../platform/outputVariables';
 import { OperationRef, StatusAnswer } from './operations';
 import { WaitProgress, formatElapsed, heartbeat, observe, startProgress } from './operationState';
 import { RetryBudget } from '../http/retry';
@@ -60,9 +61,9 @@ export function failureState(ref: OperationRef, state: string): OperationError {
 }
 
 /** Publishes OperationStatus and CompletionDate (empty while LCS has none). */
-export function publishState(host: Pick<TaskHost, 'setOutput'>, answer: StatusAnswer): void {
-  host.setOutput('OperationStatus', answer.state);
-  host.setOutput('CompletionDate', answer.completionDate ? formatInstant(answer.completionDate) : '');
+export function publishState(host: Pick<TaskHost, 'setOutput' | 'info'>, answer: StatusAnswer): void {
+  const values = { OperationStatus: answer.state, CompletionDate: answer.completionDate ? formatInstant(answer.completionDate) : '' };
+  publishOutputs(host, ['OperationStatus', 'CompletionDate'], values, { silent: true });
 }
 
 /**

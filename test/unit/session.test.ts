@@ -19,7 +19,7 @@ function keeper(lifetimeMs: number | undefined, clock: { now: number }) {
   return { tokens, host, issued: () => issued };
 }
 
-describe('TokenKeeper', () => {
+describe('session: TokenKeeper', () => {
   it('signs in once and reuses the token while it is fresh', async () => {
     const clock = { now: 0 };
     const { tokens, host, issued } = keeper(3_600_000, clock);

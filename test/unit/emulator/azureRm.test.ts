@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import {
   ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID, SYSTEM_ACCESS_TOKEN, clientCredentialsStep, newAzureRm, oidcStep,
-} from '../emulator/azureRm';
+} from '../../emulator/azureRm';
 
 const form = (fields: Record<string, string>): URLSearchParams =>
   new URLSearchParams({ grant_type: 'client_credentials', client_id: ARM_CLIENT_ID, scope: 'https://storage.azure.com/.default', ...fields });

@@ -1,11 +1,11 @@
 /** Telling the backup an export created from older ones with the same name. */
 import { strict as assert } from 'node:assert';
 import * as sinon from 'sinon';
-import { SelectionError, TransportError } from '../../tasks/common/platform/errors';
-import type { LcsSession } from '../../tasks/common/lcs/session';
-import { FakeHost } from '../support/fakeHost';
-import { toDatabaseAsset } from '../../tasks/common/lcs/databaseAssets';
-import { CLOCK_SKEW_MS, LISTING_BUDGET_MS, awaitExportedBackup, findExportedBackup, hasBackupName, sameNameIds } from '../../tasks/LcsDatabaseExportV1/exportedBackup';
+import { SelectionError, TransportError } from '../../../tasks/common/platform/errors';
+import type { LcsSession } from '../../../tasks/common/lcs/session';
+import { FakeHost } from '../../support/fakeHost';
+import { toDatabaseAsset } from '../../../tasks/common/lcs/databaseAssets';
+import { CLOCK_SKEW_MS, LISTING_BUDGET_MS, awaitExportedBackup, findExportedBackup, hasBackupName, sameNameIds } from '../../../tasks/LcsDatabaseExportV1/exportedBackup';
 
 const START = Date.UTC(2026, 10, 29, 8, 0, 0);
 const lcs = (ms: number): string => new Date(ms).toISOString().replace('Z', '');

@@ -59,7 +59,7 @@ function lcsError(fn: () => unknown): LcsApiError {
   return caught;
 }
 
-describe('lcsApi', () => {
+describe('lcsClient', () => {
   it('builds the documented request path and version', () => {
     assert.equal(listPath(12345), '/databasemovement/v1/databases/project/12345');
     assert.equal(LCS_API_VERSION, '2017-09-15');

@@ -4,7 +4,7 @@ import { SignInError } from '../../tasks/common/platform/errors';
 
 const JWT = 'eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJ4In0.c2lnbmF0dXJl';
 
-describe('checkTokenAnswer: what MSAL takes from a token answer', () => {
+describe('auth: checkTokenAnswer, what MSAL takes from a token answer', () => {
   it('accepts a token answer as Entra ID sends it (expires_in as a number or as digits)', () => {
     assert.equal(checkTokenAnswer({ access_token: JWT, expires_in: 3599 }), undefined);
     assert.equal(checkTokenAnswer({ access_token: JWT, expires_in: '4824' }), undefined);
