@@ -33,6 +33,10 @@ const realSetTimeout = globalThis.setTimeout;
 const realSetInterval = globalThis.setInterval;
 globalThis.setTimeout = (fn, ms, ...args) => realSetTimeout(fn, Math.max(0, Number(ms) || 0) / K, ...args);
 globalThis.setInterval = (fn, ms, ...args) => realSetInterval(fn, Math.max(1, (Number(ms) || 0) / K), ...args);
+// The task also sleeps with timers/promises (the wait and the HTTP layer's pauses): shrink those too.
+const timersPromises = require('node:timers/promises');
+const realSleep = timersPromises.setTimeout;
+timersPromises.setTimeout = (ms, ...rest) => realSleep(Math.max(0, Number(ms) || 0) / K, ...rest);
 `;
 
 export interface WaitBenchResult {

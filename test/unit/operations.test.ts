@@ -8,7 +8,6 @@ import { LcsClient, LcsEnvelope, parseEnvelope } from '../../tasks/common/lcs/lc
 import { dailyLimitAdvice, parseStatus, refusalAdvice, startOperation, startOperationAt, statusPath } from '../../tasks/common/wait/operations';
 import { EXPORT, exportPath } from '../../tasks/LcsDatabaseExportV1/exportOperation';
 import { REFRESH, refreshPath } from '../../tasks/LcsDatabaseRefreshV1/refreshOperation';
-import { classifyState, formatElapsed } from '../../tasks/common/wait/operationState';
 
 const ENV = '0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d';
 const ENV2 = '1a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d';
@@ -35,19 +34,6 @@ describe('LCS operations', () => {
 
   it('a state carrying agent commands is neutralized', () => {
     assert.doesNotMatch(parseStatus(envelope({ OperationStatus: 'x ##vso[task.setvariable variable=a]b' })).state, /##vso\[/);
-  });
-
-  it('classifies states; unknown ones keep waiting', () => {
-    for (const state of ['Completed', 'SignedOff', 'completed']) assert.equal(classifyState(state).verdict, 'succeeded');
-    for (const state of ['Failed', 'Aborted', 'RollbackFailed', 'RollbackCompleted']) assert.equal(classifyState(state).verdict, 'failed');
-    for (const state of ['NotStarted', 'InProgress', 'RollbackInProgress']) assert.deepEqual(classifyState(state), { verdict: 'waiting', known: true });
-    assert.deepEqual(classifyState('PreServicingInProgress'), { verdict: 'waiting', known: false });
-  });
-
-  it('formats elapsed time', () => {
-    assert.equal(formatElapsed(40_000), '40 s');
-    assert.equal(formatElapsed(12 * 60_000), '12 min');
-    assert.equal(formatElapsed(65 * 60_000), '1 h 05 min');
   });
 
   it('the daily limit gets its own advice: nothing started, when it resets', () => {
