@@ -28,7 +28,13 @@ const GiB = 1024 * MiB;
 const CONNECTIONS = 8;
 const CAP = 32 * MiB;
 
-interface Timed { ms: number; code: number | null; stdout: string; stderr: string; killed: boolean }
+interface Timed {
+  ms: number;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  killed: boolean;
+}
 
 /** A preload that prints the task's CPU time (user + sys of every thread, µs) at exit. */
 const CPU_TAG = '##bench[cpu]';
@@ -69,14 +75,26 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, k
     const started = process.hrtime.bigint();
     const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let killed = false;
-    killWhen?.(() => { killed = true; child.kill('SIGKILL'); });
+    killWhen?.(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    });
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.once('error', (e) => { clearTimeout(timer); reject(e); });
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     child.once('close', (code) => {
       clearTimeout(timer);
-      resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), killed });
+      resolve({
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        code,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+        killed,
+      });
     });
   });
 }
@@ -85,8 +103,17 @@ const rate = (bytes: number, ms: number): number => bytes / MiB / (ms / 1000);
 const f1 = (n: number): string => n.toFixed(1);
 
 interface Setup {
-  emu: Emulator; scratch: string; out: string; script: string; hasCurl: boolean;
-  env: NodeJS.ProcessEnv; cwd: string; preload: string; noFlushPreload: string; cpuPreload: string; listOnlyEnv: NodeJS.ProcessEnv;
+  emu: Emulator;
+  scratch: string;
+  out: string;
+  script: string;
+  hasCurl: boolean;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  preload: string;
+  noFlushPreload: string;
+  cpuPreload: string;
+  listOnlyEnv: NodeJS.ProcessEnv;
 }
 
 /**
@@ -101,7 +128,15 @@ const NO_FLUSH_PRELOAD = `require('node:fs/promises').open(__filename, 'r').then
 
 function taskEnv(emu: Emulator, script: string, scratch: string, out: string): { env: NodeJS.ProcessEnv; cwd: string; listOnlyEnv: NodeJS.ProcessEnv } {
   const options = emulatorRunOptions(emu, script, 'LcsBenchDownload');
-  options.inputs = { ...options.inputs, download: 'true', downloadDirectory: out, downloadFileName: 'bench.bacpac', downloadConnections: String(CONNECTIONS), requestTimeoutSeconds: '100', retryBudgetSeconds: '60' };
+  options.inputs = {
+    ...options.inputs,
+    download: 'true',
+    downloadDirectory: out,
+    downloadFileName: 'bench.bacpac',
+    downloadConnections: String(CONNECTIONS),
+    requestTimeoutSeconds: '100',
+    retryBudgetSeconds: '60',
+  };
   const agentDir = path.join(scratch, 'agent');
   mkdirSync(path.join(agentDir, 's'), { recursive: true });
   const env = agentEnvironment(options, agentDir);
@@ -114,18 +149,45 @@ function taskEnv(emu: Emulator, script: string, scratch: string, out: string): {
 function serve(emu: Emulator, blob: EmulatedBlob): string {
   const url = emu.blobUrl(blob.name);
   emu.backups[0].FileLocation = url;
-  emu.listHook = () => { emu.backups[0].FileLocation = emu.blobUrl(blob.name); };
+  emu.listHook = () => {
+    emu.backups[0].FileLocation = emu.blobUrl(blob.name);
+  };
   return url;
 }
 
-async function taskRun(s: Setup, blob: EmulatedBlob, killAt?: number, extra: { noFlush?: boolean; preload?: string } = {}): Promise<Timed & { served: number; rss: number; cpu: number }> {
+async function taskRun(
+  s: Setup,
+  blob: EmulatedBlob,
+  killAt?: number,
+  extra: { noFlush?: boolean; preload?: string } = {},
+): Promise<Timed & { served: number; rss: number; cpu: number }> {
   rmSync(s.out, { recursive: true, force: true });
   serve(s.emu, blob);
   const before = blob.servedBytes;
-  const preloads = ['--require', s.preload, '--require', s.cpuPreload, ...(extra.noFlush ? ['--require', s.noFlushPreload] : []), ...(extra.preload ? ['--require', extra.preload] : [])];
-  const result = await run(process.execPath, [...preloads, s.script], s.env, s.cwd, killAt === undefined ? undefined : (kill) => {
-    s.emu.blobStore.onServed = (b) => { if (b === blob && b.servedBytes - before >= killAt) { s.emu.blobStore.onServed = undefined; kill(); } };
-  });
+  const preloads = [
+    '--require',
+    s.preload,
+    '--require',
+    s.cpuPreload,
+    ...(extra.noFlush ? ['--require', s.noFlushPreload] : []),
+    ...(extra.preload ? ['--require', extra.preload] : []),
+  ];
+  const result = await run(
+    process.execPath,
+    [...preloads, s.script],
+    s.env,
+    s.cwd,
+    killAt === undefined
+      ? undefined
+      : (kill) => {
+          s.emu.blobStore.onServed = (b) => {
+            if (b === blob && b.servedBytes - before >= killAt) {
+              s.emu.blobStore.onServed = undefined;
+              kill();
+            }
+          };
+        },
+  );
   s.emu.blobStore.onServed = undefined;
   if (!result.killed && !/##vso\[task\.complete[^\]]*result=Succeeded/.test(result.stdout)) {
     throw new Error(`the task did not succeed:\n${(result.stdout + result.stderr).split('\n').slice(-15).join('\n')}`);
@@ -147,9 +209,7 @@ async function listOnlyCpu(s: Setup, runs: number): Promise<number> {
 /** Runs a command under GNU time (when there is one) for its CPU seconds. */
 async function timedTool(s: Setup, cmd: string, args: string[]): Promise<Timed & { cpu: number }> {
   const timed = existsSync(GNU_TIME);
-  const result = timed
-    ? await run(GNU_TIME, ['-f', `${CPU_TAG}%U %S`, cmd, ...args], process.env, s.scratch)
-    : await run(cmd, args, process.env, s.scratch);
+  const result = timed ? await run(GNU_TIME, ['-f', `${CPU_TAG}%U %S`, cmd, ...args], process.env, s.scratch) : await run(cmd, args, process.env, s.scratch);
   if (result.code !== 0) throw new Error(`${cmd} failed: ${result.stderr}`);
   return { ...result, cpu: timed ? cpuSeconds(result.stderr) : NaN };
 }
@@ -183,7 +243,10 @@ function nodeMd5Rate(): number {
   return rate(8 * buffer.length, Number(process.hrtime.bigint() - t0) / 1e6);
 }
 
-export interface DownloadBenchResult { lines: string[]; json: Record<string, unknown> }
+export interface DownloadBenchResult {
+  lines: string[];
+  json: Record<string, unknown>;
+}
 
 /** The scratch directory, the emulator, the preloads and the task's environment; throws when the disk is too small. */
 async function setUp(root: string): Promise<Setup> {
@@ -203,7 +266,14 @@ async function setUp(root: string): Promise<Setup> {
   const out = path.join(scratch, 'out');
   const hasCurl = spawnSync('curl', ['--version']).status === 0 && spawnSync('md5sum', ['--version']).status === 0;
   return {
-    emu, scratch, out, script, hasCurl, preload: preload('rss.js', PEAK_RSS_PRELOAD), cpuPreload: preload('cpu.js', CPU_PRELOAD), noFlushPreload: preload('noflush.js', NO_FLUSH_PRELOAD),
+    emu,
+    scratch,
+    out,
+    script,
+    hasCurl,
+    preload: preload('rss.js', PEAK_RSS_PRELOAD),
+    cpuPreload: preload('cpu.js', CPU_PRELOAD),
+    noFlushPreload: preload('noflush.js', NO_FLUSH_PRELOAD),
     ...taskEnv(emu, script, scratch, out),
   };
 }
@@ -223,7 +293,7 @@ type Unthrottled = Pick<Measured, 'task' | 'curl' | 'curlOnly' | 'rss1' | 'noFlu
 
 /** Unthrottled, interleaved: the task, the same without the flush, curl + md5sum; `runs` of each. */
 async function unthrottledRuns(s: Setup, giga: EmulatedBlob, runs: number, log: (text: string) => void): Promise<Unthrottled> {
-  log('download: the task signing in and listing only (its CPU is taken off the download\'s)');
+  log("download: the task signing in and listing only (its CPU is taken off the download's)");
   const m: Unthrottled = { task: [], curl: [], curlOnly: [], rss1: [], noFlush: [], taskCpu: [], curlCpu: [], listCpu: await listOnlyCpu(s, 3) };
   for (let i = 0; i < runs; i++) {
     log(`download: unthrottled run ${i + 1}/${runs}`);
@@ -289,9 +359,20 @@ async function runResume(s: Setup, blob: EmulatedBlob): Promise<Timed & { served
 }
 
 interface Measured {
-  throttledTask: Timed; throttledCurl?: { ms: number }; task: number[]; curl: number[]; curlOnly: number[]; rss1: number[];
-  plain: Timed & { rss: number }; four: Timed & { rss: number }; killed: { served: number; received: number }; resumeRun: Timed & { served: number }; refetched: number; md5Rate: number;
-  noFlush: number[]; plainNoFlush: Timed;
+  throttledTask: Timed;
+  throttledCurl?: { ms: number };
+  task: number[];
+  curl: number[];
+  curlOnly: number[];
+  rss1: number[];
+  plain: Timed & { rss: number };
+  four: Timed & { rss: number };
+  killed: { served: number; received: number };
+  resumeRun: Timed & { served: number };
+  refetched: number;
+  md5Rate: number;
+  noFlush: number[];
+  plainNoFlush: Timed;
   /** CPU seconds: the list-only run, the task's downloads (list-only taken off), curl + md5sum. */
   cpu: { listCpu: number; taskCpu: number[]; curlCpu: number[]; plain: number; four: number };
 }
@@ -344,15 +425,42 @@ function report(m: Measured): DownloadBenchResult {
     '',
     ...cpuLines(m),
   ];
+  return { lines, json: reportJson(m, ideal, tThrottled, cThrottled) };
+}
+
+/** The bench-results.json part of the download bench. */
+function reportJson(m: Measured, ideal: number, tThrottled: number, cThrottled: number): Record<string, unknown> {
   return {
-    lines,
-    json: {
-      throttled: { capPerConnectionMiBs: CAP / MiB, idealMiBs: ideal, taskMiBs: tThrottled, curlMiBs: cThrottled, taskMs: m.throttledTask.ms, curlMs: m.throttledCurl?.ms },
-      unthrottled: { taskMs: m.task, taskWithoutFlushMs: m.noFlush, taskWithoutMd5NorFlushMs: m.plainNoFlush.ms, curlPlusMd5sumMs: m.curl, curlOnlyMs: m.curlOnly, taskWithoutMd5Ms: m.plain.ms },
-      peakRssBytes: { oneGiB: m.rss1, fourGiB: m.four.rss },
-      killAtHalf: { servedBeforeKill: m.killed.served, receivedBeforeKill: m.killed.received, servedInResume: m.resumeRun.served, fetchedTwiceBytes: m.refetched },
-      nodeMd5MiBs: m.md5Rate,
-      cpuSeconds: { listOnly: m.cpu.listCpu, taskPerGiB: m.cpu.taskCpu, curlPlusMd5sumPerGiB: m.cpu.curlCpu, taskWithoutMd5PerGiB: m.cpu.plain, taskFourGiB: m.cpu.four },
+    throttled: {
+      capPerConnectionMiBs: CAP / MiB,
+      idealMiBs: ideal,
+      taskMiBs: tThrottled,
+      curlMiBs: cThrottled,
+      taskMs: m.throttledTask.ms,
+      curlMs: m.throttledCurl?.ms,
+    },
+    unthrottled: {
+      taskMs: m.task,
+      taskWithoutFlushMs: m.noFlush,
+      taskWithoutMd5NorFlushMs: m.plainNoFlush.ms,
+      curlPlusMd5sumMs: m.curl,
+      curlOnlyMs: m.curlOnly,
+      taskWithoutMd5Ms: m.plain.ms,
+    },
+    peakRssBytes: { oneGiB: m.rss1, fourGiB: m.four.rss },
+    killAtHalf: {
+      servedBeforeKill: m.killed.served,
+      receivedBeforeKill: m.killed.received,
+      servedInResume: m.resumeRun.served,
+      fetchedTwiceBytes: m.refetched,
+    },
+    nodeMd5MiBs: m.md5Rate,
+    cpuSeconds: {
+      listOnly: m.cpu.listCpu,
+      taskPerGiB: m.cpu.taskCpu,
+      curlPlusMd5sumPerGiB: m.cpu.curlCpu,
+      taskWithoutMd5PerGiB: m.cpu.plain,
+      taskFourGiB: m.cpu.four,
     },
   };
 }
