@@ -10,20 +10,32 @@ import tseslint from 'typescript-eslint';
 // Node's globals, listed here rather than pulling in the `globals` package for a dozen names.
 const nodeGlobals = Object.fromEntries(
   [
-    'process', 'Buffer', 'console', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder',
-    'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate',
-    'queueMicrotask', 'structuredClone', 'AbortController', 'AbortSignal', 'fetch', 'performance',
-    'global', 'globalThis',
+    'process',
+    'Buffer',
+    'console',
+    'URL',
+    'URLSearchParams',
+    'TextEncoder',
+    'TextDecoder',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    'clearImmediate',
+    'queueMicrotask',
+    'structuredClone',
+    'AbortController',
+    'AbortSignal',
+    'fetch',
+    'performance',
+    'global',
+    'globalThis',
   ].map((name) => [name, 'readonly']),
 );
-const mochaGlobals = Object.fromEntries(
-  ['describe', 'it', 'before', 'after', 'beforeEach', 'afterEach', 'context'].map((name) => [name, 'readonly']),
-);
+const mochaGlobals = Object.fromEntries(['describe', 'it', 'before', 'after', 'beforeEach', 'afterEach', 'context'].map((name) => [name, 'readonly']));
 
-const unusedVars = [
-  'error',
-  { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
-];
+const unusedVars = ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true }];
 
 export default defineConfig(
   globalIgnores(['node_modules/', 'build/', 'dist/', 'tasks/*/dist/', '.tmp/', '**/*.js', '**/*.cjs', '**/*.d.ts']),

@@ -36,10 +36,15 @@ async function main() {
     password: parameters.password,
     scope: `${apiUrl}//.default`,
   }).toString();
-  const token = await request('POST', `${authority}/oauth2/v2.0/token`, {
-    'Content-Type': 'application/x-www-form-urlencoded',
-    'Content-Length': Buffer.byteLength(form),
-  }, form);
+  const token = await request(
+    'POST',
+    `${authority}/oauth2/v2.0/token`,
+    {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'Content-Length': Buffer.byteLength(form),
+    },
+    form,
+  );
   if (token.status !== 200) throw new Error(`token: HTTP ${token.status}`);
   const accessToken = JSON.parse(token.body).access_token;
 

@@ -16,7 +16,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  LIST_ANSWER_HEAD as HEAD, LIST_ANSWER_TAIL as TAIL, generateBackups, gzipBomb, startEmulator, type Emulator, type Step,
+  LIST_ANSWER_HEAD as HEAD,
+  LIST_ANSWER_TAIL as TAIL,
+  generateBackups,
+  gzipBomb,
+  startEmulator,
+  type Emulator,
+  type Step,
 } from '../test/emulator/emulator';
 import { runTask } from '../test/support/agent';
 import { emulatorRunOptions } from '../test/support/emulatorRun';
@@ -51,7 +57,7 @@ async function backups(count: number): Promise<{ backups: unknown[]; bytes: numb
 }
 
 const SCENARIOS: Scenario[] = [
-  { label: '5 backups (the emulator\'s sample)', answer: async () => ({ bytes: 0, note: 'default answer' }) },
+  { label: "5 backups (the emulator's sample)", answer: async () => ({ bytes: 0, note: 'default answer' }) },
   { label: '20,000 backups', answer: () => backups(20_000) },
   { label: '50,000 backups', answer: () => backups(50_000) },
   { label: '72,000 backups (just under 48 MiB)', answer: () => backups(72_000) },
@@ -72,7 +78,10 @@ function peakRss(stderr: string): number {
 }
 
 function pad(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return cells
+    .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+    .join('  ')
+    .trimEnd();
 }
 
 async function measureMemory(emulator: Emulator, script: string, preload: string, only: string | undefined): Promise<void> {
@@ -87,9 +96,16 @@ async function measureMemory(emulator: Emulator, script: string, preload: string
     const options = emulatorRunOptions(emulator, script, 'LcsBench');
     const run = await runTask({ ...options, inputs: { ...options.inputs, failIfNoBackup: 'false' }, nodeArgs: ['--require', preload], timeoutMs: 300_000 });
     rmSync(run.tempDir, { recursive: true, force: true });
-    const result = run.timedOut ? 'killed after 300 s' : `${run.result?.result ?? `exit ${run.exitCode}`}: ${(run.result?.message ?? run.stderr.trim().split('\n').pop() ?? '').slice(0, 90)}`;
+    const result = run.timedOut
+      ? 'killed after 300 s'
+      : `${run.result?.result ?? `exit ${run.exitCode}`}: ${(run.result?.message ?? run.stderr.trim().split('\n').pop() ?? '').slice(0, 90)}`;
     const sent = answer.bytes ? (answer.bytes / MIB).toFixed(1) : '-';
-    console.log(pad([scenario.label, answer.note ? `${sent} (${answer.note})` : sent, peakRss(run.stderr).toFixed(0), (run.durationMs / 1000).toFixed(1), result], widths));
+    console.log(
+      pad(
+        [scenario.label, answer.note ? `${sent} (${answer.note})` : sent, peakRss(run.stderr).toFixed(0), (run.durationMs / 1000).toFixed(1), result],
+        widths,
+      ),
+    );
   }
 }
 
@@ -101,7 +117,14 @@ function timeMs(fn: () => void): number {
 
 /** The matcher of LcsDatabaseBackups 1.0.0: one regular expression, `.*` per star. */
 function regexMatcher(patterns: string[]): (text: string) => boolean {
-  const source = patterns.map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')).join('|');
+  const source = patterns
+    .map((p) =>
+      p
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.'),
+    )
+    .join('|');
   const regex = new RegExp(`^(?:${source})$`, 'is');
   return (text) => regex.test(text);
 }
@@ -111,7 +134,12 @@ function measureWildcards(): void {
   const widths = [30, 14, 16];
   console.log(pad(['names × characters', 'task matcher', '1.0.0 regex'], widths));
   const cases: [number, number, boolean][] = [
-    [1, 500, true], [1, 1000, true], [1, 2000, true], [300, 4000, false], [300, 40_000, false], [200_000, 100, false],
+    [1, 500, true],
+    [1, 1000, true],
+    [1, 2000, true],
+    [300, 4000, false],
+    [300, 40_000, false],
+    [200_000, 100, false],
   ];
   let regex2000 = 0;
   for (const [count, length, withRegex] of cases) {
@@ -120,7 +148,9 @@ function measureWildcards(): void {
     const ours = timeMs(() => names.forEach(matcher));
     const regexMs = withRegex ? timeMs(() => names.forEach(regexMatcher(['*A*-*B*']))) : NaN;
     if (length === 2000) regex2000 = regexMs;
-    console.log(pad([`${count.toLocaleString('en-US')} × ${length.toLocaleString('en-US')}`, ours.toFixed(1), withRegex ? regexMs.toFixed(1) : 'not run'], widths));
+    console.log(
+      pad([`${count.toLocaleString('en-US')} × ${length.toLocaleString('en-US')}`, ours.toFixed(1), withRegex ? regexMs.toFixed(1) : 'not run'], widths),
+    );
   }
   const piece = compileWildcards(['*a?a?a?a?b*'])!;
   console.log(`*a?a?a?a?b* against one name of 10,000,000 × 'a': ${timeMs(() => piece('a'.repeat(10_000_000))).toFixed(1)} ms`);
@@ -151,8 +181,13 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then((code) => { process.exitCode = code; }, (error: unknown) => {
-    console.error(`bench:hostile failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  });
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(`bench:hostile failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -52,9 +52,12 @@ const base = median(times.get('node, empty script'));
 console.log(`start-up: spawn to exit without inputs, median of ${RUNS} interleaved runs (ms)`);
 for (const v of variants) {
   const m = median(times.get(v.label));
-  const size = v.file === empty ? '' : (() => {
-    const bytes = readFileSync(v.file);
-    return `  ${(bytes.length / 1024).toFixed(1)} KiB, deflated ${(deflateSync(bytes).length / 1024).toFixed(1)} KiB`;
-  })();
+  const size =
+    v.file === empty
+      ? ''
+      : (() => {
+          const bytes = readFileSync(v.file);
+          return `  ${(bytes.length / 1024).toFixed(1)} KiB, deflated ${(deflateSync(bytes).length / 1024).toFixed(1)} KiB`;
+        })();
   console.log(`  ${v.label.padEnd(34)} ${m.toFixed(1).padStart(7)}  (+${(m - base).toFixed(1)} over empty node)${size}`);
 }

@@ -78,7 +78,8 @@ export async function oneWait(emulator: Emulator, preload: string, minutes: numb
     peakRssBytes: peakRssBytes(run.stderr),
     logLines: run.lines.filter((l) => !l.startsWith('##')).length,
     realSeconds: (Date.now() - started) / 1000,
-    result: run.result?.result === 'Succeeded' ? 'Succeeded' : `${run.result?.result ?? `exit ${run.exitCode}`}: ${run.result?.message ?? run.stderr.slice(-300)}`,
+    result:
+      run.result?.result === 'Succeeded' ? 'Succeeded' : `${run.result?.result ?? `exit ${run.exitCode}`}: ${run.result?.message ?? run.stderr.slice(-300)}`,
   };
 }
 
@@ -99,8 +100,12 @@ export async function benchWait(): Promise<WaitBenchResult[]> {
       );
     }
     const [short, long] = results;
-    console.log(`one status request per interval: ${long.statusRequests === long.simulatedMinutes + 1 ? 'yes' : 'NO'} (${long.statusRequests} for ${long.simulatedMinutes} intervals and the first); token requests ${long.tokenRequests}, expected ${long.expectedTokenRequests}`);
-    console.log(`memory: ${mb(long.peakRssBytes)} MB after 2 h vs ${mb(short.peakRssBytes)} MB after 5 min (${(long.peakRssBytes / short.peakRssBytes).toFixed(2)}x)`);
+    console.log(
+      `one status request per interval: ${long.statusRequests === long.simulatedMinutes + 1 ? 'yes' : 'NO'} (${long.statusRequests} for ${long.simulatedMinutes} intervals and the first); token requests ${long.tokenRequests}, expected ${long.expectedTokenRequests}`,
+    );
+    console.log(
+      `memory: ${mb(long.peakRssBytes)} MB after 2 h vs ${mb(short.peakRssBytes)} MB after 5 min (${(long.peakRssBytes / short.peakRssBytes).toFixed(2)}x)`,
+    );
     return results;
   } finally {
     await emulator.close();
@@ -109,8 +114,11 @@ export async function benchWait(): Promise<WaitBenchResult[]> {
 }
 
 if (require.main === module) {
-  benchWait().then(() => undefined, (error: unknown) => {
-    console.error(`bench-wait failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  });
+  benchWait().then(
+    () => undefined,
+    (error: unknown) => {
+      console.error(`bench-wait failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -20,10 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
-import {
-  VERSION_EOL_NONE, generateBackups, sampleBackups,
-  startEmulator, type Emulator, type RawBackup,
-} from '../test/emulator/emulator';
+import { VERSION_EOL_NONE, generateBackups, sampleBackups, startEmulator, type Emulator, type RawBackup } from '../test/emulator/emulator';
 import { agentEnvironment } from '../test/support/agent';
 import { emulatorRunOptions } from '../test/support/emulatorRun';
 import { findRepoRoot, taskFolders, taskScript } from '../test/support/repo';
@@ -36,7 +33,15 @@ const BENCH_TASK = 'LcsDatabaseBackupsV1';
 
 // ---------------------------------------------------------------- options
 
-interface Options { runs: number; warmups: number; largeRuns: number; rssRuns: number; json: string; quick: boolean; download: 'yes' | 'no' | 'only' }
+interface Options {
+  runs: number;
+  warmups: number;
+  largeRuns: number;
+  rssRuns: number;
+  json: string;
+  quick: boolean;
+  download: 'yes' | 'no' | 'only';
+}
 
 const USAGE = 'usage: node build/scripts/bench.js [--runs N] [--quick] [--json PATH] [--no-download | --download-only]';
 
@@ -84,7 +89,14 @@ function parseArgs(argv: string[], root: string): Options {
 
 // ---------------------------------------------------------------- statistics
 
-interface Stats { n: number; median: number; min: number; max: number; p90: number; mean: number }
+interface Stats {
+  n: number;
+  median: number;
+  min: number;
+  max: number;
+  p90: number;
+  mean: number;
+}
 
 function stats(samples: number[]): Stats {
   const s = [...samples].sort((a, b) => a - b);
@@ -109,9 +121,19 @@ interface Variant {
   succeeded: (stdout: string) => boolean;
 }
 
-interface Sample { ms: number; requests: number; stdoutBytes: number; stdout: string; stderr: string }
+interface Sample {
+  ms: number;
+  requests: number;
+  stdoutBytes: number;
+  stdout: string;
+  stderr: string;
+}
 
-interface Harness { emulator: Emulator; env: Record<string, string>; cwd: string }
+interface Harness {
+  emulator: Emulator;
+  env: Record<string, string>;
+  cwd: string;
+}
 
 const TASK_SUCCEEDED = /##vso\[task\.complete[^\]]*result=Succeeded/;
 
@@ -124,7 +146,10 @@ function spawnTimed(script: string, nodeArgs: string[], harness: Harness): Promi
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('error', (error) => { clearTimeout(timer); reject(error); });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
     child.once('close', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       clearTimeout(timer);
@@ -171,7 +196,10 @@ const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
 function table(head: string[], rows: string[][], alignLeft = 1): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string =>
-    cells.map((c, i) => (i < alignLeft ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i < alignLeft ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -181,13 +209,17 @@ function heading(title: string): void {
 
 // ---------------------------------------------------------------- the benchmark
 
-
 /** Peak RSS in bytes from the preload's tagged stderr line (NaN when the run had no preload). */
 function maxRss(sample: Sample): number {
   return peakRssBytes(sample.stderr);
 }
 
-interface Target { what: string; target: string; value: string; ok: boolean | undefined }
+interface Target {
+  what: string;
+  target: string;
+  value: string;
+  ok: boolean | undefined;
+}
 
 /** The four variants the wall-time and memory sections compare. */
 function benchVariants(root: string, empty: string): Variant[] {
@@ -195,9 +227,19 @@ function benchVariants(root: string, empty: string): Variant[] {
   const setVariables = (stdout: string): boolean => (stdout.match(/##vso\[task\.setvariable /g) ?? []).length >= 2;
   return [
     { key: 'task', label: `bundled task (tasks/${BENCH_TASK}/dist/index.js)`, script: bundled, succeeded: (s) => TASK_SUCCEEDED.test(s) },
-    { key: 'floor', label: 'floor (scripts/bench-floor.js: node:https, 2 requests)', script: path.join(root, 'scripts', 'bench-floor.js'), succeeded: setVariables },
-    { key: 'unbundled', label: 'unbundled build (build/tasks/.../index.js + node_modules)', script: path.join(root, 'build', 'tasks', BENCH_TASK, 'index.js'), succeeded: (s) => TASK_SUCCEEDED.test(s) },
-    { key: 'node', label: 'node, empty script (context: Node\'s own start)', script: empty, succeeded: () => true },
+    {
+      key: 'floor',
+      label: 'floor (scripts/bench-floor.js: node:https, 2 requests)',
+      script: path.join(root, 'scripts', 'bench-floor.js'),
+      succeeded: setVariables,
+    },
+    {
+      key: 'unbundled',
+      label: 'unbundled build (build/tasks/.../index.js + node_modules)',
+      script: path.join(root, 'build', 'tasks', BENCH_TASK, 'index.js'),
+      succeeded: (s) => TASK_SUCCEEDED.test(s),
+    },
+    { key: 'node', label: "node, empty script (context: Node's own start)", script: empty, succeeded: () => true },
   ];
 }
 
@@ -247,7 +289,11 @@ function measureSizes(root: string) {
   return { bundles, vsix };
 }
 
-interface ListSize { key: string; count: number; backups: RawBackup[] }
+interface ListSize {
+  key: string;
+  count: number;
+  backups: RawBackup[];
+}
 
 /** The emulator's own cost per list request: JSON.stringify of the envelope + Buffer (what encodeBody does). */
 function emulatorSerializeCost(size: ListSize) {
@@ -307,13 +353,15 @@ type SizesResult = ReturnType<typeof measureSizes>;
 function reportWallTime(variants: Variant[], w: WallResult, opts: Options): { ratioTaskFloor: number; ratioUnbundled: number } {
   const { wallStats, requestsPerRun } = w;
   heading(`Wall time, happy path (process start → exit, ms; ${opts.runs} runs each)`);
-  console.log(table(
-    ['variant', 'median', 'min', 'p90', 'max', 'req/run'],
-    variants.map((v) => {
-      const s = wallStats[v.key];
-      return [v.label, f1(s.median), f1(s.min), f1(s.p90), f1(s.max), requestsPerRun[v.key].join('/')];
-    }),
-  ));
+  console.log(
+    table(
+      ['variant', 'median', 'min', 'p90', 'max', 'req/run'],
+      variants.map((v) => {
+        const s = wallStats[v.key];
+        return [v.label, f1(s.median), f1(s.min), f1(s.p90), f1(s.max), requestsPerRun[v.key].join('/')];
+      }),
+    ),
+  );
   const ratioTaskFloor = wallStats.task.median / wallStats.floor.median;
   const ratioUnbundled = wallStats.unbundled.median / wallStats.task.median;
   console.log(`\ntask / floor        = ${f2(ratioTaskFloor)}  (${f1(wallStats.task.median - wallStats.floor.median)} ms above the floor)`);
@@ -324,27 +372,55 @@ function reportWallTime(variants: Variant[], w: WallResult, opts: Options): { ra
 
 function reportRssAndSizes(variants: Variant[], rss: Map<string, number[]>, sizes: SizesResult, opts: Options): void {
   heading(`Peak RSS (VmHWM at exit, median of ${opts.rssRuns} runs, MB = MiB)`);
-  console.log(table(['variant', 'MB', 'min', 'max'], variants.map((v) => {
-    const s = stats(rss.get(v.key) ?? []);
-    return [v.label, mb(s.median), mb(s.min), mb(s.max)];
-  })));
+  console.log(
+    table(
+      ['variant', 'MB', 'min', 'max'],
+      variants.map((v) => {
+        const s = stats(rss.get(v.key) ?? []);
+        return [v.label, mb(s.median), mb(s.min), mb(s.max)];
+      }),
+    ),
+  );
   heading('Sizes');
-  for (const b of sizes.bundles) console.log(`${b.file}: ${b.bytes.toLocaleString('en-US')} bytes (${kb(b.bytes)} KiB; deflated ${kb(b.deflatedBytes)} KiB, roughly what it adds to the VSIX zip)`);
-  console.log(sizes.vsix ? `${sizes.vsix.file}: ${sizes.vsix.bytes.toLocaleString('en-US')} bytes (${kb(sizes.vsix.bytes)} KiB)` : 'VSIX: not built: run npm run package');
+  for (const b of sizes.bundles)
+    console.log(
+      `${b.file}: ${b.bytes.toLocaleString('en-US')} bytes (${kb(b.bytes)} KiB; deflated ${kb(b.deflatedBytes)} KiB, roughly what it adds to the VSIX zip)`,
+    );
+  console.log(
+    sizes.vsix ? `${sizes.vsix.file}: ${sizes.vsix.bytes.toLocaleString('en-US')} bytes (${kb(sizes.vsix.bytes)} KiB)` : 'VSIX: not built: run npm run package',
+  );
 }
 
 function reportLargeLists(l: LargeResult, opts: Options): void {
   heading(`Large lists (median of ${opts.largeRuns} runs each, ms; task and floor interleaved)`);
-  console.log(table(
-    ['backups', 'body KiB', 'emulator serialize', 'task median', 'task added', 'floor median', 'floor added', 'task − floor added', 'setsecret lines', 'task RSS MB'],
-    l.largeStats.map((s, i) => [
-      s.count.toLocaleString('en-US'), kb(s.serialize.bodyBytes), f1(s.serialize.serializeMs),
-      f1(s.task.median), i ? `+${f1(l.added(i, 'task'))}` : '—',
-      f1(s.floor.median), i ? `+${f1(l.added(i, 'floor'))}` : '—',
-      i ? f1(l.added(i, 'task') - l.added(i, 'floor')) : '—',
-      String(s.taskSetSecretLines), mb(s.taskPeakRss),
-    ]),
-  ));
+  console.log(
+    table(
+      [
+        'backups',
+        'body KiB',
+        'emulator serialize',
+        'task median',
+        'task added',
+        'floor median',
+        'floor added',
+        'task − floor added',
+        'setsecret lines',
+        'task RSS MB',
+      ],
+      l.largeStats.map((s, i) => [
+        s.count.toLocaleString('en-US'),
+        kb(s.serialize.bodyBytes),
+        f1(s.serialize.serializeMs),
+        f1(s.task.median),
+        i ? `+${f1(l.added(i, 'task'))}` : '—',
+        f1(s.floor.median),
+        i ? `+${f1(l.added(i, 'floor'))}` : '—',
+        i ? f1(l.added(i, 'task') - l.added(i, 'floor')) : '—',
+        String(s.taskSetSecretLines),
+        mb(s.taskPeakRss),
+      ]),
+    ),
+  );
   console.log('"emulator serialize" is the emulator\'s JSON.stringify of the envelope (in this process, once per list request);');
   console.log('it is inside both "added" columns. "task − floor added" is what the task adds beyond receiving and parsing the list.');
 }
@@ -356,19 +432,53 @@ function reportTargets(w: WallResult, l: LargeResult, sizes: SizesResult, rssMed
   const added20k = l.added(2, 'task');
   const { vsix } = sizes;
   const targets: Target[] = [
-    { what: 'HTTP requests per happy run', target: 'exactly 2', value: minRequests === maxRequests ? String(minRequests) : `${minRequests}–${maxRequests}`, ok: minRequests === 2 && maxRequests === 2 },
-    { what: 'median wall time vs floor', target: '≤ 1.30 × floor', value: `${f2(ratioTaskFloor)} × (${f1(w.wallStats.task.median)} vs ${f1(w.wallStats.floor.median)} ms)`, ok: ratioTaskFloor <= 1.3 },
+    {
+      what: 'HTTP requests per happy run',
+      target: 'exactly 2',
+      value: minRequests === maxRequests ? String(minRequests) : `${minRequests}–${maxRequests}`,
+      ok: minRequests === 2 && maxRequests === 2,
+    },
+    {
+      what: 'median wall time vs floor',
+      target: '≤ 1.30 × floor',
+      value: `${f2(ratioTaskFloor)} × (${f1(w.wallStats.task.median)} vs ${f1(w.wallStats.floor.median)} ms)`,
+      ok: ratioTaskFloor <= 1.3,
+    },
     { what: 'peak RSS of the task', target: '≤ 80 MB', value: `${mb(rssMedian.task)} MB`, ok: rssMedian.task <= 80 * 1024 * 1024 },
-    { what: 'VSIX size', target: '≤ 300 KB (307,200 bytes)', value: vsix ? `${kb(vsix.bytes)} KiB` : 'not built: run npm run package', ok: vsix ? vsix.bytes <= 300 * 1024 : undefined },
-    { what: '20,000 backups, added wall time', target: '≤ 100 ms', value: `+${f1(added20k)} ms (emulator serialize ${f1(l.largeStats[2].serialize.serializeMs)} ms of it)`, ok: added20k <= 100 },
+    {
+      what: 'VSIX size',
+      target: '≤ 300 KB (307,200 bytes)',
+      value: vsix ? `${kb(vsix.bytes)} KiB` : 'not built: run npm run package',
+      ok: vsix ? vsix.bytes <= 300 * 1024 : undefined,
+    },
+    {
+      what: '20,000 backups, added wall time',
+      target: '≤ 100 ms',
+      value: `+${f1(added20k)} ms (emulator serialize ${f1(l.largeStats[2].serialize.serializeMs)} ms of it)`,
+      ok: added20k <= 100,
+    },
   ];
   heading('Targets');
-  console.log(table(['', 'measure', 'target', 'measured'], targets.map((t) => [t.ok === undefined ? '  -  ' : t.ok ? ' ok  ' : 'MISS ', t.what, t.target, t.value]), 3));
+  console.log(
+    table(
+      ['', 'measure', 'target', 'measured'],
+      targets.map((t) => [t.ok === undefined ? '  -  ' : t.ok ? ' ok  ' : 'MISS ', t.what, t.target, t.value]),
+      3,
+    ),
+  );
   return targets;
 }
 
 /** What bench-results.json holds besides the download and the long wait. */
-function resultsJson(variants: Variant[], w: WallResult, l: LargeResult, rss: Map<string, number[]>, sizes: SizesResult, opts: Options, extra: Record<string, unknown>) {
+function resultsJson(
+  variants: Variant[],
+  w: WallResult,
+  l: LargeResult,
+  rss: Map<string, number[]>,
+  sizes: SizesResult,
+  opts: Options,
+  extra: Record<string, unknown>,
+) {
   return {
     generatedAt: new Date().toISOString(),
     node: process.version,
@@ -376,7 +486,9 @@ function resultsJson(variants: Variant[], w: WallResult, l: LargeResult, rss: Ma
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model.trim(),
     options: { runs: opts.runs, warmups: opts.warmups, largeRuns: opts.largeRuns, rssRuns: opts.rssRuns, quick: opts.quick },
-    wallTimeMs: Object.fromEntries(variants.map((v) => [v.key, { label: v.label, ...w.wallStats[v.key], samples: (w.wall.get(v.key) ?? []).map((s) => s.ms) }])),
+    wallTimeMs: Object.fromEntries(
+      variants.map((v) => [v.key, { label: v.label, ...w.wallStats[v.key], samples: (w.wall.get(v.key) ?? []).map((s) => s.ms) }]),
+    ),
     requestsPerRun: w.requestsPerRun,
     peakRssBytes: Object.fromEntries([...rss].map(([k, v]) => [k, { median: median(v), samples: v }])),
     sizes: { bundles: sizes.bundles, vsix: sizes.vsix ? { file: sizes.vsix.file, bytes: sizes.vsix.bytes } : null },
@@ -419,7 +531,9 @@ async function benchTask(root: string, opts: Options, emulator: Emulator, files:
   const harness: Harness = { emulator, env, cwd: env.SYSTEM_DEFAULTWORKINGDIRECTORY };
   console.log('LCS database backups: benchmark against the local emulator (loopback HTTPS)');
   console.log(`node ${process.version} on ${os.platform()} ${os.arch()}, ${os.cpus().length} x ${os.cpus()[0]?.model.trim() ?? 'cpu'}`);
-  console.log(`${opts.runs} measured runs per variant after ${opts.warmups} warm-up runs, interleaved; large lists ${opts.largeRuns} runs; peak RSS ${opts.rssRuns} runs`);
+  console.log(
+    `${opts.runs} measured runs per variant after ${opts.warmups} warm-up runs, interleaved; large lists ${opts.largeRuns} runs; peak RSS ${opts.rssRuns} runs`,
+  );
   const wall = await measureWallTime(variants, harness, opts);
   const rss = await measureRss(variants, harness, opts, files.preload);
   const sizes = measureSizes(root);
@@ -429,7 +543,10 @@ async function benchTask(root: string, opts: Options, emulator: Emulator, files:
   reportLargeLists(large, opts);
   const rssMedian = Object.fromEntries([...rss].map(([k, v]) => [k, median(v)])) as Record<string, number>;
   const targets = reportTargets(wall, large, sizes, rssMedian, ratios.ratioTaskFloor);
-  return resultsJson(variants, wall, large, rss, sizes, opts, { ratios: { taskOverFloor: ratios.ratioTaskFloor, unbundledOverBundled: ratios.ratioUnbundled }, targets });
+  return resultsJson(variants, wall, large, rss, sizes, opts, {
+    ratios: { taskOverFloor: ratios.ratioTaskFloor, unbundledOverBundled: ratios.ratioUnbundled },
+    targets,
+  });
 }
 
 /** The build outputs the benchmark runs, or a message naming the one missing. */
@@ -477,8 +594,13 @@ async function downloadSection(root: string, opts: Options): Promise<Record<stri
 }
 
 if (require.main === module) {
-  main().then((code) => { process.exitCode = code; }, (error: unknown) => {
-    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  });
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
 }

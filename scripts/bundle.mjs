@@ -55,7 +55,11 @@ const trimUnused = {
         const source = readFileSync(args.path, 'utf8');
         if (!source.includes(patch.find)) {
           // Fail rather than quietly ship the slow start-up again.
-          return { errors: [{ text: `axios changed: '${patch.find}' not found in ${args.path}; update AXIOS_PATCHES in scripts/bundle.mjs (see README, Performance)` }] };
+          return {
+            errors: [
+              { text: `axios changed: '${patch.find}' not found in ${args.path}; update AXIOS_PATCHES in scripts/bundle.mjs (see README, Performance)` },
+            ],
+          };
         }
         return { contents: source.replace(patch.find, patch.replace), loader: 'js' };
       });

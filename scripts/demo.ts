@@ -10,9 +10,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  SAMPLE_PROJECT_ID, startEmulator, type Emulator, type RecordedRequest,
-} from '../test/emulator/emulator';
+import { SAMPLE_PROJECT_ID, startEmulator, type Emulator, type RecordedRequest } from '../test/emulator/emulator';
 import { addOperation } from '../test/emulator/operations';
 import { taskScript } from '../test/support/repo';
 import { renderAgentLog, runTask, type RunOptions, type TaskRun } from '../test/support/agent';
@@ -93,7 +91,10 @@ export const DEMOS: Record<string, DemoScenario> = {
     inputs: { environmentId: DEMO_ENVIRONMENT, pollIntervalSeconds: '1', timeoutMinutes: '1' },
     prepare: (emulator) => {
       const operation = addOperation(emulator, {
-        kind: 'refresh', environmentId: DEMO_ENVIRONMENT, sourceId: DEMO_SOURCE, startedAt: Date.now() - 3_600_000,
+        kind: 'refresh',
+        environmentId: DEMO_ENVIRONMENT,
+        sourceId: DEMO_SOURCE,
+        startedAt: Date.now() - 3_600_000,
         script: ['InProgress', 'InProgress', 'Completed'],
       });
       return { operationActivityId: operation.activityId };
@@ -104,11 +105,19 @@ export const DEMOS: Record<string, DemoScenario> = {
     title: 'LCS database backup copy',
     about: 'server-side copy of the newest backup into your storage account (an ARM connection, workload identity federation)',
     // The emulator's storage account "copystore" (path-style, like Azurite); the copy stays pending for 4 s.
-    inputs: { azureSubscription: ARM_ENDPOINT_ID, storageAccount: '<emulator>/copystore', containerName: 'dest', pollIntervalSeconds: '0.5', timeoutMinutes: '5' },
+    inputs: {
+      azureSubscription: ARM_ENDPOINT_ID,
+      storageAccount: '<emulator>/copystore',
+      containerName: 'dest',
+      pollIntervalSeconds: '0.5',
+      timeoutMinutes: '5',
+    },
     prepare: (emulator) => {
       emulator.addBlob('UAT-golden-2026.bacpac', { size: 256 * 1024 * 1024 });
       emulator.backups[0].FileName = 'UAT-golden-2026.bacpac';
-      emulator.listHook = () => { emulator.backups[0].FileLocation = emulator.blobUrl('UAT-golden-2026.bacpac'); };
+      emulator.listHook = () => {
+        emulator.backups[0].FileLocation = emulator.blobUrl('UAT-golden-2026.bacpac');
+      };
       emulator.copyStore.copyMs = 4000;
     },
     agent: (emulator) => ({ endpoints: armEndpoints(emulator), env: oidcEnv(emulator) }),
@@ -173,7 +182,7 @@ function describeRequest(request: RecordedRequest): string {
   const roles: Record<string, string> = { databases: 'LCS list backups', export: 'LCS start export', refresh: 'LCS start refresh', fetchstatus: 'LCS status' };
   const storage = pathOnly.startsWith('/copystore/') ? 'your storage account' : pathOnly.startsWith('/oidc/') ? 'agent OIDC endpoint' : undefined;
   const blob = pathOnly.startsWith('/blobstore/') ? `LCS blob storage ${request.method === 'HEAD' ? 'properties' : 'range'}` : undefined;
-  const role = pathOnly.includes('/oauth2/') ? 'Entra ID token' : lcs ? roles[lcs] : blob ?? storage ?? 'other';
+  const role = pathOnly.includes('/oauth2/') ? 'Entra ID token' : lcs ? roles[lcs] : (blob ?? storage ?? 'other');
   return `${request.method.padEnd(4)} ${pathOnly}  (${role})`;
 }
 
@@ -200,7 +209,9 @@ async function demo(emulator: Emulator, script: string, scenario: DemoScenario):
     console.log(`${scenario.title}: demo against a LOCAL EMULATOR of Microsoft Entra ID, the LCS API and blob storage`);
     console.log(`(no LCS account, tenant or network needed; everything runs on ${emulator.url})`);
     console.log(`Task: ${path.relative(process.cwd(), script) || script}`);
-    const shown = Object.entries(inputs).map(([k, v]) => `${k}=${v}`).join(', ');
+    const shown = Object.entries(inputs)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
     console.log(`Inputs: projectId=${SAMPLE_PROJECT_ID}, ${shown}; ${emulator.backups.length} backups in the emulated asset library`);
 
     const withEmulator = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.replace('<emulator>', emulator.url)]));
@@ -252,8 +263,13 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then((code) => { process.exitCode = code; }, (error: unknown) => {
-    console.error(`The demo itself failed: ${error instanceof Error ? error.stack : String(error)}`);
-    process.exitCode = 1;
-  });
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(`The demo itself failed: ${error instanceof Error ? error.stack : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
 }

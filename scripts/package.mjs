@@ -87,7 +87,9 @@ const taskDirs = taskFolders(root).map((name) => join(tasksDir, name));
 run('sync-version --check', process.execPath, [join(root, 'scripts', 'sync-version.mjs'), '--check']);
 const notRelease = releaseProblems(root);
 if (args.release && notRelease.length > 0) {
-  fail(`--release: this tree is not a release, nothing was built:\n  - ${notRelease.join('\n  - ')}\nBump with \`npm version <patch|minor>\` and date CHANGELOG's section (README: Publish).`);
+  fail(
+    `--release: this tree is not a release, nothing was built:\n  - ${notRelease.join('\n  - ')}\nBump with \`npm version <patch|minor>\` and date CHANGELOG's section (README: Publish).`,
+  );
 }
 const buildKind = args.release ? 'RELEASE' : 'DEVELOPMENT build (not for the Marketplace; `npm run package -- --release` for a release)';
 console.log(`\n> ${buildKind}`);
@@ -149,10 +151,15 @@ const tfxBin = typeof tfxPkg.bin === 'string' ? tfxPkg.bin : tfxPkg.bin.tfx;
 const tfxCli = join(dirname(tfxPkgPath), tfxBin);
 
 const tfxArgs = [
-  tfxCli, 'extension', 'create',
-  '--root', root,
-  '--manifest-globs', 'vss-extension.json',
-  '--output-path', join(root, 'dist') + '/',
+  tfxCli,
+  'extension',
+  'create',
+  '--root',
+  root,
+  '--manifest-globs',
+  'vss-extension.json',
+  '--output-path',
+  join(root, 'dist') + '/',
   '--no-prompt',
   '--no-color',
   '--json',

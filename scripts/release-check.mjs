@@ -58,7 +58,9 @@ if (resolve(process.argv[1] ?? '') === fileURLToPath(import.meta.url)) {
   const root = resolve(process.argv[2] ?? here);
   const problems = releaseProblems(root);
   if (problems.length > 0) {
-    console.error(`release-check: not a release:\n  - ${problems.join('\n  - ')}\nBump with \`npm version <patch|minor>\` (README: Publish) and date CHANGELOG's section.`);
+    console.error(
+      `release-check: not a release:\n  - ${problems.join('\n  - ')}\nBump with \`npm version <patch|minor>\` (README: Publish) and date CHANGELOG's section.`,
+    );
     process.exit(1);
   }
   console.log(`release-check: ${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version} is a release (CHANGELOG dated, every version equal)`);

@@ -36,9 +36,10 @@ export const LOCAL_TASKS = {
 };
 /** The tasks it refuses, and why. */
 export const NOT_LOCAL = ['export', 'refresh', 'LcsDatabaseExportV1', 'LcsDatabaseRefreshV1'];
-export const WHY_NOT_LOCAL = 'the export and refresh tasks are not run from a developer\'s machine. They change an LCS environment (a refresh ' +
+export const WHY_NOT_LOCAL =
+  "the export and refresh tasks are not run from a developer's machine. They change an LCS environment (a refresh " +
   "REPLACES a sandbox's database; each start uses one of the 3 operations LCS allows an environment in 24 hours), cannot be " +
-  'undone, and run for hours. Start them from a pipeline, where the run is recorded, approvals and checks apply and the job\'s ' +
+  "undone, and run for hours. Start them from a pipeline, where the run is recorded, approvals and checks apply and the job's " +
   'timeout bounds them. To see what they do, run them against the emulator: npm run demo -- --task LcsDatabaseExportV1 ' +
   '(or LcsDatabaseRefreshV1). To follow an operation already started, use npm run local -- --task status.';
 export const USAGE = `Run an LCS task locally against your LCS project: LcsDatabaseBackups@1 (default; it
@@ -105,17 +106,30 @@ export function parseArgs(argv) {
       if (NOT_LOCAL.some((n) => n.toLowerCase() === value.toLowerCase())) return { kind: 'refuse', message: WHY_NOT_LOCAL };
       const task = Object.keys(LOCAL_TASKS).find((k) => LOCAL_TASKS[k].aliases.some((a) => a.toLowerCase() === value.toLowerCase()));
       // The value is not repeated: it could be a secret pasted in the wrong place.
-      if (!task) return { kind: 'refuse', message: '--task takes backups or status (export and refresh are not run from a developer\'s machine; see --help).' };
+      if (!task) return { kind: 'refuse', message: "--task takes backups or status (export and refresh are not run from a developer's machine; see --help)." };
       options.task = task;
       continue;
     }
-    if (arg === '--debug') { options.debug = true; continue; }
-    if (arg === '--no-build') { options.build = false; continue; }
-    if (looksLikeCredential(arg)) {
-      return { kind: 'refuse', message: 'An argument looks like a credential. Pass credentials only as environment variables (see --help);' +
-        ' if it was a real password, it is now in your shell history: consider changing it.' };
+    if (arg === '--debug') {
+      options.debug = true;
+      continue;
     }
-    return { kind: 'refuse', message: 'Unknown argument (not repeated here in case it is sensitive). This script takes no arguments besides --task, --debug, --no-build and --help.' };
+    if (arg === '--no-build') {
+      options.build = false;
+      continue;
+    }
+    if (looksLikeCredential(arg)) {
+      return {
+        kind: 'refuse',
+        message:
+          'An argument looks like a credential. Pass credentials only as environment variables (see --help);' +
+          ' if it was a real password, it is now in your shell history: consider changing it.',
+      };
+    }
+    return {
+      kind: 'refuse',
+      message: 'Unknown argument (not repeated here in case it is sensitive). This script takes no arguments besides --task, --debug, --no-build and --help.',
+    };
   }
   return options;
 }
@@ -192,7 +206,9 @@ export function readLocalSettings(env, task = 'backups') {
   if (missing.length > 0) problems.push(`Missing environment variable(s): ${missing.join(', ')}.`);
   const projectId = (env.LCS_PROJECT_ID ?? '').trim();
   if (projectId && (!/^\d+$/.test(projectId) || /^0+$/.test(projectId))) {
-    problems.push(`LCS_PROJECT_ID must be the LCS project's id, a positive whole number such as 1234567 (the number after /V2/ProjectOverview/ in the project's address in LCS); got ${shown(projectId)}.`);
+    problems.push(
+      `LCS_PROJECT_ID must be the LCS project's id, a positive whole number such as 1234567 (the number after /V2/ProjectOverview/ in the project's address in LCS); got ${shown(projectId)}.`,
+    );
   }
   checkPattern(env, 'LCS_CLIENT_ID', GUID, 'the application (client) id of your app registration, a GUID', problems);
   const settings = {
@@ -224,7 +240,8 @@ function checkBoolean(env, name, problems) {
 
 function checkWhole(env, name, min, max, problems) {
   const raw = (env[name] ?? '').trim();
-  if (raw && (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)) problems.push(`${name} must be a whole number from ${min} to ${max}; got ${shown(raw)}.`);
+  if (raw && (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max))
+    problems.push(`${name} must be a whole number from ${min} to ${max}; got ${shown(raw)}.`);
   return raw || undefined;
 }
 
@@ -253,7 +270,12 @@ export function taskInputs(settings) {
   const connection = { connectionType: 'databaseMovement', lcsConnection: ENDPOINT_ID, projectId: settings.projectId };
   const common = { requestTimeoutSeconds: settings.requestTimeoutSeconds, retryBudgetSeconds: settings.retryBudgetSeconds };
   if (settings.task === 'status') {
-    const inputs = { ...connection, environmentId: settings.environmentId, operationActivityId: settings.operationId, waitForCompletion: settings.waitForCompletion };
+    const inputs = {
+      ...connection,
+      environmentId: settings.environmentId,
+      operationActivityId: settings.operationId,
+      waitForCompletion: settings.waitForCompletion,
+    };
     const optional = { ...common, timeoutMinutes: settings.timeoutMinutes, pollIntervalSeconds: settings.pollIntervalSeconds };
     for (const [input, value] of Object.entries(optional)) if (value !== undefined) inputs[input] = value;
     return inputs;
@@ -261,8 +283,14 @@ export function taskInputs(settings) {
   const inputs = { ...connection, newestBy: settings.newestBy ?? 'created', failIfNoBackup: 'true', fileLocationIsSecret: 'true' };
   if (settings.downloadDirectory) inputs.download = 'true';
   const optional = {
-    nameFilter: settings.nameFilter, fileNameFilter: settings.fileNameFilter, maxAgeDays: settings.maxAgeDays, backupId: settings.backupId,
-    ...common, downloadDirectory: settings.downloadDirectory, downloadConnections: settings.downloadConnections, overwriteExisting: settings.overwriteExisting,
+    nameFilter: settings.nameFilter,
+    fileNameFilter: settings.fileNameFilter,
+    maxAgeDays: settings.maxAgeDays,
+    backupId: settings.backupId,
+    ...common,
+    downloadDirectory: settings.downloadDirectory,
+    downloadConnections: settings.downloadConnections,
+    overwriteExisting: settings.overwriteExisting,
   };
   for (const [input, value] of Object.entries(optional)) if (value !== undefined) inputs[input] = value;
   return inputs;
@@ -301,9 +329,10 @@ function runTimeoutMs(settings) {
 function build() {
   console.log('Building the task (npm run build)...');
   const npmCli = process.env.npm_execpath;
-  const [command, args, options] = npmCli && /\.c?js$/.test(npmCli)
-    ? [process.execPath, [npmCli, 'run', 'build', '--silent'], {}]
-    : ['npm', ['run', 'build', '--silent'], { shell: process.platform === 'win32' }];
+  const [command, args, options] =
+    npmCli && /\.c?js$/.test(npmCli)
+      ? [process.execPath, [npmCli, 'run', 'build', '--silent'], {}]
+      : ['npm', ['run', 'build', '--silent'], { shell: process.platform === 'win32' }];
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
   return result.status === 0;
 }
@@ -334,7 +363,13 @@ async function runLocal(settings, options, script) {
     timeoutMs,
     inputs: taskInputs(settings),
     endpoints: {
-      [ENDPOINT_ID]: { url: settings.authority, apiurl: settings.apiUrl, username: settings.username, password: settings.password, clientid: settings.clientId },
+      [ENDPOINT_ID]: {
+        url: settings.authority,
+        apiurl: settings.apiUrl,
+        username: settings.username,
+        password: settings.password,
+        clientid: settings.clientId,
+      },
     },
     env,
     // Stream like the agent does: each line rendered (and masked) as it arrives.
@@ -357,8 +392,14 @@ async function runLocal(settings, options, script) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  if (options.kind === 'help') { console.log(USAGE); return 0; }
-  if (options.kind === 'refuse') { console.error(`npm run local: ${options.message}`); return 2; }
+  if (options.kind === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (options.kind === 'refuse') {
+    console.error(`npm run local: ${options.message}`);
+    return 2;
+  }
   const checked = readLocalSettings(process.env, options.task);
   if (checked.problems) {
     console.error(`npm run local: nothing was run.\n  - ${checked.problems.join('\n  - ')}\n\nnpm run local -- --help lists the variables, with examples.`);
@@ -377,8 +418,13 @@ async function main() {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then((code) => { process.exitCode = code; }, (error) => {
-    console.error(`npm run local failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  });
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      console.error(`npm run local failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -64,16 +64,29 @@ export class BlobService {
     private readonly log: (line: string) => void,
   ) {}
 
-  private async send(method: 'PUT' | 'HEAD', query: Record<string, string>, headers: Record<string, string>, budget = this.newBudget(), idempotent = true): Promise<HttpResponse> {
+  private async send(
+    method: 'PUT' | 'HEAD',
+    query: Record<string, string>,
+    headers: Record<string, string>,
+    budget = this.newBudget(),
+    idempotent = true,
+  ): Promise<HttpResponse> {
     const url = new URL(this.destination.blobUrl);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const sas = this.destination.sasQuery ? `${url.search ? '&' : '?'}${this.destination.sasQuery}` : '';
     const auth: Record<string, string> = this.token ? { Authorization: `Bearer ${await this.token()}` } : {};
-    return this.http.send({
-      method, url: `${url.href}${sas}`, service: 'Azure Storage', statusPage: AZURE_STATUS_PAGE, idempotent,
-      headers: { 'x-ms-version': STORAGE_API_VERSION, 'x-ms-date': new Date().toUTCString(), ...auth, ...headers },
-      body: method === 'PUT' ? '' : undefined,
-    }, budget);
+    return this.http.send(
+      {
+        method,
+        url: `${url.href}${sas}`,
+        service: 'Azure Storage',
+        statusPage: AZURE_STATUS_PAGE,
+        idempotent,
+        headers: { 'x-ms-version': STORAGE_API_VERSION, 'x-ms-date': new Date().toUTCString(), ...auth, ...headers },
+        body: method === 'PUT' ? '' : undefined,
+      },
+      budget,
+    );
   }
 
   /**
@@ -120,7 +133,13 @@ export class BlobService {
 
 /** HEAD of the source (the LCS SAS URL): its length and MD5, before the copy starts. */
 export async function sourceProperties(http: HttpClient, sourceUrl: string, budget: RetryBudget): Promise<BlobProps & { status: number; code: string }> {
-  const request: HttpRequest = { method: 'HEAD', url: sourceUrl, headers: { 'x-ms-version': STORAGE_API_VERSION }, service: 'LCS\'s backup storage', statusPage: AZURE_STATUS_PAGE };
+  const request: HttpRequest = {
+    method: 'HEAD',
+    url: sourceUrl,
+    headers: { 'x-ms-version': STORAGE_API_VERSION },
+    service: "LCS's backup storage",
+    statusPage: AZURE_STATUS_PAGE,
+  };
   const response = await http.send(request, budget);
   // The proxy, throttling and outages, as the HTTP layer words them; the SAS stays out (host only).
   const failure = statusFailure(request, response, { code: errorCode(response), throttled: storageBusy(response.status, errorCode(response)) });
@@ -132,4 +151,3 @@ export async function sourceProperties(http: HttpClient, sourceUrl: string, budg
   }
   return { ...blobProps(response.headers), status: 200, code: '' };
 }
-

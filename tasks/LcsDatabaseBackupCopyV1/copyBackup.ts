@@ -90,7 +90,10 @@ function freshSource(host: TaskHost, session: LcsSession, projectId: number, bac
     const { assets } = await listDatabaseBackups(session.client, projectId);
     const same = assets.find((a) => a.id === backupId);
     if (!same || !isDownloadUrl(same.fileLocation)) {
-      throw new CopyError(`Backup ${backupId} is ${same ? 'listed without a download URL' : 'no longer listed'} in LCS project ${projectId}.`, 'Check the backup in LCS (Asset library > Database backup), then run again.');
+      throw new CopyError(
+        `Backup ${backupId} is ${same ? 'listed without a download URL' : 'no longer listed'} in LCS project ${projectId}.`,
+        'Check the backup in LCS (Asset library > Database backup), then run again.',
+      );
     }
     host.setSecret(same.fileLocation);
     return same;
@@ -98,7 +101,12 @@ function freshSource(host: TaskHost, session: LcsSession, projectId: number, bac
 }
 
 /** The source's length and MD5 (HEAD of the SAS URL); a refused SAS is renewed once. */
-async function sourceFacts(http: HttpClient, backup: DatabaseAsset, fresh: () => Promise<DatabaseAsset>, budget: () => RetryBudget): Promise<{ facts: SourceFacts; backup: DatabaseAsset }> {
+async function sourceFacts(
+  http: HttpClient,
+  backup: DatabaseAsset,
+  fresh: () => Promise<DatabaseAsset>,
+  budget: () => RetryBudget,
+): Promise<{ facts: SourceFacts; backup: DatabaseAsset }> {
   let props = await sourceProperties(http, backup.fileLocation, budget());
   if (props.status === 403) {
     backup = await fresh();
@@ -107,7 +115,9 @@ async function sourceFacts(http: HttpClient, backup: DatabaseAsset, fresh: () =>
   if (props.status !== 200) {
     throw new CopyError(
       `The backup's storage answered HTTP ${props.status}${props.code ? ` ${props.code}` : ''} to the download URL from LCS.`,
-      props.status === 404 ? 'The backup file is gone from LCS\'s storage: check the backup in LCS, or export a new one.' : 'Run again later; if it persists, check the backup in LCS.',
+      props.status === 404
+        ? "The backup file is gone from LCS's storage: check the backup in LCS, or export a new one."
+        : 'Run again later; if it persists, check the backup in LCS.',
     );
   }
   return { facts: { length: props.length, md5: props.md5 }, backup };
@@ -139,11 +149,23 @@ export async function copyBackup(host: TaskHost): Promise<void> {
   const fresh = freshSource(host, session, settings.projectId, chosen.id);
   const blobs = new BlobService(http, destination, tokenKeeper(host, settings.arm, http, settings), newBudget, (line) => host.info(line));
   const { facts, backup } = await sourceFacts(http, chosen, fresh, newBudget);
-  const result = await runCopy({
-    host, blobs, overwrite: settings.overwrite, timeoutMs: settings.timeoutMs, pollIntervalMs: settings.pollIntervalMs,
-    metadata: copyMetadata(settings.projectId, backup), freshSource: fresh, newBudget,
-  }, backup, facts);
-  host.info(`Copied and verified ${result.check === 'md5' ? `by length and Content-MD5 (${facts.md5})` : 'by length only (the backup has no Content-MD5)'}: ${neutralize(destination.blobUrl, 600)}`);
+  const result = await runCopy(
+    {
+      host,
+      blobs,
+      overwrite: settings.overwrite,
+      timeoutMs: settings.timeoutMs,
+      pollIntervalMs: settings.pollIntervalMs,
+      metadata: copyMetadata(settings.projectId, backup),
+      freshSource: fresh,
+      newBudget,
+    },
+    backup,
+    facts,
+  );
+  host.info(
+    `Copied and verified ${result.check === 'md5' ? `by length and Content-MD5 (${facts.md5})` : 'by length only (the backup has no Content-MD5)'}: ${neutralize(destination.blobUrl, 600)}`,
+  );
   publish(host, result, destination.blobName, destination.blobUrl);
   attachSummary(host, summaryMarkdown(settings.projectId, destination, result, facts));
   host.succeed(`Copied ${destination.blobName}`);

@@ -98,7 +98,10 @@ async function watchCopy(ctx: CopyContext, start: CopyStart, deadline: number): 
     return await pollCopy(ctx, start, deadline);
   } catch (error) {
     if (error instanceof TaskFailure && !(error instanceof CopyError)) {
-      throw new CopyError(`${error.message} The copy ${start.copyId} may still be running in Azure Storage, and ${leftBehind(ctx)} until it ends.`, error.advice);
+      throw new CopyError(
+        `${error.message} The copy ${start.copyId} may still be running in Azure Storage, and ${leftBehind(ctx)} until it ends.`,
+        error.advice,
+      );
     }
     throw error;
   }
@@ -107,18 +110,26 @@ async function watchCopy(ctx: CopyContext, start: CopyStart, deadline: number): 
 async function pollCopy(ctx: CopyContext, start: CopyStart, deadline: number): Promise<BlobProps> {
   const report = progressReporter(ctx, Date.now());
   const stopCancel = ctx.host.onCancel((signal) => {
-    void abortCopy(ctx, start.copyId, ABORT_TIMEOUT_MS).then((aborted) => ctx.host.warn(
-      `The step was cancelled (${signal}): ${aborted ? `aborted the pending copy ${start.copyId}` : `could not abort the copy ${start.copyId} in time; it may go on in Azure Storage`}; ${leftBehind(ctx)}.`,
-    ));
+    void abortCopy(ctx, start.copyId, ABORT_TIMEOUT_MS).then((aborted) =>
+      ctx.host.warn(
+        `The step was cancelled (${signal}): ${aborted ? `aborted the pending copy ${start.copyId}` : `could not abort the copy ${start.copyId} in time; it may go on in Azure Storage`}; ${leftBehind(ctx)}.`,
+      ),
+    );
   });
   try {
     for (;;) {
       const props = await ctx.blobs.properties(ctx.newBudget(Math.max(1000, deadline - Date.now())));
       if (!props) {
-        throw new CopyError(`The destination blob ${neutralize(ctx.blobs.destination.display, 300)} disappeared during the copy.`, 'Check that nothing else deletes blobs in the container, then run again.');
+        throw new CopyError(
+          `The destination blob ${neutralize(ctx.blobs.destination.display, 300)} disappeared during the copy.`,
+          'Check that nothing else deletes blobs in the container, then run again.',
+        );
       }
       if (props.copyId && start.copyId && props.copyId !== start.copyId) {
-        throw new CopyError(`Another copy (id ${neutralize(props.copyId, 60)}) replaced this one in ${neutralize(ctx.blobs.destination.display, 300)}.`, 'Make sure only one pipeline copies into this blob name at a time, then run again.');
+        throw new CopyError(
+          `Another copy (id ${neutralize(props.copyId, 60)}) replaced this one in ${neutralize(ctx.blobs.destination.display, 300)}.`,
+          'Make sure only one pipeline copies into this blob name at a time, then run again.',
+        );
       }
       if (props.copyStatus !== 'pending') {
         return props;
@@ -128,7 +139,7 @@ async function pollCopy(ctx: CopyContext, start: CopyStart, deadline: number): P
         const aborted = await abortCopy(ctx, start.copyId, 10_000);
         throw new CopyError(
           `The copy did not finish within timeoutMinutes (${formatDuration(ctx.timeoutMs)}); ${aborted ? 'it was aborted' : 'it could not be aborted and may go on'}, and ${leftBehind(ctx)}.`,
-          'Raise timeoutMinutes (and the job\'s timeoutInMinutes): copies between regions run at tens of MB/s.',
+          "Raise timeoutMinutes (and the job's timeoutInMinutes): copies between regions run at tens of MB/s.",
         );
       }
       await sleep(ctx.pollIntervalMs);
@@ -142,10 +153,16 @@ async function pollCopy(ctx: CopyContext, start: CopyStart, deadline: number): P
 function verify(ctx: CopyContext, props: BlobProps, facts: SourceFacts): 'md5' | 'length' {
   const where = neutralize(ctx.blobs.destination.display, 300);
   if (props.length !== facts.length) {
-    throw new CopyError(`The copied blob ${where} has ${props.length} bytes, the backup ${facts.length}.`, `Do not use it: delete it, then run again with overwrite: true.`);
+    throw new CopyError(
+      `The copied blob ${where} has ${props.length} bytes, the backup ${facts.length}.`,
+      `Do not use it: delete it, then run again with overwrite: true.`,
+    );
   }
   if (facts.md5 && props.md5 !== facts.md5) {
-    throw new CopyError(`The copied blob ${where} has Content-MD5 ${neutralize(props.md5 ?? 'none', 40)}, the backup ${facts.md5}.`, 'Do not use it: delete it, then run again with overwrite: true.');
+    throw new CopyError(
+      `The copied blob ${where} has Content-MD5 ${neutralize(props.md5 ?? 'none', 40)}, the backup ${facts.md5}.`,
+      'Do not use it: delete it, then run again with overwrite: true.',
+    );
   }
   return facts.md5 ? 'md5' : 'length';
 }
@@ -186,13 +203,18 @@ export async function runCopy(ctx: CopyContext, first: DatabaseAsset, facts: Sou
       if (end?.copyStatus !== 'failed' || !sourceRefused(end.copyDescription) || restarts >= MAX_RESTARTS) {
         throw new CopyError(
           `The copy ${end?.copyStatus ?? 'ended'} (${description})${restarts ? ` after ${restarts} restart${restarts === 1 ? '' : 's'}` : ''}; ${leftBehind(ctx)}.`,
-          sourceRefused(end?.copyDescription) ? 'The backup\'s storage kept refusing the download URL: run again later, or export a new backup.' : 'Run again; if it fails the same way, check the storage account (firewall, capacity) and the backup in LCS.',
+          sourceRefused(end?.copyDescription)
+            ? "The backup's storage kept refusing the download URL: run again later, or export a new backup."
+            : 'Run again; if it fails the same way, check the storage account (firewall, capacity) and the backup in LCS.',
         );
       }
       why = `the copy failed because the backup's storage refused the download URL (${description})`;
     }
     if (restarts >= MAX_RESTARTS) {
-      throw new CopyError(`Storage could not read the backup with a fresh download URL either (${MAX_RESTARTS} restarts).`, 'Run again later, or export a new backup in LCS.');
+      throw new CopyError(
+        `Storage could not read the backup with a fresh download URL either (${MAX_RESTARTS} restarts).`,
+        'Run again later, or export a new backup in LCS.',
+      );
     }
     ctx.host.warn(`${why}; asking LCS for a fresh download URL and starting the copy again (restart ${restarts + 1} of at most ${MAX_RESTARTS}).`);
     source = await ctx.freshSource();

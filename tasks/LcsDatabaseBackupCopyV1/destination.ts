@@ -44,11 +44,13 @@ export function parseStorageAccount(raw: string, storageSuffix: string): { servi
   }
   if (!/^https:\/\//i.test(value)) {
     throw new InputError(
-      value ? `Input 'storageAccount' must be a storage account name (3 to 24 lower-case letters and digits) or a blob service URL (https://...); got '${value.slice(0, 60)}'.` : 'Input \'storageAccount\' is empty.',
+      value
+        ? `Input 'storageAccount' must be a storage account name (3 to 24 lower-case letters and digits) or a blob service URL (https://...); got '${value.slice(0, 60)}'.`
+        : "Input 'storageAccount' is empty.",
       'Give the account name, e.g. contosobackups, or its blob service URL for a private endpoint, custom domain or another cloud, e.g. https://contosobackups.blob.core.windows.net.',
     );
   }
-  const serviceUrl = parseHttpsUrl(value, 'blob service URL (storageAccount)', 'https://contosobackups.blob.core.windows.net', 'task input \'storageAccount\'');
+  const serviceUrl = parseHttpsUrl(value, 'blob service URL (storageAccount)', 'https://contosobackups.blob.core.windows.net', "task input 'storageAccount'");
   const url = new URL(serviceUrl);
   const pathAccount = url.pathname.split('/').filter(Boolean)[0];
   return { serviceUrl, accountName: pathAccount ?? firstLabel(url.hostname) };
@@ -76,7 +78,7 @@ export function parseBlobName(raw: string): string | undefined {
   if (bad) {
     throw new InputError(
       `Input 'destinationBlobName' is not a usable blob name ('${value.slice(0, 80)}'): at most 1024 characters, no control characters or backslashes, no '.' or '..' segments, not starting with '/' or ending with '.' or '/'.`,
-      'Use a name such as backups/uat-2026-11-28.bacpac, or leave it empty for the backup\'s file name.',
+      "Use a name such as backups/uat-2026-11-28.bacpac, or leave it empty for the backup's file name.",
     );
   }
   return value;
@@ -84,12 +86,13 @@ export function parseBlobName(raw: string): string | undefined {
 
 /** destinationSasUrl: a container SAS URL (sr=c) that may write. */
 export function parseDestinationSasUrl(raw: string): Pick<DestinationSettings, 'containerUrl' | 'accountName' | 'container' | 'sasQuery'> {
-  const advice = 'Give a container SAS URL such as https://contosobackups.blob.core.windows.net/lcs-backups?sv=...&sr=c&sp=racw&sig=... (Azure portal > the container > Shared access tokens, permissions Read, Add, Create, Write), from a secret variable.';
+  const advice =
+    'Give a container SAS URL such as https://contosobackups.blob.core.windows.net/lcs-backups?sv=...&sr=c&sp=racw&sig=... (Azure portal > the container > Shared access tokens, permissions Read, Add, Create, Write), from a secret variable.';
   let url: URL;
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new InputError('Input \'destinationSasUrl\' is not a URL.', advice);
+    throw new InputError("Input 'destinationSasUrl' is not a URL.", advice);
   }
   const segments = url.pathname.split('/').filter(Boolean);
   const lastSegment = segments.at(-1);
@@ -99,7 +102,10 @@ export function parseDestinationSasUrl(raw: string): Pick<DestinationSettings, '
   const sr = url.searchParams.get('sr');
   const sp = url.searchParams.get('sp') ?? '';
   if ((sr && sr !== 'c') || (sp && !/[wc]/.test(sp))) {
-    throw new InputError(`Input 'destinationSasUrl' must be a container SAS that may write (sr=c, sp with c or w); it has sr=${sr ?? '-'}, sp=${sp.slice(0, 20) || '-'}.`, advice);
+    throw new InputError(
+      `Input 'destinationSasUrl' must be a container SAS that may write (sr=c, sp with c or w); it has sr=${sr ?? '-'}, sp=${sp.slice(0, 20) || '-'}.`,
+      advice,
+    );
   }
   const container = decodeURIComponent(lastSegment);
   const containerUrl = `${url.origin}/${segments.join('/')}`;

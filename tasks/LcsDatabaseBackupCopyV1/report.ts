@@ -30,14 +30,20 @@ function connectionLine(settings: TaskSettings): string {
   if (!arm) {
     return 'a container SAS (destinationSasUrl)';
   }
-  const kind = { WorkloadIdentityFederation: 'workload identity federation', ServicePrincipal: 'service principal with a secret', ManagedServiceIdentity: 'the agent\'s managed identity' }[arm.scheme];
+  const kind = {
+    WorkloadIdentityFederation: 'workload identity federation',
+    ServicePrincipal: 'service principal with a secret',
+    ManagedServiceIdentity: "the agent's managed identity",
+  }[arm.scheme];
   return `Azure Resource Manager connection in 'azureSubscription' (${kind}${arm.tenantId ? `, tenant ${arm.tenantId}` : ''})`;
 }
 
 export function logDestination(host: TaskHost, settings: TaskSettings, d: Destination, backup: DatabaseAsset): void {
   host.info(`Destination: ${neutralize(d.blobUrl, 600)}`);
   host.info(`  Sign-in:   ${connectionLine(settings)}`);
-  host.info(`  Overwrite: ${settings.overwrite ? 'yes, an existing blob is replaced' : 'no, an existing blob fails the task'}; timeout ${formatDuration(settings.timeoutMs)}, poll every ${settings.pollIntervalMs / 1000} s`);
+  host.info(
+    `  Overwrite: ${settings.overwrite ? 'yes, an existing blob is replaced' : 'no, an existing blob fails the task'}; timeout ${formatDuration(settings.timeoutMs)}, poll every ${settings.pollIntervalMs / 1000} s`,
+  );
   if (!settings.destination.blobName && d.blobName !== backup.fileName) {
     host.info(`  The backup's file name '${neutralize(backup.fileName, 200)}' is not a safe blob name; copying it as ${neutralize(d.blobName, 200)}.`);
   }
@@ -54,7 +60,7 @@ export function summaryMarkdown(projectId: number, d: Destination, result: CopyR
     '|---|---|---|---|---|---|',
     `| ${escapeMarkdown(b.name)} (${escapeMarkdown(b.id)}) | ${b.created ? formatInstant(b.created) : '-'} | ${escapeMarkdown(d.blobUrl, 600)} | ${formatBytes(result.length)} | ${escapeMarkdown(result.copyId)} | ${formatDuration(result.durationMs)}${result.restarts ? `, ${result.restarts} restart(s)` : ''} |`,
     '',
-    'Outputs `CopiedBlobUrl` (no SAS), `CopiedBlobName`, `CopyId` and the backup\'s (`BackupId`, `BackupName`, ...): pass them to scripts only through `env:`.',
+    "Outputs `CopiedBlobUrl` (no SAS), `CopiedBlobName`, `CopyId` and the backup's (`BackupId`, `BackupName`, ...): pass them to scripts only through `env:`.",
     '',
   ].join('\n');
 }

@@ -59,7 +59,9 @@ export async function downloadChosenBackup(
   const files = targetFiles(settings.directory, fileName);
   const network = host.networkSettings();
   const proxy = network.proxyFor(chosen.fileLocation);
-  host.info(`Download:    ${neutralize(fileName, 200)} into ${neutralize(files.directory, 400)}, ${settings.connections} connection${settings.connections === 1 ? '' : 's'}${proxy ? `, through ${proxy.displayUrl}` : ''}`);
+  host.info(
+    `Download:    ${neutralize(fileName, 200)} into ${neutralize(files.directory, 400)}, ${settings.connections} connection${settings.connections === 1 ? '' : 's'}${proxy ? `, through ${proxy.displayUrl}` : ''}`,
+  );
   if (!settings.fileName && fileName !== chosen.fileName) {
     host.info(`  The backup's file name '${neutralize(chosen.fileName, 200)}' is not a safe file name on every agent; saving it as ${fileName}.`);
   }
@@ -83,7 +85,12 @@ export async function downloadChosenBackup(
 }
 
 /** The download step, when the inputs ask for it: nothing to do when no backup was chosen. */
-export async function downloadIfAsked(host: TaskHost, session: LcsSession, settings: Limits & { download: DownloadSettings }, chosen: DatabaseAsset | undefined): Promise<void> {
+export async function downloadIfAsked(
+  host: TaskHost,
+  session: LcsSession,
+  settings: Limits & { download: DownloadSettings },
+  chosen: DatabaseAsset | undefined,
+): Promise<void> {
   if (!settings.download.enabled) {
     return;
   }

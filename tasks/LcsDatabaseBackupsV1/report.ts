@@ -8,7 +8,16 @@ import { isoSeconds } from '../common/text/time';
 import { Selection, SelectionCriteria, fieldName, instantFor } from '../common/backups/backupSelection';
 import { TABLE_ROWS, describeFilters, formatAge, shortTime } from '../common/backups/backupSelectionReport';
 
-export { SKIP_WARNINGS, TABLE_ROWS, backupTable, chosenLine, describeFilters, formatAge, logSelection, shortTime } from '../common/backups/backupSelectionReport';
+export {
+  SKIP_WARNINGS,
+  TABLE_ROWS,
+  backupTable,
+  chosenLine,
+  describeFilters,
+  formatAge,
+  logSelection,
+  shortTime,
+} from '../common/backups/backupSelectionReport';
 
 export interface SummaryContext {
   projectId: number;
@@ -30,14 +39,18 @@ function summaryHeading(ctx: SummaryContext): string[] {
     return [
       `${where}; backupId asks for ${id} (filters, newestBy and maxAgeDays do not apply).`,
       '',
-      chosen ? `**Chosen by id:** ${escapeMarkdown(chosen.name)} (${escapeMarkdown(chosen.fileName)}), the backup with Id ${id}.` : `**No usable backup with Id ${id} is listed.**`,
+      chosen
+        ? `**Chosen by id:** ${escapeMarkdown(chosen.name)} (${escapeMarkdown(chosen.fileName)}), the backup with Id ${id}.`
+        : `**No usable backup with Id ${id} is listed.**`,
       '',
     ];
   }
   return [
     `${where}, ${selection.candidates.length} matched (${escapeMarkdown(describeFilters(criteria))}).`,
     '',
-    chosen ? `**Chosen:** ${escapeMarkdown(chosen.name)} (${escapeMarkdown(chosen.fileName)}), the newest by ${fieldName(criteria.newestBy)}.` : '**No backup matched the filters.**',
+    chosen
+      ? `**Chosen:** ${escapeMarkdown(chosen.name)} (${escapeMarkdown(chosen.fileName)}), the newest by ${fieldName(criteria.newestBy)}.`
+      : '**No backup matched the filters.**',
     '',
   ];
 }
@@ -53,8 +66,8 @@ function readTheOutputs(fileLocationIsSecret: boolean): string[] {
     '| Where | How |',
     '|---|---|',
     '| a script in the same job | map it in the step\'s `env:` (`BACKUP_ID: $(lcs.BackupId)`), then read `$env:BACKUP_ID` (PowerShell) or `"$BACKUP_ID"` (bash) |',
-    '| another job | `variables:` `backupId: $[ dependencies.<job>.outputs[\'lcs.BackupId\'] ]`, then `env:` as above |',
-    '| another stage | `variables:` `backupId: $[ stageDependencies.<stage>.<job>.outputs[\'lcs.BackupId\'] ]`, then `env:` as above |',
+    "| another job | `variables:` `backupId: $[ dependencies.<job>.outputs['lcs.BackupId'] ]`, then `env:` as above |",
+    "| another stage | `variables:` `backupId: $[ stageDependencies.<stage>.<job>.outputs['lcs.BackupId'] ]`, then `env:` as above |",
     '',
     'Pass outputs to scripts and `arguments:` only through `env:`: `$(...)` written in script text is pasted in before the script runs, so a backup name could run commands.',
     '',
@@ -92,4 +105,3 @@ export function summaryMarkdown(ctx: SummaryContext): string {
   lines.push(...readTheOutputs(ctx.fileLocationIsSecret));
   return `${lines.join('\n')}\n`;
 }
-

@@ -31,7 +31,9 @@ export async function exportDatabase(host: TaskHost): Promise<void> {
   const session = await openLcsSession(host, settings);
   host.info(`Export:      environment ${settings.environmentId} to a backup named '${neutralize(settings.backupName, 120)}'`);
   // Names repeat: remember which backups had this name, so an older one is never taken.
-  const before = settings.waitForCompletion ? sameNameIds((await listDatabaseBackups(session.client, settings.projectId)).assets, settings.backupName) : new Set<string>();
+  const before = settings.waitForCompletion
+    ? sameNameIds((await listDatabaseBackups(session.client, settings.projectId)).assets, settings.backupName)
+    : new Set<string>();
   const startedAtMs = Date.now();
   // The backup is looked for within timeoutMinutes too.
   const deadlineMs = startedAtMs + settings.timeoutMs;

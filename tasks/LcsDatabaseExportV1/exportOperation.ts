@@ -17,7 +17,7 @@ export const EXPORT: OperationDescriptor<Pick<TaskSettings, 'projectId' | 'envir
   statusEnvironmentId: (s) => s.environmentId,
   refusals: [...ENVIRONMENT_REFUSALS],
   otherRefusal: 'Check the environment id (a sandbox of this project) and that the account may export its database in LCS.',
-  ifNotFound: 'Check the project id and the environment id (GUIDs shown on the environment\'s page in LCS).',
+  ifNotFound: "Check the project id and the environment id (GUIDs shown on the environment's page in LCS).",
   ifUnauthorized:
     'LCS refuses the export for this kind of environment (it answers 401 to a refresh between cloud-hosted environments): export and refresh work between sandbox and production environments, not cloud-hosted (Tier-1) ones. Check the environment id in LCS. Nothing was started.',
   // The step that picks the wait up again; common/wait names no task.

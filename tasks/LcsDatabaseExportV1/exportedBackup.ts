@@ -114,7 +114,9 @@ export async function awaitExportedBackup(host: TaskHost, session: LcsSession, r
     if (listed instanceof TaskFailure) {
       host.warn(`The export completed, but listing its backup failed; trying again within ${formatElapsed(windowEnd - Date.now())}: ${listed.message}`);
     } else if (attempt === 1) {
-      host.info(`The export completed; LCS does not list its backup yet. Listing again every ${request.pollIntervalMs / 1000} s for up to ${formatElapsed(windowEnd - Date.now())}.`);
+      host.info(
+        `The export completed; LCS does not list its backup yet. Listing again every ${request.pollIntervalMs / 1000} s for up to ${formatElapsed(windowEnd - Date.now())}.`,
+      );
     }
     // The last list comes at the end of the window, however long the interval.
     await new Promise((resolve) => setTimeout(resolve, Math.min(request.pollIntervalMs, Math.max(0, windowEnd - Date.now()))));

@@ -24,11 +24,17 @@ export function parseBackupName(raw: string): string {
   const value = raw.trim();
   const fix = `Use a plain name of at most ${MAX_BACKUP_NAME} characters, e.g. UAT-$(Build.BuildNumber).`;
   if (!value) {
-    throw new InputError('Input \'backupName\' is empty: the backup needs a name in the asset library.', fix);
+    throw new InputError("Input 'backupName' is empty: the backup needs a name in the asset library.", fix);
   }
   // eslint-disable-next-line no-control-regex
   const controlCharacter = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-  const bad = /[/\\]/.test(value) ? 'a / or \\' : controlCharacter.test(value) ? 'a control character or line break' : value === '.' || value === '..' ? 'only dots' : undefined;
+  const bad = /[/\\]/.test(value)
+    ? 'a / or \\'
+    : controlCharacter.test(value)
+      ? 'a control character or line break'
+      : value === '.' || value === '..'
+        ? 'only dots'
+        : undefined;
   if (bad) {
     throw new InputError(`Input 'backupName' cannot hold ${bad}: it becomes one segment of the request's URL.`, fix);
   }

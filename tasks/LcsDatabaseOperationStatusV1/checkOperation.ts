@@ -19,7 +19,12 @@ export async function checkOperation(host: TaskHost): Promise<void> {
   const settings = readSettings(host.inputs);
   const session = await openLcsSession(host, settings);
   // Which operation it is is not known from the id; "operation" reads right for any.
-  const ref: OperationRef = { label: 'operation', projectId: settings.projectId, environmentId: settings.environmentId, activityId: settings.operationActivityId };
+  const ref: OperationRef = {
+    label: 'operation',
+    projectId: settings.projectId,
+    environmentId: settings.environmentId,
+    activityId: settings.operationActivityId,
+  };
   host.info(`Operation:   ${ref.activityId} on environment ${ref.environmentId}`);
   if (settings.waitForCompletion) {
     const final = await waitWithSession(host, session, ref, settings, { waitAgain: waitHereAgain(ref) });
@@ -30,7 +35,9 @@ export async function checkOperation(host: TaskHost): Promise<void> {
   const answer = await fetchStatus(session.client, ref);
   const state = neutralize(answer.state, 60);
   publishState(host, answer);
-  host.info(`State:       ${state}${answer.completionDate ? `, completed ${formatInstant(answer.completionDate)}` : ''} (not waiting: waitForCompletion is false).`);
+  host.info(
+    `State:       ${state}${answer.completionDate ? `, completed ${formatInstant(answer.completionDate)}` : ''} (not waiting: waitForCompletion is false).`,
+  );
   publishOutputs(host, OUTPUTS, {});
   if (classifyState(answer.state).verdict === 'failed') {
     throw failureState(ref, answer.state);

@@ -13,7 +13,7 @@ export type TaskSettings = LcsSettings & StatusSettings;
 function readStatusSettings(source: InputSource): StatusSettings {
   return {
     environmentId: parseLcsId(trimmed(source, 'environmentId'), 'environmentId', 'the environment the operation runs on (for a refresh: the target)'),
-    operationActivityId: parseLcsId(trimmed(source, 'operationActivityId'), 'operationActivityId', 'the operation\'s activity id'),
+    operationActivityId: parseLcsId(trimmed(source, 'operationActivityId'), 'operationActivityId', "the operation's activity id"),
     ...readWaitSettings(source),
   };
 }

@@ -22,7 +22,7 @@ export const REFRESH: OperationDescriptor<Pick<TaskSettings, 'projectId' | 'sour
     ...ENVIRONMENT_REFUSALS,
   ],
   otherRefusal: 'Check both environment ids (the target must be a sandbox of this project) and that the account may refresh the target in LCS.',
-  ifNotFound: 'Check the project id and the environment ids (GUIDs shown on the environment\'s page in LCS).',
+  ifNotFound: "Check the project id and the environment ids (GUIDs shown on the environment's page in LCS).",
   ifUnauthorized:
     'LCS refuses the refresh for this kind of environment (it answers 401 to a refresh between cloud-hosted environments): export and refresh work between sandbox and production environments, not cloud-hosted (Tier-1) ones. Check the environment ids in LCS. Nothing was started.',
   // The step that picks the wait up again; common/wait names no task.

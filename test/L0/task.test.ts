@@ -22,13 +22,28 @@ function daysAgo(days: number): string {
 
 function asset(id: string, name: string, fileName: string, created: string, location: string): Record<string, unknown> {
   return {
-    Id: id, ProjectId: 1234567, OrganizationId: 1, Name: name, FileName: fileName, FileDescription: '',
-    FileLocation: location, CreatedDateTime: created, ModifiedDateTime: created, CreatedByName: null, ModifiedByName: null,
+    Id: id,
+    ProjectId: 1234567,
+    OrganizationId: 1,
+    Name: name,
+    FileName: fileName,
+    FileDescription: '',
+    FileLocation: location,
+    CreatedDateTime: created,
+    ModifiedDateTime: created,
+    CreatedByName: null,
+    ModifiedByName: null,
   };
 }
 
 function envelope(assets: unknown[]): unknown {
-  return { DatabaseAssets: assets, IsSuccess: true, OperationActivityId: '55eb4327-9346-4c7b-82bd-fe8ef15112c6', ErrorMessage: null, VersionEOL: '9999-12-31T23:59:59.9999999' };
+  return {
+    DatabaseAssets: assets,
+    IsSuccess: true,
+    OperationActivityId: '55eb4327-9346-4c7b-82bd-fe8ef15112c6',
+    ErrorMessage: null,
+    VersionEOL: '9999-12-31T23:59:59.9999999',
+  };
 }
 
 const TWO_BACKUPS = envelope([
@@ -38,7 +53,15 @@ const TWO_BACKUPS = envelope([
 
 function baseCase(overrides: Partial<L0Case> = {}, inputs: Record<string, string> = {}): L0Case {
   return {
-    inputs: { connectionType: 'databaseMovement', lcsConnection: 'EP1', projectId: '1234567', newestBy: 'created', failIfNoBackup: 'true', fileLocationIsSecret: 'true', ...inputs },
+    inputs: {
+      connectionType: 'databaseMovement',
+      lcsConnection: 'EP1',
+      projectId: '1234567',
+      newestBy: 'created',
+      failIfNoBackup: 'true',
+      fileLocationIsSecret: 'true',
+      ...inputs,
+    },
     endpointId: 'EP1',
     endpoint: {
       url: 'https://login.microsoftonline.com/organizations',
@@ -76,7 +99,11 @@ function outputOf(tr: MockTestRunner, name: string): { value: string; secret: bo
   }
   assert.match(line, /isOutput=true;/, `${name} must be an output variable`);
   // Undo task-lib's escaping of command data.
-  const value = line.slice(line.indexOf(']') + 1).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%AZP25/g, '%');
+  const value = line
+    .slice(line.indexOf(']') + 1)
+    .replace(/%0D/g, '\r')
+    .replace(/%0A/g, '\n')
+    .replace(/%AZP25/g, '%');
   return { value, secret: /issecret=true;/.test(line) };
 }
 
@@ -134,7 +161,9 @@ describe('L0: LcsDatabaseBackups task wiring (MockTestRunner)', function () {
   });
 
   it('does not let a backup name set a variable', async () => {
-    const evil = envelope([asset('33333333-3333-3333-3333-333333333333', '##vso[task.setvariable variable=Injected]owned', '##[error]x.bacpac', daysAgo(1), SAS1)]);
+    const evil = envelope([
+      asset('33333333-3333-3333-3333-333333333333', '##vso[task.setvariable variable=Injected]owned', '##[error]x.bacpac', daysAgo(1), SAS1),
+    ]);
     const tr = await run(baseCase({ envelope: evil }));
     assert.ok(tr.succeeded, tr.stdout);
     const injected = tr.stdout.split(/\r?\n/).filter((l) => /##vso\[task\.setvariable variable=Injected/i.test(l));

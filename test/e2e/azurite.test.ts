@@ -32,7 +32,9 @@ describe('e2e: download from Azurite (real Azure Storage semantics)', function (
     azurite = await startAzurite();
     await createContainer(azurite, CONTAINER);
   });
-  after(async () => { await azurite?.stop(); });
+  after(async () => {
+    await azurite?.stop();
+  });
   afterEach(async () => {
     cleanupDownloadDirs();
     await proxy?.close();
@@ -53,7 +55,9 @@ describe('e2e: download from Azurite (real Azure Storage semantics)', function (
       return url;
     };
     emu.backups[0].FileName = FILE;
-    emu.listHook = () => { emu.backups[0].FileLocation = sas(); };
+    emu.listHook = () => {
+      emu.backups[0].FileLocation = sas();
+    };
   }
 
   async function run(emu: Emulator, dir: string, options: E2eOptions = {}): Promise<Awaited<ReturnType<typeof runLcsTask>>> {
@@ -91,7 +95,10 @@ describe('e2e: download from Azurite (real Azure Storage semantics)', function (
     assertDownloaded(r, dir, FILE, md5(content));
     assert.ok(listRequests(emu).length >= 2, `did not list again${describeRun(r)}`);
     assertMentions(logText(r), 'HTTP 403', 'fresh');
-    assert.ok(issued.slice(1).some((u) => r.secrets.includes(u)), 'the fresh SAS was not registered as a secret');
+    assert.ok(
+      issued.slice(1).some((u) => r.secrets.includes(u)),
+      'the fresh SAS was not registered as a secret',
+    );
   });
 
   it('resume after a kill at 50 %: the second run fetches only what is missing (counted at the proxy)', async () => {
@@ -103,7 +110,9 @@ describe('e2e: download from Azurite (real Azure Storage semantics)', function (
     const controller = new AbortController();
     let atKill = 0;
     const target = azuriteTarget();
-    killAt(p, target, content.length / 2, controller, (n) => { atKill = n; });
+    killAt(p, target, content.length / 2, controller, (n) => {
+      atKill = n;
+    });
     const first = await runLcsTask(emu, { inputs: downloadInputs(dir), env: { AGENT_PROXYURL: p.url }, signal: controller.signal });
     assert.equal(first.result, undefined, `finished before the kill${describeRun(first)}`);
     const before = p.bytesDown.get(target) ?? 0;
@@ -142,7 +151,7 @@ describe('e2e: download from Azurite (real Azure Storage semantics)', function (
     await serve(emu, 'damaged.bacpac', content, { storedMd5: md5(Buffer.from('something else')) });
     const dir = downloadDir();
     const r = await run(emu, dir);
-    assertMentions(singleError(r), 'does not match the backup\'s MD5');
+    assertMentions(singleError(r), "does not match the backup's MD5");
     assert.deepEqual(readdirSync(dir), []);
   });
 

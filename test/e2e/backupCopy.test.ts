@@ -32,8 +32,12 @@ describe('e2e: LcsDatabaseBackupCopy@1 into Azurite', function () {
     content = blobBytes(21, 0, 3 * 1024 * 1024 + 11);
     await putBlob(azurite, SOURCE, 'golden.bacpac', content);
   });
-  after(async () => { await azurite?.stop(); });
-  afterEach(() => { issued = []; });
+  after(async () => {
+    await azurite?.stop();
+  });
+  afterEach(() => {
+    issued = [];
+  });
 
   /** The newest backup points at Azurite's source blob; every list hands out a new SAS. */
   function serve(emu: Emulator, lifetimeMs = 3600_000): void {
@@ -76,7 +80,13 @@ describe('e2e: LcsDatabaseBackupCopy@1 into Azurite', function () {
     serve(emu);
     const sas = containerSasUrl(azurite, DEST, 'racw', new Date(Date.now() + 3600_000));
     issued.push(sas, new URL(sas).search.slice(1), new URL(sas).searchParams.get('sig')!);
-    const r = await run(emu, { destinationSasUrl: sas, azureSubscription: undefined, storageAccount: undefined, containerName: undefined, destinationBlobName: 'sas.bacpac' });
+    const r = await run(emu, {
+      destinationSasUrl: sas,
+      azureSubscription: undefined,
+      storageAccount: undefined,
+      containerName: undefined,
+      destinationBlobName: 'sas.bacpac',
+    });
     assertResult(r, 'Succeeded');
     assert.equal(output(r, 'CopiedBlobUrl'), `${azurite.accountUrl}/${DEST}/sas.bacpac`);
     assert.equal(emu.azureRm.storageTokens.length, 0);
@@ -87,12 +97,12 @@ describe('e2e: LcsDatabaseBackupCopy@1 into Azurite', function () {
     const emu = ctx.emu;
     serve(emu);
     const options = { endpoints: armEndpoints(emu, 'ServicePrincipal', { serviceprincipalkey: ARM_CLIENT_SECRET, authenticationType: 'spnKey' }) };
-    await putBlob(azurite, DEST, 'taken.bacpac', Buffer.from('someone else\'s blob'));
+    await putBlob(azurite, DEST, 'taken.bacpac', Buffer.from("someone else's blob"));
     const refused = await run(emu, { destinationBlobName: 'taken.bacpac' }, options);
     const message = singleError(refused);
     assertMentions(message, 'already exists');
     assertMentions(message, 'overwrite: true');
-    assert.equal((await blobHeaders(azurite, DEST, 'taken.bacpac')).headers['content-length'], String('someone else\'s blob'.length));
+    assert.equal((await blobHeaders(azurite, DEST, 'taken.bacpac')).headers['content-length'], String("someone else's blob".length));
     const replaced = await run(emu, { destinationBlobName: 'taken.bacpac', overwrite: 'true' }, options);
     assertResult(replaced, 'Succeeded');
     assert.equal((await blobHeaders(azurite, DEST, 'taken.bacpac')).headers['content-length'], String(content.length));

@@ -19,7 +19,9 @@ describe('e2e: LcsDatabaseBackupCopy@1, asynchronous copies and faults (emulator
   function serve(emu: Emulator, options: { withMd5?: boolean } = {}): void {
     emu.addBlob('golden.bacpac', { size: 4 * MiB + 3, withMd5: options.withMd5 });
     emu.backups[0].FileName = 'golden.bacpac';
-    emu.listHook = () => { emu.backups[0].FileLocation = emu.blobUrl('golden.bacpac'); };
+    emu.listHook = () => {
+      emu.backups[0].FileLocation = emu.blobUrl('golden.bacpac');
+    };
   }
 
   const dest = (emu: Emulator): Record<string, string> => ({ storageAccount: `${emu.url}/copystore`, containerName: 'dest' });

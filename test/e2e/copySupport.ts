@@ -11,7 +11,12 @@ import { assertInvariants, runLcsTask, type E2eOptions } from './helpers';
 export const COPY_TASK = 'LcsDatabaseBackupCopyV1';
 
 /** Runs the bundled copy task (workload identity federation unless options say otherwise) and checks the invariants. */
-export async function runCopyTask(emu: Emulator, inputs: Record<string, string | undefined>, options: E2eOptions = {}, secrets: string[] = []): Promise<TaskRun> {
+export async function runCopyTask(
+  emu: Emulator,
+  inputs: Record<string, string | undefined>,
+  options: E2eOptions = {},
+  secrets: string[] = [],
+): Promise<TaskRun> {
   const r = await runLcsTask(emu, {
     task: COPY_TASK,
     endpoints: armEndpoints(emu),
@@ -20,7 +25,9 @@ export async function runCopyTask(emu: Emulator, inputs: Record<string, string |
     inputs: { azureSubscription: ARM_ENDPOINT_ID, pollIntervalSeconds: '0.2', ...inputs },
   });
   const az = emu.azureRm;
-  assertInvariants(r, emu, { extraSecrets: [...secrets, ...emu.blobStore.issuedUrls, ...az.oidcTokens, ...az.storageTokens, SYSTEM_ACCESS_TOKEN, ARM_CLIENT_SECRET] });
+  assertInvariants(r, emu, {
+    extraSecrets: [...secrets, ...emu.blobStore.issuedUrls, ...az.oidcTokens, ...az.storageTokens, SYSTEM_ACCESS_TOKEN, ARM_CLIENT_SECRET],
+  });
   return r;
 }
 

@@ -57,7 +57,8 @@ describe('e2e: npm run demo', function () {
     for (const name of ['LcsDatabaseExportV1', 'LcsDatabaseRefreshV1', 'LcsDatabaseOperationStatusV1', 'download']) {
       const sections = [...DEMOS[name].next.matchAll(/'([^']+)'/g)].map((m) => m[1]);
       assert.ok(sections.length > 0, `${name}: the hint names no section`);
-      for (const section of sections) assert.match(overview, new RegExp(`^#+ ${section.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), `${name}: no section '${section}'`);
+      for (const section of sections)
+        assert.match(overview, new RegExp(`^#+ ${section.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), `${name}: no section '${section}'`);
     }
   });
 });

@@ -10,7 +10,16 @@ import { blobMd5, type BlobSpec, type Emulator, type EmulatedBlob } from '../emu
 import { startConnectProxy } from '../emulator/proxy';
 import { chooseRangeSize } from '../../tasks/common/download/ranges';
 import {
-  assertInvariants, assertMentions, assertResult, describeRun, listRequests, outputValue, runLcsTask, singleError, useEmulator, type E2eOptions,
+  assertInvariants,
+  assertMentions,
+  assertResult,
+  describeRun,
+  listRequests,
+  outputValue,
+  runLcsTask,
+  singleError,
+  useEmulator,
+  type E2eOptions,
 } from './helpers';
 import { assertDownloaded, cleanupDownloadDirs, downloadDir, downloadInputs, logText, sasSecrets } from './downloadSupport';
 
@@ -33,7 +42,12 @@ function blobRequests(emu: Emulator, method = 'GET'): number {
   return emu.requests.filter((r) => r.method === method && r.path.startsWith('/blobstore/')).length;
 }
 
-async function runDownload(emu: Emulator, dir: string, extra: Record<string, string> = {}, options: E2eOptions = {}): Promise<Awaited<ReturnType<typeof runLcsTask>>> {
+async function runDownload(
+  emu: Emulator,
+  dir: string,
+  extra: Record<string, string> = {},
+  options: E2eOptions = {},
+): Promise<Awaited<ReturnType<typeof runLcsTask>>> {
   const run = await runLcsTask(emu, { ...options, inputs: { ...downloadInputs(dir, extra), ...options.inputs } });
   assertInvariants(run, emu, { extraSecrets: sasSecrets(emu.blobStore.issuedUrls) });
   return run;
@@ -75,7 +89,10 @@ describe('e2e: download (emulator storage)', function () {
       assert.match(String(get.headers.range), /^bytes=\d+-\d+$/);
     }
     assertMentions(logText(run), 'verified by MD5', `DownloadedFilePath = ${path.join(dir, FILE)}`);
-    assert.ok(run.commands.some((c) => c.command.toLowerCase() === 'task.setprogress'), 'no task.setprogress');
+    assert.ok(
+      run.commands.some((c) => c.command.toLowerCase() === 'task.setprogress'),
+      'no task.setprogress',
+    );
     assert.equal(listRequests(emu).length, 1, 'listed again although the SAS worked');
   });
 
@@ -89,7 +106,7 @@ describe('e2e: download (emulator storage)', function () {
     assertMentions(logText(run), 'verified by length and ETag only');
   });
 
-  it('SAS expiry mid-file (403 AuthenticationFailed): lists again, takes the same backup\'s fresh URL as a secret, keeps the bytes', async () => {
+  it("SAS expiry mid-file (403 AuthenticationFailed): lists again, takes the same backup's fresh URL as a secret, keeps the bytes", async () => {
     const emu = ctx.emu;
     const blob = serveBackup(emu, { size: 4 * MiB, faults: { sasExpiresAfterBytes: 1.5 * MiB } });
     const dir = downloadDir();
@@ -98,7 +115,10 @@ describe('e2e: download (emulator storage)', function () {
     assertDownloaded(run, dir, FILE, blob.md5!);
     assert.ok(listRequests(emu).length >= 2, 'did not list again');
     const fresh = emu.blobStore.issuedUrls.slice(1);
-    assert.ok(fresh.some((u) => run.secrets.includes(u)), 'the fresh URL was not registered as a secret');
+    assert.ok(
+      fresh.some((u) => run.secrets.includes(u)),
+      'the fresh URL was not registered as a secret',
+    );
     // The bytes served before expiry are not fetched again: at most the ranges in flight are.
     assert.ok(blob.servedBytes <= blob.size + 4 * chooseRangeSize(blob.size, 4), `served ${blob.servedBytes}`);
     assertMentions(logText(run), 'AuthenticationFailed', 'fresh');
@@ -121,7 +141,12 @@ describe('e2e: download (emulator storage)', function () {
     const servedAtKill = await runKilledAt(emu, blob, dir, 0.5);
     // (A kill during a record write may also leave the record's temp file, and a kill leaves the
     // lock, whose process is gone: the next run removes both.)
-    assert.deepEqual(readdirSync(dir).filter((f) => !f.endsWith('.tmp') && !f.endsWith('.lock')).sort(), [`${FILE}.partial`, `${FILE}.partial.json`]);
+    assert.deepEqual(
+      readdirSync(dir)
+        .filter((f) => !f.endsWith('.tmp') && !f.endsWith('.lock'))
+        .sort(),
+      [`${FILE}.partial`, `${FILE}.partial.json`],
+    );
     blob.faults.bytesPerSecondPerConnection = undefined;
     const before = blob.servedBytes;
     emu.requests.length = 0;
@@ -137,7 +162,7 @@ describe('e2e: download (emulator storage)', function () {
     assertMentions(logText(run), 'Resuming:', 'already on disk from an earlier run');
   });
 
-  it('two agents\' jobs downloading the same backup into one folder: one downloads, the other waits and reuses it; nothing stray', async () => {
+  it("two agents' jobs downloading the same backup into one folder: one downloads, the other waits and reuses it; nothing stray", async () => {
     const emu = ctx.emu;
     const blob = serveBackup(emu, { size: 4 * MiB, faults: { bytesPerSecondPerConnection: MiB } });
     const dir = downloadDir();
@@ -146,7 +171,10 @@ describe('e2e: download (emulator storage)', function () {
       assertResult(run, 'Succeeded');
       assertDownloaded(run, dir, FILE, blob.md5!);
     }
-    assert.ok([a, b].some((run) => /Another run is downloading the same file into this folder/.test(logText(run))), 'neither run waited');
+    assert.ok(
+      [a, b].some((run) => /Another run is downloading the same file into this folder/.test(logText(run))),
+      'neither run waited',
+    );
     assert.ok(blob.servedBytes <= blob.size * 1.5, `the blob was fetched twice (${blob.servedBytes} bytes served)`);
   });
 
@@ -180,7 +208,7 @@ describe('e2e: download (emulator storage)', function () {
     const dir = downloadDir();
     const run = await runDownload(emu, dir);
     const error = singleError(run);
-    assertMentions(error, 'does not match the backup\'s MD5', 'export a new one');
+    assertMentions(error, "does not match the backup's MD5", 'export a new one');
     assert.deepEqual(readdirSync(dir), []);
     assert.equal(outputValue(run, 'DownloadedFilePath'), '');
   });
@@ -204,7 +232,7 @@ describe('e2e: download (emulator storage)', function () {
     const reuse = await runDownload(emu, dir);
     assertResult(reuse, 'Succeeded');
     assert.equal(blobRequests(emu), gets, 'downloaded again');
-    assertMentions(logText(reuse), 'matches the backup\'s MD5: nothing to download');
+    assertMentions(logText(reuse), "matches the backup's MD5: nothing to download");
     assertDownloaded(reuse, dir, FILE, blob.md5!);
 
     writeFileSync(path.join(dir, FILE), 'a different file');
@@ -262,7 +290,7 @@ describe('e2e: download (emulator storage)', function () {
     assert.equal(outputValue(off, 'DownloadedFilePath'), '');
   });
 
-  it('through the agent\'s proxy: ranges go through the CONNECT tunnel, a few connections reused', async () => {
+  it("through the agent's proxy: ranges go through the CONNECT tunnel, a few connections reused", async () => {
     const emu = ctx.emu;
     const blob = serveBackup(emu, { size: 2 * MiB });
     const dir = downloadDir();
@@ -272,7 +300,10 @@ describe('e2e: download (emulator storage)', function () {
       assertResult(run, 'Succeeded');
       assertDownloaded(run, dir, FILE, blob.md5!);
       const target = new URL(emu.url).host;
-      assert.ok(proxy.connects.every((c) => c.target === target && c.status === 200), JSON.stringify(proxy.connects));
+      assert.ok(
+        proxy.connects.every((c) => c.target === target && c.status === 200),
+        JSON.stringify(proxy.connects),
+      );
       const gets = blobRequests(emu) + blobRequests(emu, 'HEAD');
       assert.ok(proxy.connects.length >= 3 && proxy.connects.length < 2 + gets, `connects ${proxy.connects.length} for ${gets} storage requests`);
       assertMentions(logText(run), `through ${proxy.url}`);

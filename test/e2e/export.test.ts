@@ -6,9 +6,26 @@ import { strict as assert } from 'node:assert';
 import { addOperation, htmlPage, lcsMessageTime, operationRefusal, operationStartBody, type Emulator, type RawBackup } from '../emulator/emulator';
 import type { TaskRun } from '../support/agent';
 import {
-  ENV_PROD, ENV_UAT, PROJECT_ID, QUICK_WAIT, assertInvariants, assertMentions, assertResult, describeRun,
-  assertTokenRenewed, expireTokensDuringWait, isoUtc, lcsRequests, lineIndex, outputValue, runLcsTask, sasExpiryIso, singleError, stateLines,
-  tokenRequests, useEmulator,
+  ENV_PROD,
+  ENV_UAT,
+  PROJECT_ID,
+  QUICK_WAIT,
+  assertInvariants,
+  assertMentions,
+  assertResult,
+  describeRun,
+  assertTokenRenewed,
+  expireTokensDuringWait,
+  isoUtc,
+  lcsRequests,
+  lineIndex,
+  outputValue,
+  runLcsTask,
+  sasExpiryIso,
+  singleError,
+  stateLines,
+  tokenRequests,
+  useEmulator,
   type E2eOptions,
 } from './helpers';
 
@@ -95,7 +112,11 @@ describe('e2e: LcsDatabaseExport@1', function () {
     assert.ok(published >= 0 && printed >= 0, describeRun(run));
     assert.ok(published < lineIndex(run, /\(after /) && printed < lineIndex(run, /\(after /), 'the activity id must come before the first state line');
     // One line per state change, with the time.
-    assert.deepEqual(stateLines(run).map((l) => l.split(/\s+/)[2]), ['NotStarted', 'InProgress', 'Completed'], describeRun(run));
+    assert.deepEqual(
+      stateLines(run).map((l) => l.split(/\s+/)[2]),
+      ['NotStarted', 'InProgress', 'Completed'],
+      describeRun(run),
+    );
   });
 
   for (const state of ['Failed', 'Aborted', 'RollbackFailed', 'RollbackCompleted']) {
@@ -125,7 +146,10 @@ describe('e2e: LcsDatabaseExport@1', function () {
     const unknown = run.warnings.filter((w) => /PreServicing/.test(w));
     assert.equal(unknown.length, 1, `the unknown state should be warned once: ${JSON.stringify(unknown)}`);
     assertMentions(unknown[0], "does not know, 'PreServicing'", 'ends at timeoutMinutes (30 s');
-    assert.deepEqual(stateLines(run).map((l) => l.split(/\s+/)[2]), ['PreServicing', 'InProgress', 'Completed']);
+    assert.deepEqual(
+      stateLines(run).map((l) => l.split(/\s+/)[2]),
+      ['PreServicing', 'InProgress', 'Completed'],
+    );
   });
 
   it('an older backup with the same name, listed before or only after the export, is never taken', async () => {
@@ -133,8 +157,12 @@ describe('e2e: LcsDatabaseExport@1', function () {
     emu.operationScript = ['Completed'];
     const now = Date.now();
     const older = (id: string, name: string, fileName: string, agoMs: number): RawBackup => ({
-      ...emu.backups[4], Id: id, Name: name, FileName: fileName,
-      CreatedDateTime: new Date(now - agoMs).toISOString().replace('Z', ''), ModifiedDateTime: new Date(now - agoMs).toISOString().replace('Z', ''),
+      ...emu.backups[4],
+      Id: id,
+      Name: name,
+      FileName: fileName,
+      CreatedDateTime: new Date(now - agoMs).toISOString().replace('Z', ''),
+      ModifiedDateTime: new Date(now - agoMs).toISOString().replace('Z', ''),
     });
     // Same Name, listed from the start (2 minutes old: inside the clock-skew allowance, so only "known before" excludes it).
     emu.backups.push(older('11111111-1111-4111-8111-111111111111', BACKUP_NAME.toUpperCase(), 'other.bacpac', 2 * 60_000));
@@ -151,7 +179,10 @@ describe('e2e: LcsDatabaseExport@1', function () {
     assertPublished(run, emu);
     // Before the start; then the late old one without the new one (step); once more without it (listing delay); then the new one.
     assert.equal(lcsRequests(emu, 'databases').length, 4, describeRun(run));
-    assert.ok(run.plainLines.some((l) => /does not list its backup yet/.test(l)), describeRun(run));
+    assert.ok(
+      run.plainLines.some((l) => /does not list its backup yet/.test(l)),
+      describeRun(run),
+    );
   });
 
   it('LCS lists the backup a few list requests late: listed again every poll interval until it appears', async () => {
@@ -172,7 +203,7 @@ describe('e2e: LcsDatabaseExport@1', function () {
     const run = await exportPublished(emu, () => (emu.exportListingDelay = 2));
     const op = emu.operations[0];
     assert.ok(op.pendingId, 'the emulator listed a pending asset');
-    assert.equal(outputValue(run, 'BackupId'), op.pendingId, 'the completed backup keeps the pending asset\'s Id');
+    assert.equal(outputValue(run, 'BackupId'), op.pendingId, "the completed backup keeps the pending asset's Id");
     assert.equal(lcsRequests(emu, 'databases').length, 4, 'listed again while only the pending asset was there');
   });
 
@@ -183,7 +214,10 @@ describe('e2e: LcsDatabaseExport@1', function () {
       emu.pendingExportAsset = 'missingBlob';
       emu.listHook = () => pendingUrls.push(...emu.backups.filter((b) => b.Id === emu.operations[0]?.pendingId).map((b) => b.FileLocation ?? ''));
     });
-    assert.ok(pendingUrls.some((u) => u.includes('/blobstore/backups/pending-')), 'the pending asset was listed with a URL of a missing blob');
+    assert.ok(
+      pendingUrls.some((u) => u.includes('/blobstore/backups/pending-')),
+      'the pending asset was listed with a URL of a missing blob',
+    );
     assert.doesNotMatch(outputValue(run, 'FileLocation'), /pending-/);
   });
 
@@ -196,7 +230,15 @@ describe('e2e: LcsDatabaseExport@1', function () {
     assertResult(run, 'Failed');
     const op = emu.operations[0];
     const message = singleError(run);
-    assertMentions(message, `The export completed (operation id ${op.activityId})`, `'${BACKUP_NAME}'`, 'HTTP 503', 'Do not run the export again', 'Asset library', 'LcsDatabaseBackups@1');
+    assertMentions(
+      message,
+      `The export completed (operation id ${op.activityId})`,
+      `'${BACKUP_NAME}'`,
+      'HTTP 503',
+      'Do not run the export again',
+      'Asset library',
+      'LcsDatabaseBackups@1',
+    );
     assert.doesNotMatch(message, /run the pipeline again/);
     assert.equal(outputValue(run, 'OperationActivityId'), op.activityId);
     assert.equal(outputValue(run, 'OperationStatus'), 'Completed');
@@ -228,7 +270,10 @@ describe('e2e: LcsDatabaseExport@1', function () {
     const emu = ctx.emu;
     const undashed = ENV_UAT.replace(/-/g, '').toUpperCase();
     await exportPublished(emu, () => undefined, { environmentId: undashed });
-    assert.equal(lcsRequests(emu, 'export')[0].path, `/databasemovement/v1/export/project/${PROJECT_ID}/environment/${undashed}/backupName/${encodeURIComponent(BACKUP_NAME)}`);
+    assert.equal(
+      lcsRequests(emu, 'export')[0].path,
+      `/databasemovement/v1/export/project/${PROJECT_ID}/environment/${undashed}/backupName/${encodeURIComponent(BACKUP_NAME)}`,
+    );
     for (const s of lcsRequests(emu, 'fetchstatus')) assert.ok(s.path.includes(`/environment/${undashed}/`), s.path);
   });
 
@@ -237,11 +282,16 @@ describe('e2e: LcsDatabaseExport@1', function () {
     const run = await runExport(emu, { waitForCompletion: 'false' });
     assertInvariants(run, emu);
     assertResult(run, 'Succeeded');
-    assert.deepEqual(emu.requests.map((r) => `${r.method} ${r.path.split('?')[0].split('/').slice(0, 4).join('/')}`),
-      ['POST /organizations/oauth2/v2.0', 'POST /databasemovement/v1/export']);
+    assert.deepEqual(
+      emu.requests.map((r) => `${r.method} ${r.path.split('?')[0].split('/').slice(0, 4).join('/')}`),
+      ['POST /organizations/oauth2/v2.0', 'POST /databasemovement/v1/export'],
+    );
     assert.equal(outputValue(run, 'OperationActivityId'), emu.operations[0].activityId);
     assert.equal(emu.operations[0].polls, 0);
-    assert.ok(run.plainLines.some((l) => l.includes('LcsDatabaseOperationStatus@1') && l.includes(emu.operations[0].activityId)), describeRun(run));
+    assert.ok(
+      run.plainLines.some((l) => l.includes('LcsDatabaseOperationStatus@1') && l.includes(emu.operations[0].activityId)),
+      describeRun(run),
+    );
   });
 
   it('throttled start: 429 with Retry-After 1, then accepted: one operation, the POST repeated after a second', async () => {
@@ -264,14 +314,20 @@ describe('e2e: LcsDatabaseExport@1', function () {
     const run = await runExport(emu);
     assertInvariants(run, emu);
     const message = singleError(run);
-    assertMentions(message, `Maximum allowed API operations are 3 from ${lcsMessageTime(emu.operations[0].startedAt)}`, `end at ${resets} (in about 21 hours)`, /nothing was started/i, /3 database operations per environment in 24 hours/);
+    assertMentions(
+      message,
+      `Maximum allowed API operations are 3 from ${lcsMessageTime(emu.operations[0].startedAt)}`,
+      `end at ${resets} (in about 21 hours)`,
+      /nothing was started/i,
+      /3 database operations per environment in 24 hours/,
+    );
     assert.equal(lcsRequests(emu, 'export').length, 1);
     assert.equal(lcsRequests(emu, 'fetchstatus').length, 0);
     assert.equal(emu.operations.length, 3);
     assert.equal(run.variables.OperationActivityId, undefined, 'no operation, no OperationActivityId');
   });
 
-  it('IsSuccess false on the start (another refusal): LCS\'s message and activity id, never retried', async () => {
+  it("IsSuccess false on the start (another refusal): LCS's message and activity id, never retried", async () => {
     const emu = ctx.emu;
     emu.startSteps.push(operationRefusal('Environment is not in a state that allows this operation.', '55555555-5555-4555-8555-555555555555'));
     const run = await runExport(emu, { retryBudgetSeconds: '30' });
@@ -303,10 +359,7 @@ describe('e2e: LcsDatabaseExport@1', function () {
   it('429 and 5xx answers to status requests: the wait goes on and ends Completed', async () => {
     const emu = ctx.emu;
     emu.operationScript = ['InProgress', 'Completed'];
-    emu.statusSteps.push(
-      { status: 429, headers: { 'Retry-After': '1' }, body: { Message: 'Too many requests' } },
-      htmlPage(503),
-    );
+    emu.statusSteps.push({ status: 429, headers: { 'Retry-After': '1' }, body: { Message: 'Too many requests' } }, htmlPage(503));
     const run = await runExport(emu);
     assertInvariants(run, emu);
     assertPublished(run, emu);
@@ -339,19 +392,29 @@ describe('e2e: LcsDatabaseExport@1', function () {
     const emu = ctx.emu;
     expireTokensDuringWait(emu);
     emu.operationScript = ['NotStarted', ...Array.from({ length: 7 }, () => 'InProgress'), 'Completed'];
-    const outage = { status: 503, body: { error: 'temporarily_unavailable', error_description: 'AADSTS90033: A transient error has occurred. Please try again.', error_codes: [90033] } };
+    const outage = {
+      status: 503,
+      body: { error: 'temporarily_unavailable', error_description: 'AADSTS90033: A transient error has occurred. Please try again.', error_codes: [90033] },
+    };
     let scripted = false;
-    const run = await runExport(emu, { retryBudgetSeconds: '1' }, {
-      onLine: (line) => {
-        if (!scripted && /^Waiting up to/.test(line)) {
-          scripted = true;
-          for (let i = 0; i < 4; i++) emu.tokenSteps.push(outage);
-        }
+    const run = await runExport(
+      emu,
+      { retryBudgetSeconds: '1' },
+      {
+        onLine: (line) => {
+          if (!scripted && /^Waiting up to/.test(line)) {
+            scripted = true;
+            for (let i = 0; i < 4; i++) emu.tokenSteps.push(outage);
+          }
+        },
       },
-    });
+    );
     assertInvariants(run, emu);
     assertResult(run, 'Succeeded');
-    assert.ok(run.warnings.some((w) => /A status request failed; the wait goes on/.test(w) && /AADSTS90033/.test(w)), describeRun(run));
+    assert.ok(
+      run.warnings.some((w) => /A status request failed; the wait goes on/.test(w) && /AADSTS90033/.test(w)),
+      describeRun(run),
+    );
     assertTokenRenewed(run, emu);
   });
 
@@ -406,7 +469,10 @@ describe('e2e: LcsDatabaseExport@1', function () {
     assert.ok(run.cancelledAtMs !== undefined, describeRun(run));
     assert.deepEqual(run.signalsSent, ['SIGINT']);
     assert.ok(run.durationMs - run.cancelledAtMs < 3_000, `exited ${Math.round(run.durationMs - run.cancelledAtMs)} ms after SIGINT`);
-    assert.ok(run.warnings.some((w) => w.includes(emu.operations[0].activityId)), describeRun(run));
+    assert.ok(
+      run.warnings.some((w) => w.includes(emu.operations[0].activityId)),
+      describeRun(run),
+    );
   });
 
   it('cancellation while the start POST is in flight: Failed within seconds, saying the export may have started', async () => {
@@ -418,17 +484,23 @@ describe('e2e: LcsDatabaseExport@1', function () {
     assert.ok(run.durationMs - run.cancelledAtMs < 4_000, `exited ${Math.round(run.durationMs - run.cancelledAtMs)} ms after SIGINT`);
     assert.equal(run.result?.result, 'Failed', describeRun(run));
     assert.match(run.result!.message, /cancelled/i);
-    assert.ok(run.warnings.some((w) => /may have started in LCS all the same/.test(w) && /History/.test(w)), describeRun(run));
+    assert.ok(
+      run.warnings.some((w) => /may have started in LCS all the same/.test(w) && /History/.test(w)),
+      describeRun(run),
+    );
   });
 
-  it('cancellation while the completed export\'s backup is not listed yet: says where the backup will show', async () => {
+  it("cancellation while the completed export's backup is not listed yet: says where the backup will show", async () => {
     const emu = ctx.emu;
     emu.operationScript = ['Completed'];
     emu.exportListingDelay = 100;
     const run = await runExport(emu, {}, { cancel: { afterLine: /does not list its backup yet/, delayMs: 200 } });
     assertInvariants(run, emu);
     assert.equal(run.result?.result, 'Failed', describeRun(run));
-    assert.ok(run.warnings.some((w) => /the export completed \(operation id/.test(w) && /asset library/.test(w)), describeRun(run));
+    assert.ok(
+      run.warnings.some((w) => /the export completed \(operation id/.test(w) && /asset library/.test(w)),
+      describeRun(run),
+    );
   });
 
   it('a start whose answer never comes is not repeated (it may have started): Failed after one POST', async () => {

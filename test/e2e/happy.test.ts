@@ -6,8 +6,22 @@ import { strict as assert } from 'node:assert';
 import { EMULATOR_PASSWORD, LCS_API_VERSION, type Emulator } from '../emulator/emulator';
 import type { TaskRun } from '../support/agent';
 import {
-  ENDPOINT_ID, LIST_PATH, assertInvariants, assertResult, describeRun, isoUtc, listRequests, logTable, newestBy, outputValue,
-  runLcsTask, sasExpiryIso, summaryOf, tokenRequests, unescapeMarkdown, useEmulator,
+  ENDPOINT_ID,
+  LIST_PATH,
+  assertInvariants,
+  assertResult,
+  describeRun,
+  isoUtc,
+  listRequests,
+  logTable,
+  newestBy,
+  outputValue,
+  runLcsTask,
+  sasExpiryIso,
+  summaryOf,
+  tokenRequests,
+  unescapeMarkdown,
+  useEmulator,
 } from './helpers';
 
 /** Everything a successful run with the sample backups must show. */
@@ -66,7 +80,10 @@ describe('e2e: happy path', function () {
     const table = logTable(run);
     assert.equal(table.rows.length, emu.backups.length);
     assert.match(table.rows[0], new RegExp(`^ > ${chosen.Name}`));
-    assert.ok(run.plainLines.some((l) => l.startsWith(`Chosen: '${chosen.Name}'`) && l.includes(chosen.Id)), `no Chosen: line${describeRun(run)}`);
+    assert.ok(
+      run.plainLines.some((l) => l.startsWith(`Chosen: '${chosen.Name}'`) && l.includes(chosen.Id)),
+      `no Chosen: line${describeRun(run)}`,
+    );
 
     // The summary tab names the chosen backup.
     const summary = unescapeMarkdown(summaryOf(run));
@@ -82,7 +99,10 @@ describe('e2e: happy path', function () {
     assertPublishedNewest(run, emu);
     assert.equal(tokenRequests(emu).length, 1);
     assert.equal(listRequests(emu).length, 1);
-    assert.ok(run.plainLines.some((l) => l.includes('finOpsToolsConnection')), `log does not name the connection input${describeRun(run)}`);
+    assert.ok(
+      run.plainLines.some((l) => l.includes('finOpsToolsConnection')),
+      `log does not name the connection input${describeRun(run)}`,
+    );
   });
 
   it('fileLocationIsSecret false: FileLocation is a plain output, still never printed in other lines', async () => {
@@ -90,7 +110,8 @@ describe('e2e: happy path', function () {
     const run = await runLcsTask(emu, { inputs: { fileLocationIsSecret: 'false' } });
     assertInvariants(run, emu);
     assertPublishedNewest(run, emu, false);
-    for (const backup of emu.backups) assert.ok(!run.secrets.includes(backup.FileLocation!), 'FileLocation registered as secret although fileLocationIsSecret is false');
+    for (const backup of emu.backups)
+      assert.ok(!run.secrets.includes(backup.FileLocation!), 'FileLocation registered as secret although fileLocationIsSecret is false');
   });
 
   it('debug output appears only with system.debug, and leaks no secret either way', async () => {
@@ -105,6 +126,9 @@ describe('e2e: happy path', function () {
     const verbose = await runLcsTask(emu, { env: { ...quietAgent, SYSTEM_DEBUG: 'true' } });
     assertInvariants(verbose, emu);
     assertPublishedNewest(verbose, emu);
-    assert.ok(verbose.debug.some((d) => /LCS OperationActivityId: [0-9a-f-]{36}/.test(d)), JSON.stringify(verbose.debug.slice(-5)));
+    assert.ok(
+      verbose.debug.some((d) => /LCS OperationActivityId: [0-9a-f-]{36}/.test(d)),
+      JSON.stringify(verbose.debug.slice(-5)),
+    );
   });
 });

@@ -6,8 +6,13 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import {
-  EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, SAMPLE_PROJECT_ID,
-  type Emulator, type RawBackup, type RecordedRequest,
+  EMULATOR_CLIENT_ID,
+  EMULATOR_PASSWORD,
+  EMULATOR_USERNAME,
+  SAMPLE_PROJECT_ID,
+  type Emulator,
+  type RawBackup,
+  type RecordedRequest,
 } from '../emulator/emulator';
 import { parseVsoLine, runTask, type CancelSpec, type EndpointSpec, type TaskRun } from '../support/agent';
 import { taskScript } from '../support/repo';
@@ -220,7 +225,10 @@ export function expireTokensDuringWait(emu: Emulator): void {
 export function assertTokenRenewed(run: TaskRun, emu: Emulator): void {
   assert.ok(tokenRequests(emu).length >= 2, `token requests: ${tokenRequests(emu).length}`);
   assertFreshTokens(emu);
-  assert.ok(run.plainLines.some((l) => /Renewed the access token/.test(l)), `no renewal line${describeRun(run)}`);
+  assert.ok(
+    run.plainLines.some((l) => /Renewed the access token/.test(l)),
+    `no renewal line${describeRun(run)}`,
+  );
   for (const token of emu.issuedTokens) assert.ok(run.secrets.includes(token), 'every renewed token is registered as a secret');
 }
 
@@ -305,7 +313,10 @@ export function logTable(run: TaskRun): { header: string; rows: string[]; more?:
   let more: string | undefined;
   for (const line of lines.slice(start + 1)) {
     if (line.trim() === '') break;
-    if (/older matching backups/.test(line)) { more = line; break; }
+    if (/older matching backups/.test(line)) {
+      more = line;
+      break;
+    }
     rows.push(line);
   }
   return { header: lines[start], rows, more };

@@ -78,7 +78,7 @@ function passwordForms(password: string): string[] {
   return [password, encodeURIComponent(password)];
 }
 
-describe('e2e: credentials written into a connection\'s URLs', function () {
+describe("e2e: credentials written into a connection's URLs", function () {
   const ctx = useEmulator();
   const password = 'Url-P@ss-9f2e';
   const userinfo = `admin:${encodeURIComponent(password)}@`;

@@ -17,7 +17,11 @@ describe('e2e: answers too large to hold', function () {
     emu.lcsSteps.push(bomb);
     const run = await runLcsTask(emu);
     assertInvariants(run, emu);
-    assertMentions(singleError(run), /^LCS \(127\.0\.0\.1:\d+\) answered with more than 48 MiB \(after decompression\), more than the task reads from one answer\./, /Lifecycle Services API endpoint/);
+    assertMentions(
+      singleError(run),
+      /^LCS \(127\.0\.0\.1:\d+\) answered with more than 48 MiB \(after decompression\), more than the task reads from one answer\./,
+      /Lifecycle Services API endpoint/,
+    );
     assert.equal(listRequests(emu).length, 1);
   });
 

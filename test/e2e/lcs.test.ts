@@ -5,7 +5,15 @@
 import { strict as assert } from 'node:assert';
 import { htmlPage, lcsFailure } from '../emulator/emulator';
 import {
-  PROJECT_ID, assertInvariants, assertMentions, assertResult, listRequests, outputValue, runLcsTask, singleError, tokenRequests,
+  PROJECT_ID,
+  assertInvariants,
+  assertMentions,
+  assertResult,
+  listRequests,
+  outputValue,
+  runLcsTask,
+  singleError,
+  tokenRequests,
   useEmulator,
 } from './helpers';
 
@@ -22,7 +30,11 @@ describe('e2e: LCS API answers', function () {
     it(`HTTP ${status}: one error with the advice, no retry`, async () => {
       const emu = ctx.emu;
       emu.lcsSteps.push(
-        { status, headers: status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}, body: status === 401 ? undefined : { Message: 'Authorization has been denied for this request.' } },
+        {
+          status,
+          headers: status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {},
+          body: status === 401 ? undefined : { Message: 'Authorization has been denied for this request.' },
+        },
         // Would let a retry succeed: the test must see that none happened.
         {},
       );
@@ -56,7 +68,10 @@ describe('e2e: LCS API answers', function () {
     assertResult(run, 'Succeeded');
     assert.equal(listRequests(emu).length, 2);
     assert.equal(tokenRequests(emu).length, 2);
-    assert.ok(run.lines.some((l) => /^Renewed the access token/.test(l)), run.stdout);
+    assert.ok(
+      run.lines.some((l) => /^Renewed the access token/.test(l)),
+      run.stdout,
+    );
   });
 
   it('IsSuccess false: the ErrorMessage and the OperationActivityId in one error', async () => {
@@ -86,7 +101,10 @@ describe('e2e: LCS API answers', function () {
     emu.lcsSteps.push({
       status: 200,
       body: {
-        DatabaseAssets: emu.backups, IsSuccess: true, OperationActivityId: 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e', ErrorMessage: null,
+        DatabaseAssets: emu.backups,
+        IsSuccess: true,
+        OperationActivityId: 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e',
+        ErrorMessage: null,
         VersionEOL: '2027-03-31T00:00:00',
       },
     });

@@ -17,7 +17,11 @@ const root = findRepoRoot(__dirname);
 const SCRIPT = path.join(root, 'scripts', 'run-local.mjs');
 const BUILDING = /Building the task/;
 
-interface Result { code: number | null; stdout: string; stderr: string }
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs a command with exactly `env` (plus PATH and HOME), never the developer's own LCS_* variables. */
 function run(command: string, args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<Result> {
@@ -27,11 +31,21 @@ function run(command: string, args: string[], env: Record<string, string>, timeo
     const child = spawn(command, args, { cwd: root, env: { ...base, ...env }, shell: process.platform === 'win32' && command === 'npm' });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => { child.kill(); reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`)); }, timeoutMs);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
     child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -40,9 +54,7 @@ const local = (env: Record<string, string>, ...args: string[]): Promise<Result> 
 /** `npm run local`, through the npm that runs the tests when there is one. */
 function npmRunLocal(env: Record<string, string>): Promise<Result> {
   const npmCli = process.env.npm_execpath;
-  return npmCli && /\.c?js$/.test(npmCli)
-    ? run(process.execPath, [npmCli, 'run', 'local'], env)
-    : run('npm', ['run', 'local'], env);
+  return npmCli && /\.c?js$/.test(npmCli) ? run(process.execPath, [npmCli, 'run', 'local'], env) : run('npm', ['run', 'local'], env);
 }
 
 const VALID = {
@@ -76,14 +88,27 @@ describe('e2e: npm run local', function () {
         LCS_BACKUP_ID: '../x',
       });
       assert.equal(r.code, 2, r.stdout + r.stderr);
-      for (const name of ['LCS_PROJECT_ID', 'LCS_CLIENT_ID', 'LCS_API_URL', 'LCS_NEWEST_BY', 'LCS_MAX_AGE_DAYS', 'LCS_REQUEST_TIMEOUT_SECONDS', 'LCS_RETRY_BUDGET_SECONDS', 'LCS_BACKUP_ID']) {
+      for (const name of [
+        'LCS_PROJECT_ID',
+        'LCS_CLIENT_ID',
+        'LCS_API_URL',
+        'LCS_NEWEST_BY',
+        'LCS_MAX_AGE_DAYS',
+        'LCS_REQUEST_TIMEOUT_SECONDS',
+        'LCS_RETRY_BUDGET_SECONDS',
+        'LCS_BACKUP_ID',
+      ]) {
         assert.match(r.stderr, new RegExp(`- ${name} `), `${name} not named:\n${r.stderr}`);
       }
       assert.doesNotMatch(r.stderr, /Input '|projectId|requestTimeoutSeconds|service connection/);
       assert.doesNotMatch(r.stdout + r.stderr, BUILDING);
     });
 
-    for (const [variable, value] of [['HTTPS_PROXY', 'http://proxyuser:S3cret-proxy@'], ['https_proxy', 'not a url S3cret-proxy'], ['HTTPS_PROXY', 'ftp://proxy:21']]) {
+    for (const [variable, value] of [
+      ['HTTPS_PROXY', 'http://proxyuser:S3cret-proxy@'],
+      ['https_proxy', 'not a url S3cret-proxy'],
+      ['HTTPS_PROXY', 'ftp://proxy:21'],
+    ]) {
       it(`a bad ${variable} ('${value.replace('S3cret-proxy', '…')}'): named, its value (a possible password) not shown`, async () => {
         const r = await local({ ...VALID, [variable]: value });
         assert.equal(r.code, 2, r.stdout + r.stderr);
@@ -125,7 +150,11 @@ describe('e2e: npm run local', function () {
       const missing = await local(VALID, '--task', 'status');
       assert.equal(missing.code, 2, missing.stdout + missing.stderr);
       assert.match(missing.stderr, /Missing environment variable\(s\): LCS_ENVIRONMENT_ID, LCS_OPERATION_ID\./);
-      const bad = await local({ ...VALID, LCS_ENVIRONMENT_ID: 'uat', LCS_OPERATION_ID: '0a1b2c3d4e5f4a6b8c9d0e1f2a3b4c5d', LCS_POLL_INTERVAL_SECONDS: '0' }, '--task', 'status');
+      const bad = await local(
+        { ...VALID, LCS_ENVIRONMENT_ID: 'uat', LCS_OPERATION_ID: '0a1b2c3d4e5f4a6b8c9d0e1f2a3b4c5d', LCS_POLL_INTERVAL_SECONDS: '0' },
+        '--task',
+        'status',
+      );
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /LCS_ENVIRONMENT_ID must be the environment's id/);
       assert.doesNotMatch(bad.stderr, /LCS_OPERATION_ID must/, 'the id without dashes is accepted');
@@ -137,7 +166,10 @@ describe('e2e: npm run local', function () {
   describe('runs the built task against the emulator (--no-build)', () => {
     const ctx = useEmulator();
     const against = (): Record<string, string> => ({
-      ...VALID, LCS_API_URL: ctx.emu.apiUrl, LCS_AUTHORITY: ctx.emu.authority, NODE_EXTRA_CA_CERTS: ctx.emu.caFile,
+      ...VALID,
+      LCS_API_URL: ctx.emu.apiUrl,
+      LCS_AUTHORITY: ctx.emu.authority,
+      NODE_EXTRA_CA_CERTS: ctx.emu.caFile,
     });
 
     it('LCS_BACKUP_ID chooses that backup; the password never shows', async () => {
@@ -157,7 +189,11 @@ describe('e2e: npm run local', function () {
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /lcs\.OperationStatus = InProgress/);
       const lcs = ctx.emu.requests.filter((q) => q.path.startsWith('/databasemovement/'));
-      assert.deepEqual(lcs.map((q) => `${q.method} ${q.path.split('/')[3]}`), ['GET fetchstatus'], 'one status request, nothing started');
+      assert.deepEqual(
+        lcs.map((q) => `${q.method} ${q.path.split('/')[3]}`),
+        ['GET fetchstatus'],
+        'one status request, nothing started',
+      );
     });
 
     it('LCS_DOWNLOAD_DIRECTORY downloads the chosen backup there, verified', async () => {

@@ -7,7 +7,15 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { startConnectProxy, type ConnectProxy } from '../emulator/proxy';
 import { parseVsoLine, renderAgentLog, type TaskRun } from '../support/agent';
 import {
-  assertInvariants, assertMentions, assertResult, describeRun, listRequests, outputValue, runLcsTask, singleError, tokenRequests,
+  assertInvariants,
+  assertMentions,
+  assertResult,
+  describeRun,
+  listRequests,
+  outputValue,
+  runLcsTask,
+  singleError,
+  tokenRequests,
   useEmulator,
 } from './helpers';
 
@@ -44,7 +52,14 @@ describe('e2e: proxy and certificates', function () {
     assertInvariants(run, emu);
     assertResult(run, 'Succeeded');
     const target = `127.0.0.1:${new URL(emu.url).port}`;
-    assert.deepEqual(proxy.connects.map((c) => [c.target, c.status]), [[target, 200], [target, 200]], JSON.stringify(proxy.connects));
+    assert.deepEqual(
+      proxy.connects.map((c) => [c.target, c.status]),
+      [
+        [target, 200],
+        [target, 200],
+      ],
+      JSON.stringify(proxy.connects),
+    );
     assert.equal(tokenRequests(emu).length, 1);
     assert.equal(listRequests(emu).length, 1);
     assert.equal(outputValue(run, 'BackupId'), emu.backups[0].Id);
@@ -61,7 +76,10 @@ describe('e2e: proxy and certificates', function () {
     assertProxyPasswordHidden(run, username, password);
     assertResult(run, 'Succeeded');
     assert.equal(proxy.connects.length, 2);
-    assert.ok(proxy.connects.every((c) => c.status === 200 && c.authorization === `Basic ${basic}`), JSON.stringify(proxy.connects));
+    assert.ok(
+      proxy.connects.every((c) => c.status === 200 && c.authorization === `Basic ${basic}`),
+      JSON.stringify(proxy.connects),
+    );
   });
 
   // task-lib's proxyFormattedUrl pastes the credentials in unencoded; the task encodes them itself.
@@ -90,12 +108,15 @@ describe('e2e: proxy and certificates', function () {
     const run = await runLcsTask(emu, { env: { AGENT_PROXYURL: proxyUrl, SYSTEM_DEBUG: 'true' } });
     assertInvariants(run, emu);
     assertResult(run, 'Succeeded');
-    assert.ok(proxy.connects.every((c) => c.status === 200), JSON.stringify(proxy.connects));
+    assert.ok(
+      proxy.connects.every((c) => c.status === 200),
+      JSON.stringify(proxy.connects),
+    );
     const log = renderAgentLog(run, { showDebug: true });
     for (const form of [password, encodeURIComponent(password)]) {
       assert.ok(!log.includes(form), `the proxy URL's password shows in the agent's log:\n${log}`);
     }
-    assert.ok(log.includes('build-agent:***@'), 'task-lib\'s echo of Agent.ProxyUrl is not in the log any more: this test checks nothing');
+    assert.ok(log.includes('build-agent:***@'), "task-lib's echo of Agent.ProxyUrl is not in the log any more: this test checks nothing");
   });
 
   it('wrong proxy credentials: Failed with a message about the proxy (407)', async () => {
@@ -135,7 +156,7 @@ describe('e2e: proxy and certificates', function () {
     }
   });
 
-  it('a proxy URL that is not a URL: one message about the agent\'s proxy setting, no request', async () => {
+  it("a proxy URL that is not a URL: one message about the agent's proxy setting, no request", async () => {
     const emu = ctx.emu;
     const run = await runLcsTask(emu, { env: { AGENT_PROXYURL: 'not a url' } });
     assertInvariants(run, emu);
@@ -177,11 +198,18 @@ describe('e2e: proxy and certificates', function () {
   // then accept any certificate, for the password grant too. The task's connections do not.
   it('NODE_TLS_REJECT_UNAUTHORIZED=0 and no CA for the emulator: still Failed on the certificate, the password never sent', async () => {
     const emu = ctx.emu;
-    const run = await runLcsTask(emu, { caFile: null, env: { NODE_TLS_REJECT_UNAUTHORIZED: '0' }, inputs: { retryBudgetSeconds: '5', requestTimeoutSeconds: '2' } });
+    const run = await runLcsTask(emu, {
+      caFile: null,
+      env: { NODE_TLS_REJECT_UNAUTHORIZED: '0' },
+      inputs: { retryBudgetSeconds: '5', requestTimeoutSeconds: '2' },
+    });
     assertInvariants(run, emu);
     assertMentions(singleError(run), /Could not verify the TLS certificate/, /never switched off/);
     assert.equal(emu.requests.length, 0, 'a request got through without a trusted certificate');
-    assert.ok(run.warnings.some((w) => /NODE_TLS_REJECT_UNAUTHORIZED=0/.test(w) && /checks certificates regardless/.test(w)), JSON.stringify(run.warnings));
+    assert.ok(
+      run.warnings.some((w) => /NODE_TLS_REJECT_UNAUTHORIZED=0/.test(w) && /checks certificates regardless/.test(w)),
+      JSON.stringify(run.warnings),
+    );
   });
 
   it('NODE_TLS_REJECT_UNAUTHORIZED=0 through the proxy tunnel, no CA for the emulator: Failed on the certificate', async () => {

@@ -6,13 +6,32 @@ import { strict as assert } from 'node:assert';
 import { addOperation, type Emulator, type Operation } from '../emulator/emulator';
 import type { TaskRun } from '../support/agent';
 import {
-  ENV_TEST, ENV_UAT, PROJECT_ID, QUICK_WAIT, assertInvariants, assertMentions, assertResult, describeRun, lcsRequests, outputValue,
-  runLcsTask, singleError, stateLines, tokenRequests, useEmulator, type E2eOptions,
+  ENV_TEST,
+  ENV_UAT,
+  PROJECT_ID,
+  QUICK_WAIT,
+  assertInvariants,
+  assertMentions,
+  assertResult,
+  describeRun,
+  lcsRequests,
+  outputValue,
+  runLcsTask,
+  singleError,
+  stateLines,
+  tokenRequests,
+  useEmulator,
+  type E2eOptions,
 } from './helpers';
 
 const TASK = 'LcsDatabaseOperationStatusV1';
 
-function runStatus(emu: Emulator, operation: Pick<Operation, 'environmentId' | 'activityId'>, inputs: E2eOptions['inputs'] = {}, options: Omit<E2eOptions, 'task' | 'inputs'> = {}): Promise<TaskRun> {
+function runStatus(
+  emu: Emulator,
+  operation: Pick<Operation, 'environmentId' | 'activityId'>,
+  inputs: E2eOptions['inputs'] = {},
+  options: Omit<E2eOptions, 'task' | 'inputs'> = {},
+): Promise<TaskRun> {
   return runLcsTask(emu, {
     task: TASK,
     inputs: { environmentId: operation.environmentId, operationActivityId: operation.activityId, ...QUICK_WAIT, ...inputs },
@@ -38,9 +57,16 @@ describe('e2e: LcsDatabaseOperationStatus@1', function () {
     assert.equal(outputValue(run, 'CompletionDate'), new Date(op.completedAt ?? 0).toISOString());
     const statuses = lcsRequests(emu, 'fetchstatus');
     assert.equal(statuses.length, 3);
-    assert.match(statuses[0].path, new RegExp(`^/databasemovement/v1/fetchstatus/project/${PROJECT_ID}/environment/${ENV_UAT}/operationactivity/${op.activityId}$`, 'i'));
+    assert.match(
+      statuses[0].path,
+      new RegExp(`^/databasemovement/v1/fetchstatus/project/${PROJECT_ID}/environment/${ENV_UAT}/operationactivity/${op.activityId}$`, 'i'),
+    );
     assert.equal(emu.requests.length, 4, 'the token POST and the status requests, nothing else');
-    assert.deepEqual(stateLines(run).map((l) => l.split(/\s+/)[2]), ['InProgress', 'Completed'], describeRun(run));
+    assert.deepEqual(
+      stateLines(run).map((l) => l.split(/\s+/)[2]),
+      ['InProgress', 'Completed'],
+      describeRun(run),
+    );
   });
 
   it('ids written without dashes match an operation LCS lists with dashes', async () => {
@@ -105,8 +131,19 @@ describe('e2e: LcsDatabaseOperationStatus@1', function () {
       const run = await runStatus(emu, { environmentId: ENV_TEST, activityId: op.activityId }, { waitForCompletion, timeoutMinutes: '5' });
       assertInvariants(run, emu);
       const message = singleError(run);
-      assertMentions(message, /not found/, op.activityId, /target environment/, /\(request id [0-9a-f-]{36}; Microsoft support asks for it\)/, 'the operation id (operationActivityId)');
-      assert.doesNotMatch(message, /OperationActivityId [0-9a-f]|LcsDatabaseOperationStatus@1/, 'the status call\'s id is the request id; this is the status task');
+      assertMentions(
+        message,
+        /not found/,
+        op.activityId,
+        /target environment/,
+        /\(request id [0-9a-f-]{36}; Microsoft support asks for it\)/,
+        'the operation id (operationActivityId)',
+      );
+      assert.doesNotMatch(
+        message,
+        /OperationActivityId [0-9a-f]|LcsDatabaseOperationStatus@1/,
+        "the status call's id is the request id; this is the status task",
+      );
       assert.equal(lcsRequests(emu, 'fetchstatus').length, 1);
       assert.ok(run.durationMs < 5_000, `took ${Math.round(run.durationMs)} ms; it must not wait for the timeout`);
     });
@@ -131,7 +168,10 @@ describe('e2e: LcsDatabaseOperationStatus@1', function () {
     assert.ok(run.cancelledAtMs !== undefined, describeRun(run));
     assert.deepEqual(run.signalsSent, ['SIGINT']);
     assert.ok(run.durationMs - run.cancelledAtMs < 3_000, `exited ${Math.round(run.durationMs - run.cancelledAtMs)} ms after SIGINT`);
-    assert.ok([...run.warnings, ...run.errors].some((l) => l.includes(op.activityId) && /keeps running|goes on/.test(l)), describeRun(run));
+    assert.ok(
+      [...run.warnings, ...run.errors].some((l) => l.includes(op.activityId) && /keeps running|goes on/.test(l)),
+      describeRun(run),
+    );
   });
 
   const badInputs: [string, Record<string, string>, (string | RegExp)[]][] = [
@@ -140,8 +180,16 @@ describe('e2e: LcsDatabaseOperationStatus@1', function () {
     ['environmentId that is not a GUID', { environmentId: '12345' }, ["'environmentId'", 'GUID']],
     ['timeoutMinutes negative', { timeoutMinutes: '-1' }, ["'timeoutMinutes'"]],
     // Issue 22: an unexpanded variable gets its own advice for every input.
-    ['operationActivityId an unexpanded variable', { operationActivityId: '$(operationId)' }, ["Input 'operationActivityId' is '$(operationId)'", 'not expanded', 'dependencies', 'copy the operation id from LCS']],
-    ['projectId an unexpanded variable', { projectId: '$(LcsProjectId)' }, ["Input 'projectId' is '$(LcsProjectId)'", 'not expanded', 'copy the project id from LCS']],
+    [
+      'operationActivityId an unexpanded variable',
+      { operationActivityId: '$(operationId)' },
+      ["Input 'operationActivityId' is '$(operationId)'", 'not expanded', 'dependencies', 'copy the operation id from LCS'],
+    ],
+    [
+      'projectId an unexpanded variable',
+      { projectId: '$(LcsProjectId)' },
+      ["Input 'projectId' is '$(LcsProjectId)'", 'not expanded', 'copy the project id from LCS'],
+    ],
     ['environmentId an unexpanded variable', { environmentId: '$(env.id)' }, ["Input 'environmentId'", 'not expanded', 'dependencies']],
     ['pollIntervalSeconds an unexpanded variable', { pollIntervalSeconds: '$(poll)' }, ["Input 'pollIntervalSeconds'", 'not expanded']],
   ];

@@ -7,8 +7,25 @@ import { strict as assert } from 'node:assert';
 import { addOperation, type Emulator } from '../emulator/emulator';
 import type { TaskRun } from '../support/agent';
 import {
-  ENV_PROD, ENV_UAT, PROJECT_ID, QUICK_WAIT, assertInvariants, assertTokenRenewed, assertMentions, assertResult, describeRun,
-  lcsRequests, lineIndex, outputValue, runLcsTask, singleError, stateLines, tokenRequests, useEmulator, expireTokensDuringWait, type E2eOptions,
+  ENV_PROD,
+  ENV_UAT,
+  PROJECT_ID,
+  QUICK_WAIT,
+  assertInvariants,
+  assertTokenRenewed,
+  assertMentions,
+  assertResult,
+  describeRun,
+  lcsRequests,
+  lineIndex,
+  outputValue,
+  runLcsTask,
+  singleError,
+  stateLines,
+  tokenRequests,
+  useEmulator,
+  expireTokensDuringWait,
+  type E2eOptions,
 } from './helpers';
 
 const TASK = 'LcsDatabaseRefreshV1';
@@ -45,11 +62,17 @@ describe('e2e: LcsDatabaseRefresh@1', function () {
     assert.equal(lcsRequests(emu, 'databases').length, 0, 'a refresh lists no backups');
 
     // Before the request, one line names the target as overwritten and the source as copied.
-    const said = lineIndex(run, new RegExp(`${ENV_UAT}.*(target|overwritten|replaced).*${ENV_PROD}|${ENV_PROD}.*${ENV_UAT}.*(target|overwritten|replaced)`, 'i'));
+    const said = lineIndex(
+      run,
+      new RegExp(`${ENV_UAT}.*(target|overwritten|replaced).*${ENV_PROD}|${ENV_PROD}.*${ENV_UAT}.*(target|overwritten|replaced)`, 'i'),
+    );
     assert.ok(said >= 0, `no line says ${ENV_UAT} is overwritten by ${ENV_PROD}${describeRun(run)}`);
     assert.match(run.lines[said], /REPLACED|overwritten/i);
     assert.ok(said < lineIndex(run, /Started the refresh/), 'the overwrite must be announced before the refresh starts');
-    assert.deepEqual(stateLines(run).map((l) => l.split(/\s+/)[1]), ['refresh', 'refresh', 'refresh']);
+    assert.deepEqual(
+      stateLines(run).map((l) => l.split(/\s+/)[1]),
+      ['refresh', 'refresh', 'refresh'],
+    );
   });
 
   it('source equal to target written without dashes: input error before any request', async () => {
@@ -79,7 +102,10 @@ describe('e2e: LcsDatabaseRefresh@1', function () {
     assert.equal(emu.requests.length, 0);
   });
 
-  for (const [input, value] of [['sourceEnvironmentId', 'Production'], ['targetEnvironmentId', '6f1a2b3c-4d5e-4f60-8a7b']] as const) {
+  for (const [input, value] of [
+    ['sourceEnvironmentId', 'Production'],
+    ['targetEnvironmentId', '6f1a2b3c-4d5e-4f60-8a7b'],
+  ] as const) {
     it(`${input} that is not a GUID ('${value}'): input error naming it, before any request`, async () => {
       const emu = ctx.emu;
       const run = await runRefresh(emu, { [input]: value });
@@ -101,7 +127,7 @@ describe('e2e: LcsDatabaseRefresh@1', function () {
       assertInvariants(run, emu);
       const message = singleError(run);
       assertMentions(message, ...mentions);
-      assert.match(message, /OperationActivityId [0-9a-f-]{36}/, 'LCS\'s activity id is quoted');
+      assert.match(message, /OperationActivityId [0-9a-f-]{36}/, "LCS's activity id is quoted");
       assert.equal(lcsRequests(emu, 'refresh').length, 1);
       assert.equal(lcsRequests(emu, 'fetchstatus').length, 0);
       assert.equal(run.variables.OperationActivityId, undefined);
@@ -125,7 +151,12 @@ describe('e2e: LcsDatabaseRefresh@1', function () {
     for (let i = 0; i < 3; i++) addOperation(emu, { kind: 'export', environmentId: ENV_UAT, startedAt: Date.now() - 5 * 3_600_000 + i * 60_000 });
     const run = await runRefresh(emu, { retryBudgetSeconds: '30' });
     assertInvariants(run, emu);
-    assertMentions(singleError(run), 'Maximum allowed API operations are 3', `end at ${new Date(emu.operations[0].startedAt + 24 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z')} (in about`, /nothing was started/i);
+    assertMentions(
+      singleError(run),
+      'Maximum allowed API operations are 3',
+      `end at ${new Date(emu.operations[0].startedAt + 24 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z')} (in about`,
+      /nothing was started/i,
+    );
     assert.equal(lcsRequests(emu, 'refresh').length, 1);
   });
 

@@ -6,7 +6,15 @@ import { strict as assert } from 'node:assert';
 import { createServer, type AddressInfo } from 'node:net';
 import type { TaskRun } from '../support/agent';
 import {
-  assertInvariants, assertMentions, assertResult, describeRun, listRequests, outputValue, runLcsTask, singleError, tokenRequests,
+  assertInvariants,
+  assertMentions,
+  assertResult,
+  describeRun,
+  listRequests,
+  outputValue,
+  runLcsTask,
+  singleError,
+  tokenRequests,
   useEmulator,
 } from './helpers';
 
@@ -79,7 +87,10 @@ describe('e2e: retries, throttling and timeouts', function () {
     const when = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)/.exec(message);
     assert.ok(when, `no time in: ${message}`);
     const at = Date.parse(when[1]);
-    assert.ok(Math.abs(at - (started + 600_000)) < 30_000, `LCS accepts requests again at ${when[1]}, expected about ${new Date(started + 600_000).toISOString()}`);
+    assert.ok(
+      Math.abs(at - (started + 600_000)) < 30_000,
+      `LCS accepts requests again at ${when[1]}, expected about ${new Date(started + 600_000).toISOString()}`,
+    );
     assertMentions(message, /throttling/, /retryBudgetSeconds/);
   });
 
@@ -89,7 +100,11 @@ describe('e2e: retries, throttling and timeouts', function () {
     const run = await runLcsTask(emu);
     assertInvariants(run, emu);
     const message = singleError(run);
-    assertMentions(message, /LCS \(127\.0\.0\.1:\d+\) is throttling requests \(HTTP 429\) and asks to wait more than a day/, /beyond what is left of the retry budget/);
+    assertMentions(
+      message,
+      /LCS \(127\.0\.0\.1:\d+\) is throttling requests \(HTTP 429\) and asks to wait more than a day/,
+      /beyond what is left of the retry budget/,
+    );
     assert.doesNotMatch(message, /Invalid time value|bug in the task/);
     assert.equal(listRequests(emu).length, 1);
   });
@@ -105,7 +120,12 @@ describe('e2e: retries, throttling and timeouts', function () {
     });
     assertInvariants(run, emu);
     const message = singleError(run);
-    assertMentions(message, `Could not reach Microsoft Entra ID at 127.0.0.1:${port} after 3 attempts: connection refused.`, 'authentication endpoint (URL)', /firewall or proxy/);
+    assertMentions(
+      message,
+      `Could not reach Microsoft Entra ID at 127.0.0.1:${port} after 3 attempts: connection refused.`,
+      'authentication endpoint (URL)',
+      /firewall or proxy/,
+    );
     assert.doesNotMatch(message, /requestTimeoutSeconds|retryBudgetSeconds/);
     assert.equal(retryLines(run).length, 2, describeRun(run));
     assert.ok(run.durationMs < 30_000, `took ${Math.round(run.durationMs)} ms`);
@@ -136,7 +156,11 @@ describe('e2e: retries, throttling and timeouts', function () {
 
   it('a body cut mid-way, then the list: retried, Succeeded', async () => {
     const emu = ctx.emu;
-    emu.lcsSteps.push({ status: 200, cut: true, body: { DatabaseAssets: emu.backups, IsSuccess: true, OperationActivityId: 'x', ErrorMessage: null, VersionEOL: '9999-12-31T23:59:59.9999999' } });
+    emu.lcsSteps.push({
+      status: 200,
+      cut: true,
+      body: { DatabaseAssets: emu.backups, IsSuccess: true, OperationActivityId: 'x', ErrorMessage: null, VersionEOL: '9999-12-31T23:59:59.9999999' },
+    });
     const run = await runLcsTask(emu);
     assertInvariants(run, emu);
     assertResult(run, 'Succeeded');
@@ -147,7 +171,8 @@ describe('e2e: retries, throttling and timeouts', function () {
 
   it('every body cut, retryBudgetSeconds 0: Failed after one attempt with a clear message', async () => {
     const emu = ctx.emu;
-    for (let i = 0; i < 5; i++) emu.lcsSteps.push({ status: 200, cut: true, body: { DatabaseAssets: emu.backups, IsSuccess: true, OperationActivityId: 'x', ErrorMessage: null } });
+    for (let i = 0; i < 5; i++)
+      emu.lcsSteps.push({ status: 200, cut: true, body: { DatabaseAssets: emu.backups, IsSuccess: true, OperationActivityId: 'x', ErrorMessage: null } });
     const run = await runLcsTask(emu, { inputs: { retryBudgetSeconds: '0', requestTimeoutSeconds: '2' } });
     assertInvariants(run, emu);
     const message = singleError(run);

@@ -5,8 +5,20 @@
 import { strict as assert } from 'node:assert';
 import { generateBackups, type RawBackup } from '../emulator/emulator';
 import {
-  assertInvariants, assertMentions, assertResult, isoUtc, listRequests, logTable, newestBy, outputValue, PROJECT_ID, runLcsTask, singleError,
-  summaryOf, unescapeMarkdown, useEmulator,
+  assertInvariants,
+  assertMentions,
+  assertResult,
+  isoUtc,
+  listRequests,
+  logTable,
+  newestBy,
+  outputValue,
+  PROJECT_ID,
+  runLcsTask,
+  singleError,
+  summaryOf,
+  unescapeMarkdown,
+  useEmulator,
 } from './helpers';
 
 const HOUR_MS = 3_600_000;
@@ -15,8 +27,12 @@ const HOUR_MS = 3_600_000;
 function variant(base: RawBackup, changes: Partial<RawBackup>, createdAgoMs: number): RawBackup {
   const created = new Date(Date.now() - createdAgoMs).toISOString().replace('Z', '');
   return {
-    ...base, Id: '0f0e0d0c-0b0a-4908-8706-050403020100', CreatedDateTime: created, ModifiedDateTime: created,
-    FileLocation: base.FileLocation!.replace('sp=r', 'sp=r&variant=1'), ...changes,
+    ...base,
+    Id: '0f0e0d0c-0b0a-4908-8706-050403020100',
+    CreatedDateTime: created,
+    ModifiedDateTime: created,
+    FileLocation: base.FileLocation!.replace('sp=r', 'sp=r&variant=1'),
+    ...changes,
   };
 }
 
@@ -61,7 +77,10 @@ describe('e2e: backup selection', function () {
     assert.equal(outputValue(run, 'BackupId'), byModified.Id);
     assert.equal(outputValue(run, 'BackupCreatedDateTime'), isoUtc(byModified.CreatedDateTime!));
     assert.equal(outputValue(run, 'FileLocation'), byModified.FileLocation);
-    assert.ok(run.plainLines.some((l) => l.startsWith(`Chosen: '${byModified.Name}'`) && /ModifiedDateTime/.test(l)), run.stdout);
+    assert.ok(
+      run.plainLines.some((l) => l.startsWith(`Chosen: '${byModified.Name}'`) && /ModifiedDateTime/.test(l)),
+      run.stdout,
+    );
   });
 
   it('no match with failIfNoBackup false: SucceededWithIssues and BackupCount 0', async () => {
@@ -73,7 +92,10 @@ describe('e2e: backup selection', function () {
     assert.equal(outputValue(run, 'BackupId'), '');
     assert.equal(outputValue(run, 'FileLocation'), '');
     assert.equal(run.errors.length, 0);
-    assert.ok(run.warnings.some((w) => /BackupCount is 0/.test(w) && w.includes('NOPE*')), JSON.stringify(run.warnings));
+    assert.ok(
+      run.warnings.some((w) => /BackupCount is 0/.test(w) && w.includes('NOPE*')),
+      JSON.stringify(run.warnings),
+    );
   });
 
   it('no match by default (failIfNoBackup true): Failed with the filters in the message', async () => {
@@ -100,7 +122,10 @@ describe('e2e: backup selection', function () {
     const stale = await runLcsTask(emu, { inputs: { nameFilter: 'Golden config' } });
     assertInvariants(stale, emu);
     assertResult(stale, 'Succeeded');
-    assert.ok(stale.warnings.some((w) => w.includes('Golden config') && /30 days/.test(w)), JSON.stringify(stale.warnings));
+    assert.ok(
+      stale.warnings.some((w) => w.includes('Golden config') && /30 days/.test(w)),
+      JSON.stringify(stale.warnings),
+    );
     const limited = await runLcsTask(emu, { inputs: { nameFilter: 'Golden config', maxAgeDays: '60' } });
     assertInvariants(limited, emu);
     assertResult(limited, 'Succeeded');
@@ -116,7 +141,10 @@ describe('e2e: backup selection', function () {
     assertInvariants(run, emu);
     assertResult(run, 'Succeeded');
     assert.equal(outputValue(run, 'FileLocationExpiresOn'), soon.toISOString().replace(/\.\d{3}Z$/, 'Z'));
-    assert.ok(run.warnings.some((w) => /FileLocation/.test(w) && /expires in \d+ min/.test(w)), JSON.stringify(run.warnings));
+    assert.ok(
+      run.warnings.some((w) => /FileLocation/.test(w) && /expires in \d+ min/.test(w)),
+      JSON.stringify(run.warnings),
+    );
   });
 
   it('backupId chooses exactly that backup (any case); the name filter and newestBy do not apply', async () => {
@@ -131,8 +159,14 @@ describe('e2e: backup selection', function () {
     assert.equal(outputValue(run, 'BackupName'), 'Golden config');
     assert.equal(outputValue(run, 'FileLocation'), older.FileLocation);
     assert.equal(outputValue(run, 'BackupCount'), '1');
-    assert.ok(run.plainLines.some((l) => l.startsWith('Backups:') && l.includes(`chosen by backupId ${older.Id!.toUpperCase()}: found`)), run.stdout);
-    assert.ok(run.plainLines.some((l) => l.startsWith(`Chosen: 'Golden config'`) && /the Id in backupId/.test(l)), run.stdout);
+    assert.ok(
+      run.plainLines.some((l) => l.startsWith('Backups:') && l.includes(`chosen by backupId ${older.Id!.toUpperCase()}: found`)),
+      run.stdout,
+    );
+    assert.ok(
+      run.plainLines.some((l) => l.startsWith(`Chosen: 'Golden config'`) && /the Id in backupId/.test(l)),
+      run.stdout,
+    );
     assert.match(unescapeMarkdown(summaryOf(run)), /\*\*Chosen by id:\*\* Golden config/);
     assert.equal(run.result?.message, 'Backup chosen by id: Golden config');
     assert.equal(listRequests(emu).length, 1);
@@ -172,7 +206,9 @@ describe('e2e: backup selection', function () {
     assert.match(table.more, new RegExp(`\\b${20_000 - table.rows.length} older matching backups`));
     assert.equal(listRequests(emu).length, 1);
     // The summary is bounded too.
-    const summaryRows = summaryOf(run).split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| |') && /\d{4}-\d{2}-\d{2} /.test(l));
+    const summaryRows = summaryOf(run)
+      .split('\n')
+      .filter((l) => l.startsWith('| ') && !l.startsWith('| |') && /\d{4}-\d{2}-\d{2} /.test(l));
     assert.equal(summaryRows.length, 20, `${summaryRows.length} summary rows`);
     // Every one of the 20,000 download URLs is a secret, yet the log is not flooded by more than that.
     assert.ok(run.stdout.length < 40 * 1024 * 1024);

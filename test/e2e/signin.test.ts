@@ -55,8 +55,14 @@ describe('e2e: Microsoft Entra ID sign-in errors', function () {
     const run = await runLcsTask(emu, { endpoint: { url: `${emu.url}/common` } });
     assertInvariants(run, emu);
     assert.equal(run.result?.result, 'Succeeded', run.stdout);
-    assertMentions(run.plainLines.join('\n'), /the connection says \/common, where Microsoft Entra ID refuses the password sign-in, AADSTS9001023: signing in on \/organizations instead/);
-    assert.deepEqual(tokenRequests(emu).map((r) => r.path.split('?')[0]), ['/organizations/oauth2/v2.0/token']);
+    assertMentions(
+      run.plainLines.join('\n'),
+      /the connection says \/common, where Microsoft Entra ID refuses the password sign-in, AADSTS9001023: signing in on \/organizations instead/,
+    );
+    assert.deepEqual(
+      tokenRequests(emu).map((r) => r.path.split('?')[0]),
+      ['/organizations/oauth2/v2.0/token'],
+    );
   });
 
   it('the emulator refuses the password grant on /common itself (AADSTS9001023), a single-tenant app on /organizations (AADSTS50194), an unknown tenant (AADSTS90002)', async () => {
@@ -70,7 +76,7 @@ describe('e2e: Microsoft Entra ID sign-in errors', function () {
     assert.ok(!tokenRequests(emu).some((r) => /\/(common|consumers)\//.test(r.path)), 'no token request on /common or /consumers');
   });
 
-  it('a wrong password in the connection (the emulator\'s own check): AADSTS50126 with its fix', async () => {
+  it("a wrong password in the connection (the emulator's own check): AADSTS50126 with its fix", async () => {
     const emu = ctx.emu;
     const run = await runLcsTask(emu, { endpoint: { password: 'Wrong-Password-123' } });
     assertInvariants(run, emu, { extraSecrets: ['Wrong-Password-123'] });
@@ -115,7 +121,11 @@ describe('e2e: token answers with values out of range', function () {
 
   it('HTTP 429 with a Retry-After of 1e13 seconds: throttling, beyond the budget', async () => {
     const emu = ctx.emu;
-    emu.tokenSteps.push({ status: 429, headers: { 'Retry-After': '10000000000000' }, body: { error: 'temporarily_unavailable', error_description: 'AADSTS90055: Too many requests.' } });
+    emu.tokenSteps.push({
+      status: 429,
+      headers: { 'Retry-After': '10000000000000' },
+      body: { error: 'temporarily_unavailable', error_description: 'AADSTS90055: Too many requests.' },
+    });
     const run = await runLcsTask(emu);
     assertInvariants(run, emu);
     const message = singleError(run);

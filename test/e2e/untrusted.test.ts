@@ -7,7 +7,15 @@ import { lcsFailure, type RawBackup } from '../emulator/emulator';
 import type { TaskRun } from '../support/agent';
 import { parseVsoLine } from '../support/agent';
 import {
-  assertInvariants, assertMentions, assertResult, hasUnescapedLink, outputValue, runLcsTask, singleError, summaryOf, unescapedPipes,
+  assertInvariants,
+  assertMentions,
+  assertResult,
+  hasUnescapedLink,
+  outputValue,
+  runLcsTask,
+  singleError,
+  summaryOf,
+  unescapedPipes,
   useEmulator,
 } from './helpers';
 
@@ -57,8 +65,18 @@ describe('e2e: untrusted text from LCS', function () {
       // The newest: it is chosen, so its name reaches the table, the Chosen line, the summary and BackupName.
       hostile(base, 1, { Name: injectedName, FileName: '##vso[task.setvariable variable=Injected]file.bacpac' }, 5 * MINUTE_MS),
       hostile(base, 2, { Name: 'Error file', FileName: '##[error]fake failure.bacpac' }, 10 * MINUTE_MS),
-      hostile(base, 3, { Name: 'Line break\n##vso[task.complete result=Failed]done', FileName: 'x\r\n##vso[task.setvariable variable=Injected]2' }, 15 * MINUTE_MS),
-      hostile(base, 4, { Name: 'Unicode sep\u2028##vso[task.setvariable variable=Injected]3', FileDescription: '##vso[task.setvariable variable=Injected]4' }, 20 * MINUTE_MS),
+      hostile(
+        base,
+        3,
+        { Name: 'Line break\n##vso[task.complete result=Failed]done', FileName: 'x\r\n##vso[task.setvariable variable=Injected]2' },
+        15 * MINUTE_MS,
+      ),
+      hostile(
+        base,
+        4,
+        { Name: 'Unicode sep\u2028##vso[task.setvariable variable=Injected]3', FileDescription: '##vso[task.setvariable variable=Injected]4' },
+        20 * MINUTE_MS,
+      ),
     );
     const run = await runLcsTask(emu);
     assertInvariants(run, emu);
@@ -71,7 +89,10 @@ describe('e2e: untrusted text from LCS', function () {
     assert.ok(outputValue(run, 'BackupName').includes('owned'));
     assert.ok(!outputValue(run, 'BackupFileName').toLowerCase().includes('##vso['));
     // The names are still shown, in a harmless form.
-    assert.ok(run.plainLines.some((l) => l.includes('Injected]owned')), 'the hostile name is not shown at all');
+    assert.ok(
+      run.plainLines.some((l) => l.includes('Injected]owned')),
+      'the hostile name is not shown at all',
+    );
   });
 
   it('an Id that is not a GUID and a FileLocation that is not a URL are skipped, and the placeholder is not masked', async () => {
@@ -87,8 +108,14 @@ describe('e2e: untrusted text from LCS', function () {
     assertNoInjectedCommands(run);
     assert.ok(!/##vso\[/i.test(outputValue(run, 'BackupId')));
     assert.match(outputValue(run, 'BackupId'), /^[0-9a-f-]{36}$/i);
-    assert.ok(run.warnings.some((w) => /Hostile id/.test(w) && /Id is not a safe token/.test(w)), JSON.stringify(run.warnings));
-    assert.ok(run.warnings.some((w) => /Still exporting/.test(w) && /not an https:\/\/ download URL/.test(w)), JSON.stringify(run.warnings));
+    assert.ok(
+      run.warnings.some((w) => /Hostile id/.test(w) && /Id is not a safe token/.test(w)),
+      JSON.stringify(run.warnings),
+    );
+    assert.ok(
+      run.warnings.some((w) => /Still exporting/.test(w) && /not an https:\/\/ download URL/.test(w)),
+      JSON.stringify(run.warnings),
+    );
     assert.ok(!run.secrets.includes('N/A'), 'a placeholder must not become a secret: the agent would mask "N/A" everywhere');
   });
 
@@ -111,9 +138,15 @@ describe('e2e: untrusted text from LCS', function () {
       assert.equal(outputValue(run, 'FileLocation'), good);
       assert.equal(outputValue(run, 'BackupId'), base.Id);
       for (const name of ['Line break', 'No space', 'Tab']) {
-        assert.ok(run.warnings.some((w) => w.includes(`'${name}'`) && /not an https:\/\/ download URL/.test(w)), `${name}: ${JSON.stringify(run.warnings)}`);
+        assert.ok(
+          run.warnings.some((w) => w.includes(`'${name}'`) && /not an https:\/\/ download URL/.test(w)),
+          `${name}: ${JSON.stringify(run.warnings)}`,
+        );
       }
-      assert.ok(run.secrets.every((secret) => !/[\r\n\t#]/.test(secret)), `a secret with a line break, tab or #: ${JSON.stringify(run.secrets)}`);
+      assert.ok(
+        run.secrets.every((secret) => !/[\r\n\t#]/.test(secret)),
+        `a secret with a line break, tab or #: ${JSON.stringify(run.secrets)}`,
+      );
       assert.ok(!run.output.some((l) => l.text.includes('prependpath')), 'the hostile FileLocation reached a line');
     });
   }
@@ -150,7 +183,12 @@ describe('e2e: untrusted text from LCS', function () {
     const emu = ctx.emu;
     const base = emu.backups[0];
     emu.backups.push(
-      hostile(base, 5, { Name: 'Evil | name [x](https://evil.example) ![i](https://evil.example/i.png) <b>x</b>', FileName: 'a|b\\|c`d`.bacpac' }, 5 * MINUTE_MS),
+      hostile(
+        base,
+        5,
+        { Name: 'Evil | name [x](https://evil.example) ![i](https://evil.example/i.png) <b>x</b>', FileName: 'a|b\\|c`d`.bacpac' },
+        5 * MINUTE_MS,
+      ),
       hostile(base, 6, { Name: 'back\\slash | pipe\\', FileName: 'plain.bacpac' }, 6 * MINUTE_MS),
     );
     const run = await runLcsTask(emu);

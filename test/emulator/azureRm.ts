@@ -44,9 +44,17 @@ function entraError(status: number, code: number, error: string, text: string): 
 /** POST to the OIDC endpoint: an ID token for the service connection, for the job's access token only. */
 export function oidcStep(emu: AzureRmEmulation, authorization: string | undefined, query: URLSearchParams): Step {
   if (authorization !== `Bearer ${SYSTEM_ACCESS_TOKEN}`) return { status: 401, body: { message: 'TF400813: The user is not authorized.' } };
-  if (query.get('api-version') !== '7.1' || !query.get('serviceConnectionId')) return { status: 400, body: { message: 'api-version and serviceConnectionId are required' } };
+  if (query.get('api-version') !== '7.1' || !query.get('serviceConnectionId'))
+    return { status: 400, body: { message: 'api-version and serviceConnectionId are required' } };
   const now = Math.floor(Date.now() / 1000);
-  const token = jwt({ iss: 'https://vstoken.dev.azure.com/emulator-org', sub: `sc://contoso/backups/${query.get('serviceConnectionId')}`, aud: 'api://AzureADTokenExchange', iat: now, nbf: now, exp: now + 600 });
+  const token = jwt({
+    iss: 'https://vstoken.dev.azure.com/emulator-org',
+    sub: `sc://contoso/backups/${query.get('serviceConnectionId')}`,
+    aud: 'api://AzureADTokenExchange',
+    iat: now,
+    nbf: now,
+    exp: now + 600,
+  });
   emu.oidcTokens.push(token);
   return { body: { oidcToken: token } };
 }
@@ -57,21 +65,36 @@ export function oidcStep(emu: AzureRmEmulation, authorization: string | undefine
  */
 export function clientCredentialsStep(emu: AzureRmEmulation, tenant: string, form: URLSearchParams): Step | undefined {
   if (form.get('grant_type') !== 'client_credentials' || tenant !== ARM_TENANT_ID) return undefined;
-  if (form.get('client_id') !== ARM_CLIENT_ID) return entraError(400, 700016, 'unauthorized_client', `Application with identifier '${form.get('client_id')}' was not found in the directory.`);
+  if (form.get('client_id') !== ARM_CLIENT_ID)
+    return entraError(400, 700016, 'unauthorized_client', `Application with identifier '${form.get('client_id')}' was not found in the directory.`);
   const assertion = form.get('client_assertion');
   if (assertion !== null) {
     if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' || !emu.oidcTokens.includes(assertion)) {
       return entraError(400, 700211, 'invalid_client', 'No matching federated identity record found for presented assertion issuer.');
     }
     if (!emu.subjectMatches) {
-      return entraError(400, 700213, 'invalid_client', 'No matching federated identity record found for presented assertion subject \'sc://contoso/backups/ArmE2eConnection\'.');
+      return entraError(
+        400,
+        700213,
+        'invalid_client',
+        "No matching federated identity record found for presented assertion subject 'sc://contoso/backups/ArmE2eConnection'.",
+      );
     }
   } else if (form.get('client_secret') !== ARM_CLIENT_SECRET) {
     return entraError(401, 7000215, 'invalid_client', 'Invalid client secret provided.');
   }
   if (form.get('scope') !== 'https://storage.azure.com/.default') return entraError(400, 500011, 'invalid_resource', 'The resource principal was not found.');
   const now = Math.floor(Date.now() / 1000);
-  const token = jwt({ aud: 'https://storage.azure.com', iss: `https://sts.windows.net/${ARM_TENANT_ID}/`, iat: now, nbf: now - 60, exp: now + 3599, appid: ARM_CLIENT_ID, tid: ARM_TENANT_ID, oid: ARM_CLIENT_ID });
+  const token = jwt({
+    aud: 'https://storage.azure.com',
+    iss: `https://sts.windows.net/${ARM_TENANT_ID}/`,
+    iat: now,
+    nbf: now - 60,
+    exp: now + 3599,
+    appid: ARM_CLIENT_ID,
+    tid: ARM_TENANT_ID,
+    oid: ARM_CLIENT_ID,
+  });
   emu.storageTokens.push(token);
   return { body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token } };
 }

@@ -74,7 +74,12 @@ function refused(store: CopyStore, req: IncomingMessage, res: ServerResponse, ur
   const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
   const sasOk = url.searchParams.get('sig') === DEST_SAS_SIG;
   if (!sasOk && (!bearer || !store.tokens().includes(bearer))) {
-    storageError(res, 403, 'AuthenticationFailed', 'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.');
+    storageError(
+      res,
+      403,
+      'AuthenticationFailed',
+      'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.',
+    );
   } else if (store.faults.firewall) {
     storageError(res, 403, 'AuthorizationFailure', 'This request is not authorized to perform this operation.');
   } else if (store.faults.missingRole && bearer) {
@@ -106,7 +111,10 @@ function copied(store: CopyStore, blob: CopiedBlob): number {
 function properties(store: CopyStore, res: ServerResponse, blob: CopiedBlob): void {
   const length = blob.status === 'success' ? blob.total : 0;
   res.writeHead(200, {
-    'Content-Length': String(length), 'x-ms-blob-type': 'BlockBlob', 'x-ms-copy-id': blob.copyId, 'x-ms-copy-status': blob.status,
+    'Content-Length': String(length),
+    'x-ms-blob-type': 'BlockBlob',
+    'x-ms-copy-id': blob.copyId,
+    'x-ms-copy-status': blob.status,
     'x-ms-copy-progress': `${copied(store, blob)}/${blob.total}`,
     ...(blob.description ? { 'x-ms-copy-status-description': blob.description } : {}),
     ...(blob.md5 && blob.status === 'success' ? { 'Content-MD5': blob.md5 } : {}),
@@ -134,10 +142,17 @@ function startCopy(store: CopyStore, sources: BlobStore, req: IncomingMessage, r
   if (expires) store.faults.sourceExpiresMidCopy!--;
   const failing = expires || store.faults.failWith !== undefined;
   const copy: CopiedBlob = {
-    copyId: randomUUID(), status: 'pending', started: Date.now(), total: blob.size, sourceSig: sig, metadata,
+    copyId: randomUUID(),
+    status: 'pending',
+    started: Date.now(),
+    total: blob.size,
+    sourceSig: sig,
+    metadata,
     md5: store.faults.wrongMd5 ? randomBytes(16).toString('base64') : blob.md5,
     failsAt: failing ? 0.5 : undefined,
-    description: expires ? '403 AuthenticationFailed "Server failed to authenticate the request. Signed expiry time must be after signed start time."' : store.faults.failWith,
+    description: expires
+      ? '403 AuthenticationFailed "Server failed to authenticate the request. Signed expiry time must be after signed start time."'
+      : store.faults.failWith,
   };
   store.blobs.set(key, copy);
   store.starts++;
@@ -146,7 +161,8 @@ function startCopy(store: CopyStore, sources: BlobStore, req: IncomingMessage, r
 }
 
 function abortCopy(store: CopyStore, res: ServerResponse, blob: CopiedBlob | undefined, copyId: string | null): void {
-  if (!blob || blob.copyId !== copyId) return storageError(res, 409, 'CopyIdMismatch', 'The specified copy ID did not match the copy ID for the pending copy operation.');
+  if (!blob || blob.copyId !== copyId)
+    return storageError(res, 409, 'CopyIdMismatch', 'The specified copy ID did not match the copy ID for the pending copy operation.');
   if (blob.status !== 'pending') return storageError(res, 409, 'NoPendingCopyOperation', 'There is currently no pending copy operation.');
   blob.status = 'aborted';
   blob.description = 'Aborted by the client';
@@ -169,5 +185,5 @@ export function handleCopyStore(store: CopyStore, sources: BlobStore, req: Incom
   }
   if (req.method === 'PUT' && url.searchParams.get('comp') === 'copy') return abortCopy(store, res, blob, url.searchParams.get('copyid'));
   if (req.method === 'PUT' && req.headers['x-ms-copy-source']) return startCopy(store, sources, req, res, key);
-  storageError(res, 400, 'UnsupportedHttpVerb', 'The resource doesn\'t support the specified HTTP verb.');
+  storageError(res, 400, 'UnsupportedHttpVerb', "The resource doesn't support the specified HTTP verb.");
 }

@@ -92,7 +92,7 @@ function pattern(seed: number): Buffer {
 export function blobBytes(seed: number, offset: number, length: number): Buffer {
   const p = pattern(seed);
   const out = Buffer.allocUnsafe(length);
-  for (let done = 0; done < length; ) {
+  for (let done = 0; done < length;) {
     const at = (offset + done) % PATTERN_BYTES;
     done += p.copy(out, done, at, Math.min(PATTERN_BYTES, at + length - done));
   }
@@ -226,11 +226,20 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Writes the body in pieces: throttled per connection, cut when asked, counted per SAS and blob; `extra` bytes past the range. */
-async function writeBody(store: BlobStore, blob: EmulatedBlob, sas: Sas, res: ServerResponse, start: number, end: number, cut: boolean, extra = 0): Promise<void> {
+async function writeBody(
+  store: BlobStore,
+  blob: EmulatedBlob,
+  sas: Sas,
+  res: ServerResponse,
+  start: number,
+  end: number,
+  cut: boolean,
+  extra = 0,
+): Promise<void> {
   const stopAt = cut ? start + Math.floor((end - start) / 2) : end + extra;
   const seed = blob.seed;
   const rate = blob.faults.bytesPerSecondPerConnection;
-  for (let at = start; at < stopAt && !res.destroyed; ) {
+  for (let at = start; at < stopAt && !res.destroyed;) {
     const length = Math.min(PIECE, stopAt - at);
     const socket = res.socket;
     if (rate && socket) {
@@ -266,7 +275,7 @@ export async function handleBlob(store: BlobStore, req: IncomingMessage, res: Se
     res.end();
     return;
   }
-  if (req.method !== 'GET') return storageError(res, 405, 'UnsupportedHttpVerb', 'The resource doesn\'t support the specified HTTP verb.');
+  if (req.method !== 'GET') return storageError(res, 405, 'UnsupportedHttpVerb', "The resource doesn't support the specified HTTP verb.");
   blob.gets++;
   if (blob.faults.serverBusyFirst && blob.gets <= blob.faults.serverBusyFirst) {
     return storageError(res, 503, 'ServerBusy', 'The server is busy.', { 'Retry-After': '1' });

@@ -17,21 +17,46 @@ import * as path from 'node:path';
 import { findRepoRoot } from '../support/repo';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS, decideTokenRequest, openIdConfiguration } from './entra';
 import {
-  DEFAULT_DAILY_LIMIT, DEFAULT_OPERATION_SCRIPT, operationStep, publishExportedBackups, type EnvironmentSpec, type Operation, type PendingExportAsset,
+  DEFAULT_DAILY_LIMIT,
+  DEFAULT_OPERATION_SCRIPT,
+  operationStep,
+  publishExportedBackups,
+  type EnvironmentSpec,
+  type Operation,
+  type PendingExportAsset,
 } from './operations';
 import { sampleBackups, type RawBackup } from './samples';
 import { clearStepTimers, writeStep, VERSION_EOL_NONE, type Step, type StepContext } from './steps';
 import { BLOB_PATH, addBlob, blobSasUrl, handleBlob, newBlobStore, type BlobSpec, type BlobStore, type EmulatedBlob } from './blobs';
 
 export {
-  EMULATOR_USERNAME, EMULATOR_PASSWORD, EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID, EMULATOR_USER_OBJECT_ID,
-  LCS_RESOURCE_APP_ID, entraError, type EntraErrorContext,
+  EMULATOR_USERNAME,
+  EMULATOR_PASSWORD,
+  EMULATOR_CLIENT_ID,
+  EMULATOR_TENANT_ID,
+  EMULATOR_USER_OBJECT_ID,
+  LCS_RESOURCE_APP_ID,
+  entraError,
+  type EntraErrorContext,
 } from './entra';
 export { sampleBackups, generateBackups, SAMPLE_PROJECT_ID, type RawBackup } from './samples';
 export { lcsFailure, htmlPage, gzipBomb, LIST_ANSWER_HEAD, LIST_ANSWER_TAIL, VERSION_EOL_NONE, type Step } from './steps';
 export {
-  addOperation, dailyLimitMessage, lcsMessageTime, operationRefusal, operationStartBody, operationStatusBody, REFUSALS, TERMINAL_STATES,
-  DEFAULT_OPERATION_SCRIPT, DEFAULT_DAILY_LIMIT, type Operation, type OperationKind, type PendingExportAsset, type EnvironmentSpec, type StatusFields,
+  addOperation,
+  dailyLimitMessage,
+  lcsMessageTime,
+  operationRefusal,
+  operationStartBody,
+  operationStatusBody,
+  REFUSALS,
+  TERMINAL_STATES,
+  DEFAULT_OPERATION_SCRIPT,
+  DEFAULT_DAILY_LIMIT,
+  type Operation,
+  type OperationKind,
+  type PendingExportAsset,
+  type EnvironmentSpec,
+  type StatusFields,
 } from './operations';
 export { DEFAULT_TOKEN_LIFETIME_SECONDS } from './entra';
 export * from './azureRm';
@@ -251,7 +276,12 @@ async function handle(emu: Emulator, ctx: StepContext, req: IncomingMessage, res
   const body = await readBody(req);
   const requestPath = req.url ?? '/';
   emu.requests.push({
-    method: req.method ?? '', path: requestPath, host: req.headers.host ?? '', headers: { ...req.headers }, body, at: Date.now(),
+    method: req.method ?? '',
+    path: requestPath,
+    host: req.headers.host ?? '',
+    headers: { ...req.headers },
+    body,
+    at: Date.now(),
   });
   const pathname = new URL(requestPath, emu.url).pathname;
 
@@ -261,7 +291,8 @@ async function handle(emu: Emulator, ctx: StepContext, req: IncomingMessage, res
   const copy = COPY_PATH.exec(pathname);
   if (copy) return handleCopyStore(emu.copyStore, emu.blobStore, req, res, copy[1], copy[2]);
 
-  if (pathname === OIDC_PATH && req.method === 'POST') return writeStep(req, res, oidcStep(emu.azureRm, req.headers.authorization, new URL(requestPath, emu.url).searchParams), ctx);
+  if (pathname === OIDC_PATH && req.method === 'POST')
+    return writeStep(req, res, oidcStep(emu.azureRm, req.headers.authorization, new URL(requestPath, emu.url).searchParams), ctx);
 
   const token = TOKEN_PATH.exec(pathname);
   const clientCredentials = token && req.method === 'POST' ? clientCredentialsStep(emu.azureRm, token[1], new URLSearchParams(body)) : undefined;
@@ -277,12 +308,25 @@ async function handle(emu: Emulator, ctx: StepContext, req: IncomingMessage, res
   const openid = OPENID_PATH.exec(pathname);
   if (openid && req.method === 'GET') return writeStep(req, res, { body: openIdConfiguration(emu.url, openid[1]) }, ctx);
 
-  if (token || list) return writeStep(req, res, { status: 405, headers: { Allow: token ? 'POST' : 'GET' }, body: { Message: `The requested resource does not support http method '${req.method}'.` } }, ctx);
+  if (token || list)
+    return writeStep(
+      req,
+      res,
+      { status: 405, headers: { Allow: token ? 'POST' : 'GET' }, body: { Message: `The requested resource does not support http method '${req.method}'.` } },
+      ctx,
+    );
   return writeStep(req, res, { status: 404, body: { Message: `No HTTP resource was found that matches the request URI '${emu.url}${requestPath}'.` } }, ctx);
 }
 
 function tokenDefault(emu: Emulator, body: string, tenant: string): Step {
-  const decision = decideTokenRequest(new URLSearchParams(body), emu.url, emu.apiUrl, emu.tokenLifetimeSeconds, decodeURIComponent(tenant), emu.singleTenantApp);
+  const decision = decideTokenRequest(
+    new URLSearchParams(body),
+    emu.url,
+    emu.apiUrl,
+    emu.tokenLifetimeSeconds,
+    decodeURIComponent(tenant),
+    emu.singleTenantApp,
+  );
   if (decision.tokens) {
     emu.issuedTokens.push(decision.tokens.accessToken);
     emu.tokenExpiry.set(decision.tokens.accessToken, decision.tokens.expiresAt);

@@ -32,43 +32,88 @@ interface EntraErrorShape {
 
 /** Texts follow what login.microsoftonline.com returns for these codes (2024-2026). */
 const ENTRA_ERRORS: Record<number, EntraErrorShape> = {
-  50076: { status: 400, error: 'invalid_grant', text: () =>
-    `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${LCS_RESOURCE_APP_ID}'.` },
-  50079: { status: 400, error: 'invalid_grant', text: () =>
-    `Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access '${LCS_RESOURCE_APP_ID}'.` },
-  50126: { status: 400, error: 'invalid_grant', text: () =>
-    'Error validating credentials due to invalid username or password.' },
-  7000218: { status: 401, error: 'invalid_client', text: () =>
-    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'." },
-  65001: { status: 400, error: 'invalid_grant', suberror: 'consent_required', text: (c) =>
-    `The user or administrator has not consented to use the application with ID '${c.clientId}' named 'LCS pipeline'. Send an interactive authorization request for this user and resource.` },
-  500011: { status: 400, error: 'invalid_resource', text: (c) =>
-    `The resource principal named ${c.resource} was not found in the tenant named ${c.tenantName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.` },
-  700016: { status: 400, error: 'unauthorized_client', text: (c) =>
-    `Application with identifier '${c.clientId}' was not found in the directory '${c.tenantName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.` },
-  50034: { status: 400, error: 'invalid_grant', text: (c) =>
-    `The user account {EmailHidden} does not exist in the ${c.tenantName.toLowerCase()}.example directory. To sign into this application, the account must be added to the directory.` },
-  53003: { status: 400, error: 'invalid_grant', text: () =>
-    'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.' },
-  9001023: { status: 400, error: 'invalid_request', text: () =>
-    'The grant type is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.' },
-  50194: { status: 400, error: 'invalid_request', text: (c) =>
-    `Application '${c.clientId}'(LCS pipeline) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.` },
-  90002: { status: 400, error: 'invalid_request', text: (c) =>
-    `Tenant '${c.tenantName}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.` },
-  50158: { status: 400, error: 'interaction_required', text: () =>
-    'External security challenge not satisfied. User will be redirected to another page or authentication provider to satisfy additional authentication challenges.' },
-  50074: { status: 400, error: 'interaction_required', text: () =>
-    'Strong Authentication is required.' },
-  70003: { status: 400, error: 'unsupported_grant_type', text: (c) =>
-    `The app requested an unsupported grant type '${c.grantType}'.` },
-  900144: { status: 400, error: 'invalid_request', text: () =>
-    "The request body must contain the following parameter: 'grant_type'." },
+  50076: {
+    status: 400,
+    error: 'invalid_grant',
+    text: () =>
+      `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${LCS_RESOURCE_APP_ID}'.`,
+  },
+  50079: {
+    status: 400,
+    error: 'invalid_grant',
+    text: () =>
+      `Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access '${LCS_RESOURCE_APP_ID}'.`,
+  },
+  50126: { status: 400, error: 'invalid_grant', text: () => 'Error validating credentials due to invalid username or password.' },
+  7000218: {
+    status: 401,
+    error: 'invalid_client',
+    text: () => "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+  },
+  65001: {
+    status: 400,
+    error: 'invalid_grant',
+    suberror: 'consent_required',
+    text: (c) =>
+      `The user or administrator has not consented to use the application with ID '${c.clientId}' named 'LCS pipeline'. Send an interactive authorization request for this user and resource.`,
+  },
+  500011: {
+    status: 400,
+    error: 'invalid_resource',
+    text: (c) =>
+      `The resource principal named ${c.resource} was not found in the tenant named ${c.tenantName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+  },
+  700016: {
+    status: 400,
+    error: 'unauthorized_client',
+    text: (c) =>
+      `Application with identifier '${c.clientId}' was not found in the directory '${c.tenantName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+  },
+  50034: {
+    status: 400,
+    error: 'invalid_grant',
+    text: (c) =>
+      `The user account {EmailHidden} does not exist in the ${c.tenantName.toLowerCase()}.example directory. To sign into this application, the account must be added to the directory.`,
+  },
+  53003: {
+    status: 400,
+    error: 'invalid_grant',
+    text: () => 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.',
+  },
+  9001023: {
+    status: 400,
+    error: 'invalid_request',
+    text: () => 'The grant type is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.',
+  },
+  50194: {
+    status: 400,
+    error: 'invalid_request',
+    text: (c) =>
+      `Application '${c.clientId}'(LCS pipeline) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.`,
+  },
+  90002: {
+    status: 400,
+    error: 'invalid_request',
+    text: (c) =>
+      `Tenant '${c.tenantName}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+  },
+  50158: {
+    status: 400,
+    error: 'interaction_required',
+    text: () =>
+      'External security challenge not satisfied. User will be redirected to another page or authentication provider to satisfy additional authentication challenges.',
+  },
+  50074: { status: 400, error: 'interaction_required', text: () => 'Strong Authentication is required.' },
+  70003: { status: 400, error: 'unsupported_grant_type', text: (c) => `The app requested an unsupported grant type '${c.grantType}'.` },
+  900144: { status: 400, error: 'invalid_request', text: () => "The request body must contain the following parameter: 'grant_type'." },
 };
 
 /** `yyyy-mm-dd hh:mm:ssZ`, the timestamp format of Entra error bodies. */
 function entraTimestamp(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**
@@ -84,7 +129,9 @@ export function entraError(code: number, context: EntraErrorContext = {}): Step 
     tenantName: context.tenantName ?? 'Contoso',
   };
   const shape: EntraErrorShape = ENTRA_ERRORS[code] ?? {
-    status: 400, error: 'invalid_request', text: () => `An error occurred while processing the request (emulated Entra error ${code}).`,
+    status: 400,
+    error: 'invalid_request',
+    text: () => `An error occurred while processing the request (emulated Entra error ${code}).`,
   };
   const traceId = randomUUID();
   const correlationId = randomUUID();
@@ -127,10 +174,10 @@ export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3599;
 
 /** What the emulator needs to mint a token answer. */
 export interface TokenGrant {
-  issuerBase: string;   // https://127.0.0.1:PORT
+  issuerBase: string; // https://127.0.0.1:PORT
   clientId: string;
   username: string;
-  scope: string;        // the scope the client asked for (space separated)
+  scope: string; // the scope the client asked for (space separated)
   apiUrl: string;
   /** `expires_in`; Entra's usual 3599 when omitted. */
   lifetimeSeconds?: number;
@@ -155,16 +202,33 @@ export function tokenSuccess(grant: TokenGrant): IssuedTokenSet {
   const lifetime = grant.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
   const name = 'LCS Pipeline';
   const accessClaims = {
-    aud: grant.apiUrl, iss: `https://sts.windows.net/${EMULATOR_TENANT_ID}/`, iat: nowSec, nbf: nowSec, exp: nowSec + lifetime,
-    appid: grant.clientId, oid: EMULATOR_USER_OBJECT_ID, scp: 'user_impersonation', tid: EMULATOR_TENANT_ID,
-    upn: grant.username, unique_name: grant.username, ver: '1.0',
+    aud: grant.apiUrl,
+    iss: `https://sts.windows.net/${EMULATOR_TENANT_ID}/`,
+    iat: nowSec,
+    nbf: nowSec,
+    exp: nowSec + lifetime,
+    appid: grant.clientId,
+    oid: EMULATOR_USER_OBJECT_ID,
+    scp: 'user_impersonation',
+    tid: EMULATOR_TENANT_ID,
+    upn: grant.username,
+    unique_name: grant.username,
+    ver: '1.0',
   };
   const accessToken = `${base64url(JSON.stringify({ typ: 'JWT', alg: 'RS256', kid: 'emulator' }))}.${base64url(JSON.stringify(accessClaims))}.${randomBytes(32).toString('base64url')}`;
   const refreshToken = `1.AQ${randomBytes(96).toString('base64url')}`;
   const idToken = unsignedJwt({
-    aud: grant.clientId, iss: `${grant.issuerBase}/${EMULATOR_TENANT_ID}/v2.0`, iat: nowSec, nbf: nowSec, exp: nowSec + lifetime,
-    name, oid: EMULATOR_USER_OBJECT_ID, preferred_username: grant.username, sub: base64url(`sub:${grant.username}`),
-    tid: EMULATOR_TENANT_ID, ver: '2.0',
+    aud: grant.clientId,
+    iss: `${grant.issuerBase}/${EMULATOR_TENANT_ID}/v2.0`,
+    iat: nowSec,
+    nbf: nowSec,
+    exp: nowSec + lifetime,
+    name,
+    oid: EMULATOR_USER_OBJECT_ID,
+    preferred_username: grant.username,
+    sub: base64url(`sub:${grant.username}`),
+    tid: EMULATOR_TENANT_ID,
+    ver: '2.0',
   });
   const body = {
     token_type: 'Bearer',
@@ -212,7 +276,12 @@ export function tenantRefusal(tenant: string, grantType: string, singleTenantApp
 }
 
 export function decideTokenRequest(
-  form: URLSearchParams, issuerBase: string, apiUrl: string, lifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS, tenant = 'organizations', singleTenantApp = false,
+  form: URLSearchParams,
+  issuerBase: string,
+  apiUrl: string,
+  lifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS,
+  tenant = 'organizations',
+  singleTenantApp = false,
 ): { step: Step; tokens?: IssuedTokenSet } {
   const grantType = form.get('grant_type') ?? '';
   const refused = tenantRefusal(tenant, grantType, singleTenantApp);

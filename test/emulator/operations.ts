@@ -146,13 +146,14 @@ export function dailyLimitMessage(limit: number, windowStart: number): string {
 /** Messages LCS refuses a start with when the environment does not allow it. */
 export const REFUSALS = {
   notSandbox: 'Target environment is not a sandbox environment. Database refresh is only supported for sandbox (tier 2 or higher) target environments.',
-  tierOne: 'Database refresh is not supported for this environment type. Cloud-hosted and tier 1 environments cannot be refreshed or exported with the Database Movement API.',
+  tierOne:
+    'Database refresh is not supported for this environment type. Cloud-hosted and tier 1 environments cannot be refreshed or exported with the Database Movement API.',
   exportProduction: 'Database export is not supported for production environments. Refresh a sandbox from production and export the sandbox.',
-  notDeployed: (state: string): string => `Environment is not in a state that allows this operation (current state: ${state}). Wait until the environment is deployed and no other servicing operation is running.`,
+  notDeployed: (state: string): string =>
+    `Environment is not in a state that allows this operation (current state: ${state}). Wait until the environment is deployed and no other servicing operation is running.`,
   sameEnvironment: 'Source and target environment cannot be the same.',
   invalidEnvironment: (id: string): string => `The environment id '${id}' is not valid.`,
-  notFound: (activityId: string, environmentId: string): string =>
-    `Operation activity ${activityId} was not found for environment ${environmentId}.`,
+  notFound: (activityId: string, environmentId: string): string => `Operation activity ${activityId} was not found for environment ${environmentId}.`,
 } as const;
 
 /** LCS's answer to a refresh it does not support for Tier-1 environments: 401, not `IsSuccess: false` (d365fo.tools #712). */
@@ -175,9 +176,7 @@ function environmentRefusal(emu: Emulator, kind: OperationKind, environmentId: s
 
 /** The daily-limit refusal if `environmentId` already had `dailyLimit` operations in the last 24 hours. */
 function dailyLimitRefusal(emu: Emulator, environmentId: string, now: number): string | undefined {
-  const recent = emu.operations
-    .filter((op) => sameGuid(op.environmentId, environmentId) && now - op.startedAt < DAY_MS)
-    .map((op) => op.startedAt);
+  const recent = emu.operations.filter((op) => sameGuid(op.environmentId, environmentId) && now - op.startedAt < DAY_MS).map((op) => op.startedAt);
   if (recent.length < emu.dailyLimit) return undefined;
   return dailyLimitMessage(emu.dailyLimit, Math.min(...recent));
 }
@@ -350,6 +349,7 @@ export function operationStep(emu: Emulator, req: IncomingMessage, pathname: str
   if (statusMatch) return statusDefault(emu, projectId, statusMatch[2], statusMatch[3]);
   if (refreshMatch) return startDefault(emu, { kind: 'refresh', projectId, sourceId: refreshMatch[2], environmentId: refreshMatch[3] });
   const backupName = decodeSegment((exportMatch as RegExpExecArray)[3]);
-  if (backupName === undefined) return { status: 400, body: { Message: 'The request is invalid.', MessageDetail: 'The backup name is not a valid path segment.' } };
+  if (backupName === undefined)
+    return { status: 400, body: { Message: 'The request is invalid.', MessageDetail: 'The backup name is not a valid path segment.' } };
   return startDefault(emu, { kind: 'export', projectId, environmentId: (exportMatch as RegExpExecArray)[2], backupName });
 }

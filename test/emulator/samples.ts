@@ -70,8 +70,7 @@ export function sasUrl(seed: string, expiresOn: Date, account = 'uswedpl1catalog
   const blob = `AX7ProductName-12-17-${seededGuid(`${seed}:blob`)}-${folder}`;
   const signature = encodeURIComponent(realisticSignature(seed));
   const expiry = encodeURIComponent(expiresOn.toISOString().replace(/\.\d{3}Z$/, 'Z'));
-  return `https://${account}.blob.core.windows.net/${container}/${folder}/${blob}` +
-    `?sv=2015-12-11&sr=b&sig=${signature}&se=${expiry}&sp=r`;
+  return `https://${account}.blob.core.windows.net/${container}/${folder}/${blob}` + `?sv=2015-12-11&sr=b&sig=${signature}&se=${expiry}&sp=r`;
 }
 
 /**
@@ -107,16 +106,52 @@ interface SampleSpec {
 export function sampleBackups(now: Date = new Date()): RawBackup[] {
   const day = (n: number) => isoDay(new Date(now.getTime() - n * DAY_MS));
   const specs: SampleSpec[] = [
-    { name: `UAT golden ${day(1)}`, fileName: `UAT-golden-${day(1)}.bacpac`, description: 'Nightly export of UAT',
-      createdAgoMs: DAY_MS + 17 * 60_000, modifiedAgoMs: DAY_MS + 17 * 60_000, createdBy: 'LCS pipeline', modifiedBy: 'LCS pipeline' },
-    { name: `PROD copy ${day(3)}`, fileName: `PROD-copy-${day(3)}.bacpac`, description: '',
-      createdAgoMs: 3 * DAY_MS + 5 * HOUR_MS, modifiedAgoMs: 6 * HOUR_MS, createdBy: null, modifiedBy: 'Nadia Admin' },
-    { name: `UAT golden ${day(8)}`, fileName: `UAT-golden-${day(8)}.bacpac`, description: 'Nightly export of UAT',
-      createdAgoMs: 8 * DAY_MS + 2 * HOUR_MS, modifiedAgoMs: 8 * DAY_MS + 2 * HOUR_MS, sevenDigits: true, createdBy: 'LCS pipeline', modifiedBy: null },
-    { name: 'Before upgrade 10.0.44', fileName: 'before-upgrade-10.0.44.bacpac', description: 'Taken before the 10.0.44 service update',
-      createdAgoMs: 15 * DAY_MS + 9 * HOUR_MS, modifiedAgoMs: 15 * DAY_MS + 9 * HOUR_MS, createdBy: 'Nadia Admin', modifiedBy: 'Nadia Admin' },
-    { name: 'Golden config', fileName: 'golden-config.bacpac', description: null,
-      createdAgoMs: 41 * DAY_MS + 3 * HOUR_MS, modifiedAgoMs: 40 * DAY_MS, createdBy: null, modifiedBy: null },
+    {
+      name: `UAT golden ${day(1)}`,
+      fileName: `UAT-golden-${day(1)}.bacpac`,
+      description: 'Nightly export of UAT',
+      createdAgoMs: DAY_MS + 17 * 60_000,
+      modifiedAgoMs: DAY_MS + 17 * 60_000,
+      createdBy: 'LCS pipeline',
+      modifiedBy: 'LCS pipeline',
+    },
+    {
+      name: `PROD copy ${day(3)}`,
+      fileName: `PROD-copy-${day(3)}.bacpac`,
+      description: '',
+      createdAgoMs: 3 * DAY_MS + 5 * HOUR_MS,
+      modifiedAgoMs: 6 * HOUR_MS,
+      createdBy: null,
+      modifiedBy: 'Nadia Admin',
+    },
+    {
+      name: `UAT golden ${day(8)}`,
+      fileName: `UAT-golden-${day(8)}.bacpac`,
+      description: 'Nightly export of UAT',
+      createdAgoMs: 8 * DAY_MS + 2 * HOUR_MS,
+      modifiedAgoMs: 8 * DAY_MS + 2 * HOUR_MS,
+      sevenDigits: true,
+      createdBy: 'LCS pipeline',
+      modifiedBy: null,
+    },
+    {
+      name: 'Before upgrade 10.0.44',
+      fileName: 'before-upgrade-10.0.44.bacpac',
+      description: 'Taken before the 10.0.44 service update',
+      createdAgoMs: 15 * DAY_MS + 9 * HOUR_MS,
+      modifiedAgoMs: 15 * DAY_MS + 9 * HOUR_MS,
+      createdBy: 'Nadia Admin',
+      modifiedBy: 'Nadia Admin',
+    },
+    {
+      name: 'Golden config',
+      fileName: 'golden-config.bacpac',
+      description: null,
+      createdAgoMs: 41 * DAY_MS + 3 * HOUR_MS,
+      modifiedAgoMs: 40 * DAY_MS,
+      createdBy: null,
+      modifiedBy: null,
+    },
   ];
   const seedBase = `sample:${isoDay(now)}`;
   return specs.map((spec, index) => toRawBackup(spec, `${seedBase}:${index}`, now));

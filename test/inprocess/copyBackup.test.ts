@@ -22,7 +22,11 @@ describe('in-process: LcsDatabaseBackupCopy@1 under a fake host', function () {
     const emu = ctx.emu;
     return emulatorHost(emu, inputs, {
       endpoints: {
-        [ARM_ENDPOINT_ID]: { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: ARM_TENANT_ID, serviceprincipalid: ARM_CLIENT_ID }, data: { environmentauthorityurl: emu.url } },
+        [ARM_ENDPOINT_ID]: {
+          scheme: 'WorkloadIdentityFederation',
+          parameters: { tenantid: ARM_TENANT_ID, serviceprincipalid: ARM_CLIENT_ID },
+          data: { environmentauthorityurl: emu.url },
+        },
         SystemVssConnection: { parameters: { accesstoken: SYSTEM_ACCESS_TOKEN } },
       },
       variables: { 'System.OidcRequestUri': `${emu.url}${OIDC_PATH}` },
@@ -33,7 +37,9 @@ describe('in-process: LcsDatabaseBackupCopy@1 under a fake host', function () {
     const emu = ctx.emu;
     emu.addBlob('golden.bacpac', { size: 1024 * 1024 });
     emu.backups[0].FileName = 'golden.bacpac';
-    emu.listHook = () => { emu.backups[0].FileLocation = emu.blobUrl('golden.bacpac'); };
+    emu.listHook = () => {
+      emu.backups[0].FileLocation = emu.blobUrl('golden.bacpac');
+    };
     emu.copyStore.copyMs = 300;
   }
 
@@ -63,7 +69,7 @@ describe('in-process: LcsDatabaseBackupCopy@1 under a fake host', function () {
     assert.equal(ctx.emu.azureRm.storageTokens.length, 0);
   });
 
-  it('the agent\'s managed identity: a storage token from the instance metadata service (plain HTTP, Metadata: true)', async () => {
+  it("the agent's managed identity: a storage token from the instance metadata service (plain HTTP, Metadata: true)", async () => {
     serve();
     const seen: { metadata?: string; resource?: string | null }[] = [];
     const imds = http.createServer((req, res) => {
@@ -79,9 +85,13 @@ describe('in-process: LcsDatabaseBackupCopy@1 under a fake host', function () {
     process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = `http://127.0.0.1:${(imds.address() as AddressInfo).port}`;
     try {
       const emu = ctx.emu;
-      const host = emulatorHost(emu, { azureSubscription: 'MSI', storageAccount: `${emu.url}/copystore`, containerName: 'dest', pollIntervalSeconds: '0.1' }, {
-        endpoints: { MSI: { scheme: 'ManagedServiceIdentity', parameters: { tenantid: ARM_TENANT_ID } } },
-      });
+      const host = emulatorHost(
+        emu,
+        { azureSubscription: 'MSI', storageAccount: `${emu.url}/copystore`, containerName: 'dest', pollIntervalSeconds: '0.1' },
+        {
+          endpoints: { MSI: { scheme: 'ManagedServiceIdentity', parameters: { tenantid: ARM_TENANT_ID } } },
+        },
+      );
       await executeTask(copyBackup, host);
       assert.equal(host.result?.status, 'Succeeded', host.text());
       assert.deepEqual(seen, [{ metadata: 'true', resource: 'https://storage.azure.com/' }]);

@@ -49,13 +49,27 @@ function engineOn(emu: Emulator, blob: EmulatedBlob, dir: string, fileName = FIL
   const agent = new https.Agent({ ca: readFileSync(emu.caFile), keepAlive: true });
   const lines: string[] = [];
   const options = (extra: Partial<DownloadOptions>): DownloadOptions => ({
-    url: emu.blobUrl(blob.name), freshUrl: async () => emu.blobUrl(blob.name), files: targetFiles(dir, fileName), connections: 4, overwrite: false,
-    agentFor: () => agent, requestTimeoutMs: 5000, retryBudgetMs: 5000, lockPollMs: 50,
-    info: (l) => lines.push(l), debug: (l) => lines.push(`debug: ${l}`), setProgress: () => undefined, onCancel: () => () => undefined, ...extra,
+    url: emu.blobUrl(blob.name),
+    freshUrl: async () => emu.blobUrl(blob.name),
+    files: targetFiles(dir, fileName),
+    connections: 4,
+    overwrite: false,
+    agentFor: () => agent,
+    requestTimeoutMs: 5000,
+    retryBudgetMs: 5000,
+    lockPollMs: 50,
+    info: (l) => lines.push(l),
+    debug: (l) => lines.push(`debug: ${l}`),
+    setProgress: () => undefined,
+    onCancel: () => () => undefined,
+    ...extra,
   });
   const run = (extra: Partial<DownloadOptions> = {}): Promise<DownloadResult> => downloadBlob(options(extra));
   const fail = async (extra: Partial<DownloadOptions> = {}): Promise<TaskFailure> => {
-    const error = await run(extra).then(() => undefined, (e: unknown) => e);
+    const error = await run(extra).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof TaskFailure, `expected a TaskFailure, got ${String(error)}\n${lines.join('\n')}`);
     return error;
   };
@@ -118,7 +132,7 @@ describe('download engine: the file is exactly the blob, or nothing is published
       assert.deepEqual(readdirSync(outside), []);
     });
 
-    it('a link at the record\'s temporary name does not overwrite the file it points to', async () => {
+    it("a link at the record's temporary name does not overwrite the file it points to", async () => {
       const outside = tempDir();
       const victim = path.join(outside, 'victim.txt');
       writeFileSync(victim, 'keep me');
@@ -160,7 +174,10 @@ describe('download engine: the file is exactly the blob, or nothing is published
       const e = engine(ctx.emu, { size: MiB, faults: { serverBusyFirst: 1000 } });
       const error = await e.fail({ retryBudgetMs: 300 });
       assert.ok(error instanceof ThrottledError, `a ThrottledError: ${error.message}`);
-      assert.match(error.message, /^Could not download bytes \d+-\d+: Azure Storage \(127\.0\.0\.1:\d+\) is throttling requests \(HTTP 503 ServerBusy\) after \d+ attempts\.$/);
+      assert.match(
+        error.message,
+        /^Could not download bytes \d+-\d+: Azure Storage \(127\.0\.0\.1:\d+\) is throttling requests \(HTTP 503 ServerBusy\) after \d+ attempts\.$/,
+      );
       assert.match(error.advice ?? '', /raise retryBudgetSeconds/);
       assert.doesNotMatch(text(e, error), /sig=/);
     });
@@ -169,13 +186,16 @@ describe('download engine: the file is exactly the blob, or nothing is published
       const e = engine(ctx.emu, { size: MiB, faults: { hangAfterBytes: 0 } });
       const error = await e.fail({ requestTimeoutMs: 300, retryBudgetMs: 500 });
       assert.ok(error instanceof TransportError, `a TransportError: ${error.message}`);
-      assert.match(error.message, /^Could not download .*: Could not reach Azure Storage at 127\.0\.0\.1:\d+ after \d+ attempts: no complete answer within 0\.3 s\.$/);
+      assert.match(
+        error.message,
+        /^Could not download .*: Could not reach Azure Storage at 127\.0\.0\.1:\d+ after \d+ attempts: no complete answer within 0\.3 s\.$/,
+      );
       assert.match(error.advice ?? '', /requestTimeoutSeconds/);
     });
   });
 
   describe('two runs, one folder (issue 17, 4)', () => {
-    it('the second run waits for the first one\'s lock, then finds the finished file; nothing stray is left', async () => {
+    it("the second run waits for the first one's lock, then finds the finished file; nothing stray is left", async () => {
       const e = engine(ctx.emu, { size: 2 * MiB, faults: { bytesPerSecondPerConnection: 2 * MiB } });
       const [first, second] = await Promise.all([e.run(), new Promise((r) => setTimeout(r, 100)).then(() => e.run())]);
       assertExact(e, first);
@@ -184,7 +204,7 @@ describe('download engine: the file is exactly the blob, or nothing is published
       assert.match(text(e), /Another run is downloading the same file into this folder/);
     });
 
-    it('a second run that cannot wait long enough fails with a clear message and leaves the first run\'s files alone', async () => {
+    it("a second run that cannot wait long enough fails with a clear message and leaves the first run's files alone", async () => {
       const e = engine(ctx.emu, { size: 2 * MiB, faults: { bytesPerSecondPerConnection: MiB } });
       const first = e.run();
       await new Promise((r) => setTimeout(r, 100));
@@ -210,7 +230,7 @@ describe('download engine: the file is exactly the blob, or nothing is published
       assert.equal(e.blob.gets, 0, 'bytes were fetched before the record was known to work');
     });
 
-    it('a resumed blob without MD5: the log says the earlier run\'s bytes could not be verified', async () => {
+    it("a resumed blob without MD5: the log says the earlier run's bytes could not be verified", async () => {
       const e = engine(ctx.emu, { size: 2 * MiB, withMd5: false, faults: { bytesPerSecondPerConnection: 2 * MiB } });
       const stop = new AbortController();
       ctx.emu.blobStore.onServed = (b) => b.servedBytes >= MiB && stop.abort();
@@ -235,7 +255,9 @@ describe('download engine: the file is exactly the blob, or nothing is published
       return () => {
         // Opened read-write, a FIFO counts as a writer without waiting for a reader.
         const writer = fs.openSync(fifo, 'r+');
-        void Promise.all(opens).then((handles) => Promise.all(handles.map((h) => h.close()))).finally(() => fs.closeSync(writer));
+        void Promise.all(opens)
+          .then((handles) => Promise.all(handles.map((h) => h.close())))
+          .finally(() => fs.closeSync(writer));
       };
     }
 
@@ -328,7 +350,7 @@ describe('download engine: the file is exactly the blob, or nothing is published
       for (const r of blobRequests) assert.equal(r.headers['x-ms-version'], '2025-11-05');
     });
 
-    it('a 403 without an error code on the HEAD (an answer at the SAS\'s old version) gets a fresh SAS like a refused one', async () => {
+    it("a 403 without an error code on the HEAD (an answer at the SAS's old version) gets a fresh SAS like a refused one", async () => {
       const e = engine(ctx.emu, { size: MiB, faults: { dropVersion: true } });
       const refused = ctx.emu.blobUrl(e.blob.name).replace(/sig=[^&]+/, 'sig=bm90LWEtc2ln');
       const result = await e.run({ url: refused });

@@ -28,7 +28,10 @@ describe('in-process: LcsDatabaseExport@1 under a fake host', function () {
     assert.deepEqual(host.outputs.get('FileLocation'), { value: backup.FileLocation, isSecret: true });
     assert.equal(host.outputs.get('OperationActivityId')?.value, ctx.emu.operations[0].activityId);
     assert.equal(host.outputs.get('OperationStatus')?.value, 'Completed');
-    assert.match(host.text(['info']), /^Output variables: OperationActivityId, OperationStatus, CompletionDate, BackupId, FileLocation \(secret\), FileLocationExpiresOn,/m);
+    assert.match(
+      host.text(['info']),
+      /^Output variables: OperationActivityId, OperationStatus, CompletionDate, BackupId, FileLocation \(secret\), FileLocationExpiresOn,/m,
+    );
     assert.ok(!host.text().includes(backup.FileLocation!), 'the SAS URL reached the log');
   });
 

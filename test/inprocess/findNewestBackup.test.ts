@@ -29,7 +29,10 @@ describe('in-process: LcsDatabaseBackups@1 under a fake host', () => {
       assert.ok(!host.text().includes(secret), 'a secret reached the log');
     }
     assert.ok(host.secrets.has(host.outputs.get('FileLocation')!.value));
-    assert.ok(host.lines.some((l) => l.text.startsWith('Output variables: BackupId, FileLocation (secret)')), host.text());
+    assert.ok(
+      host.lines.some((l) => l.text.startsWith('Output variables: BackupId, FileLocation (secret)')),
+      host.text(),
+    );
   });
 
   it('fails with one readable message on a bad input, before any request', async () => {

@@ -8,10 +8,24 @@ import { FakeHost, type FakeHostOptions } from '../support/fakeHost';
 export function emulatorHost(emu: Emulator, inputs: Record<string, string>, more: Pick<FakeHostOptions, 'endpoints' | 'variables'> = {}): FakeHost {
   return new FakeHost({
     inputs: {
-      connectionType: 'databaseMovement', lcsConnection: 'EP', projectId: String(SAMPLE_PROJECT_ID), requestTimeoutSeconds: '5', retryBudgetSeconds: '5',
+      connectionType: 'databaseMovement',
+      lcsConnection: 'EP',
+      projectId: String(SAMPLE_PROJECT_ID),
+      requestTimeoutSeconds: '5',
+      retryBudgetSeconds: '5',
       ...inputs,
     },
-    endpoints: { EP: { url: emu.authority, apiUrl: emu.apiUrl, scheme: 'UsernamePassword', username: EMULATOR_USERNAME, password: EMULATOR_PASSWORD, clientId: EMULATOR_CLIENT_ID }, ...more.endpoints },
+    endpoints: {
+      EP: {
+        url: emu.authority,
+        apiUrl: emu.apiUrl,
+        scheme: 'UsernamePassword',
+        username: EMULATOR_USERNAME,
+        password: EMULATOR_PASSWORD,
+        clientId: EMULATOR_CLIENT_ID,
+      },
+      ...more.endpoints,
+    },
     variables: more.variables,
     network: { proxyFor: () => undefined, cert: { caFile: emu.caFile } },
   });

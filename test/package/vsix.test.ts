@@ -18,8 +18,18 @@ const ENDPOINT_TYPES = ['connectedService:lcsdatabasemovement', 'connectedServic
 const OTHER_ENDPOINT_TYPES = ['connectedService:AzureRM'];
 /** Inputs the editor validates before the run (task.json `validation`), so typos show while editing. */
 const VALIDATED_INPUTS = [
-  'projectId', 'backupId', 'maxAgeDays', 'requestTimeoutSeconds', 'retryBudgetSeconds', 'downloadConnections',
-  'environmentId', 'sourceEnvironmentId', 'targetEnvironmentId', 'operationActivityId', 'timeoutMinutes', 'pollIntervalSeconds',
+  'projectId',
+  'backupId',
+  'maxAgeDays',
+  'requestTimeoutSeconds',
+  'retryBudgetSeconds',
+  'downloadConnections',
+  'environmentId',
+  'sourceEnvironmentId',
+  'targetEnvironmentId',
+  'operationActivityId',
+  'timeoutMinutes',
+  'pollIntervalSeconds',
 ];
 const MAX_BYTES = 1024 * 1024;
 const TARGET_BYTES = 300 * 1024; // the bench's goal; reported, not enforced
@@ -126,17 +136,15 @@ describe('VSIX package', function () {
     const statedBytes = Number(stated.replace(/,/g, ''));
     const bytes = statSync(vsixPath).size;
     const off = Math.abs(bytes - statedBytes) / bytes;
-    assert.ok(off <= 0.1, `README states a VSIX of ${statedBytes} bytes; this one is ${bytes} (${(off * 100).toFixed(1)} % off): run npm run package and update README's Performance figures`);
+    assert.ok(
+      off <= 0.1,
+      `README states a VSIX of ${statedBytes} bytes; this one is ${bytes} (${(off * 100).toFixed(1)} % off): run npm run package and update README's Performance figures`,
+    );
   });
 
   it('contains no sources, source maps, tests or node_modules', function () {
     const offenders = names.filter(
-      (n) =>
-        /(^|\/)node_modules\//.test(n) ||
-        /\.ts$/.test(n) ||
-        /\.map$/.test(n) ||
-        /(^|\/)tests?\//.test(n) ||
-        /(^|\/)\.[^/]+/.test(n), // dot-files (.git, .ci, .tmp, .eslintcache...)
+      (n) => /(^|\/)node_modules\//.test(n) || /\.ts$/.test(n) || /\.map$/.test(n) || /(^|\/)tests?\//.test(n) || /(^|\/)\.[^/]+/.test(n), // dot-files (.git, .ci, .tmp, .eslintcache...)
     );
     assert.deepEqual(offenders, [], `unexpected files in the VSIX:\n  ${offenders.join('\n  ')}`);
   });
@@ -174,14 +182,22 @@ describe('VSIX package', function () {
     assert.deepEqual(sortedSet(tasks.map((t) => t.folder)), sortedSet(repoTasks.map((f) => `tasks/${f}`)));
   });
 
-  it('task.json: the inputs and output variables are the repository\'s, with the connection inputs in each', function () {
+  it("task.json: the inputs and output variables are the repository's, with the connection inputs in each", function () {
     for (const { folder, json: task } of tasks) {
       const source = JSON.parse(readFileSync(path.join(root, folder, 'task.json'), 'utf8')) as TaskJson;
       const outputs = (task.outputVariables ?? []).map((o) => o.name);
-      assert.deepEqual(outputs, (source.outputVariables ?? []).map((o) => o.name), `${folder}: outputVariables`);
+      assert.deepEqual(
+        outputs,
+        (source.outputVariables ?? []).map((o) => o.name),
+        `${folder}: outputVariables`,
+      );
       assert.equal(new Set(outputs).size, outputs.length, `${folder}: duplicate outputVariables`);
       const inputs = (task.inputs ?? []).map((i) => i.name);
-      assert.deepEqual(inputs, (source.inputs ?? []).map((i) => i.name), `${folder}: inputs`);
+      assert.deepEqual(
+        inputs,
+        (source.inputs ?? []).map((i) => i.name),
+        `${folder}: inputs`,
+      );
       assert.equal(new Set(inputs).size, inputs.length, `${folder}: duplicate input names`);
       for (const name of CONNECTION_INPUTS) assert.ok(inputs.includes(name), `${folder}: no input ${name}`);
     }
@@ -198,7 +214,11 @@ describe('VSIX package', function () {
       assert.ok(suffix, `${folder}: folder must end in V<Major>`);
       assert.equal(task.version.Major, Number(suffix[1]), `${folder}: version.Major must match the folder suffix`);
       const connected = (task.inputs ?? []).filter((i) => i.type.startsWith('connectedService:')).map((i) => i.type.split(':').slice(0, 2).join(':'));
-      assert.deepEqual(sortedSet(connected.filter((t) => !OTHER_ENDPOINT_TYPES.includes(t))), sortedSet(ENDPOINT_TYPES), `${folder}: service connection input types`);
+      assert.deepEqual(
+        sortedSet(connected.filter((t) => !OTHER_ENDPOINT_TYPES.includes(t))),
+        sortedSet(ENDPOINT_TYPES),
+        `${folder}: service connection input types`,
+      );
     }
   });
 
@@ -219,7 +239,7 @@ describe('VSIX package', function () {
       type: 'object',
       required: ['expression', 'message'],
       additionalProperties: false,
-      properties: { expression: { type: 'string', pattern: '^isMatch\\(value, \'' }, message: { type: 'string' } },
+      properties: { expression: { type: 'string', pattern: "^isMatch\\(value, '" }, message: { type: 'string' } },
     };
     // strictSchema: a keyword Ajv does not know throws, so a schema update cannot be half-checked. The
     // schema's patterns are plain RegExp source (\: is not valid with the u flag).
@@ -230,7 +250,7 @@ describe('VSIX package', function () {
     }
   });
 
-  it('task.json: listed under Deploy, help links to this extension\'s documentation, typo-prone inputs validated in the editor', function () {
+  it("task.json: listed under Deploy, help links to this extension's documentation, typo-prone inputs validated in the editor", function () {
     const github = /<Property Id="Microsoft\.VisualStudio\.Services\.Links\.GitHub" Value="([^"]+)"\/>/.exec(text('extension.vsixmanifest'))?.[1];
     assert.ok(github, 'extension.vsixmanifest has no GitHub (repository) link');
     for (const { folder, json: task } of tasks) {

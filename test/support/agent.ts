@@ -60,7 +60,10 @@ export interface CancelSpec {
   gapMs?: number;
 }
 
-export interface OutputLine { stream: 'stdout' | 'stderr'; text: string }
+export interface OutputLine {
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
 
 export interface TaskRun {
   exitCode: number | null;
@@ -180,8 +183,13 @@ class LineSplitter {
 }
 
 interface ProcessResult {
-  exitCode: number | null; timedOut: boolean; stdout: string; stderr: string; output: OutputLine[];
-  cancelledAtMs?: number; signalsSent: NodeJS.Signals[];
+  exitCode: number | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  output: OutputLine[];
+  cancelledAtMs?: number;
+  signalsSent: NodeJS.Signals[];
 }
 
 /** Sends the cancel signals to `child` once, from the first stdout line matching the spec. */
@@ -191,7 +199,11 @@ class Canceller {
   private matched = false;
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly child: ChildProcess, private readonly spec: CancelSpec | undefined, private readonly started: number) {}
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly spec: CancelSpec | undefined,
+    private readonly started: number,
+  ) {}
 
   onLine(text: string): void {
     if (!this.spec || this.matched || !this.spec.afterLine.test(text)) return;
@@ -223,19 +235,38 @@ function runProcess(opts: RunOptions, env: Record<string, string>, cwd: string):
     const output: OutputLine[] = [];
     const chunks = { stdout: [] as string[], stderr: [] as string[] };
     const splitters = {
-      stdout: new LineSplitter((text) => { output.push({ stream: 'stdout', text }); opts.onLine?.(text, 'stdout'); canceller.onLine(text); }),
-      stderr: new LineSplitter((text) => { output.push({ stream: 'stderr', text }); opts.onLine?.(text, 'stderr'); }),
+      stdout: new LineSplitter((text) => {
+        output.push({ stream: 'stdout', text });
+        opts.onLine?.(text, 'stdout');
+        canceller.onLine(text);
+      }),
+      stderr: new LineSplitter((text) => {
+        output.push({ stream: 'stderr', text });
+        opts.onLine?.(text, 'stderr');
+      }),
     };
     for (const stream of ['stdout', 'stderr'] as const) {
       child[stream].setEncoding('utf8');
-      child[stream].on('data', (chunk: string) => { chunks[stream].push(chunk); splitters[stream].push(chunk); });
+      child[stream].on('data', (chunk: string) => {
+        chunks[stream].push(chunk);
+        splitters[stream].push(chunk);
+      });
     }
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, opts.timeoutMs ?? 60_000);
-    const kill = (): void => { child.kill(opts.killSignal ?? 'SIGKILL'); };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs ?? 60_000);
+    const kill = (): void => {
+      child.kill(opts.killSignal ?? 'SIGKILL');
+    };
     if (opts.signal?.aborted) kill();
     else opts.signal?.addEventListener('abort', kill, { once: true });
-    child.once('error', (error) => { clearTimeout(timer); canceller.stop(); reject(error); });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      canceller.stop();
+      reject(error);
+    });
     child.once('close', (code) => {
       clearTimeout(timer);
       canceller.stop();
@@ -243,8 +274,13 @@ function runProcess(opts: RunOptions, env: Record<string, string>, cwd: string):
       splitters.stdout.flush();
       splitters.stderr.flush();
       resolve({
-        exitCode: code, timedOut, stdout: chunks.stdout.join(''), stderr: chunks.stderr.join(''), output,
-        cancelledAtMs: canceller.cancelledAtMs, signalsSent: canceller.sent,
+        exitCode: code,
+        timedOut,
+        stdout: chunks.stdout.join(''),
+        stderr: chunks.stderr.join(''),
+        output,
+        cancelledAtMs: canceller.cancelledAtMs,
+        signalsSent: canceller.sent,
       });
     });
   });
@@ -258,7 +294,9 @@ export async function runTask(opts: RunOptions): Promise<TaskRun> {
   const started = performance.now();
   const proc = await runProcess(opts, env, workDir);
   const durationMs = performance.now() - started;
-  const agentSecrets = Object.values(opts.endpoints ?? {}).map((e) => e.password ?? '').filter((p) => p !== '');
+  const agentSecrets = Object.values(opts.endpoints ?? {})
+    .map((e) => e.password ?? '')
+    .filter((p) => p !== '');
   return { ...proc, durationMs, tempDir, workDir, agentSecrets, ...interpretStdout(proc.stdout) };
 }
 
@@ -266,7 +304,17 @@ type Interpreted = Pick<TaskRun, 'lines' | 'commands' | 'result' | 'variables' |
 
 /** What the agent would do with each line of stdout, without side effects. */
 export function interpretStdout(stdout: string): Interpreted {
-  const run: Interpreted = { lines: splitLines(stdout), commands: [], variables: {}, secrets: [], warnings: [], errors: [], debug: [], attachments: [], plainLines: [] };
+  const run: Interpreted = {
+    lines: splitLines(stdout),
+    commands: [],
+    variables: {},
+    secrets: [],
+    warnings: [],
+    errors: [],
+    debug: [],
+    attachments: [],
+    plainLines: [],
+  };
   for (const line of run.lines) {
     const command = parseVsoLine(line);
     if (command) {

@@ -10,7 +10,8 @@ import type { EndpointSpec } from './agent';
 export function armEndpoints(emu: Emulator, scheme = 'WorkloadIdentityFederation', extra: Record<string, string> = {}): Record<string, EndpointSpec> {
   return {
     [ARM_ENDPOINT_ID]: {
-      url: 'https://management.azure.com/', scheme,
+      url: 'https://management.azure.com/',
+      scheme,
       parameters: { tenantid: ARM_TENANT_ID, serviceprincipalid: ARM_CLIENT_ID, ...extra },
       data: { environment: 'AzureCloud', environmentAuthorityUrl: `${emu.url}/` },
     },

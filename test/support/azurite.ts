@@ -31,34 +31,61 @@ const ca = readFileSync(path.join(certs, 'ca.pem'));
 export async function startAzurite(options: { oauth?: boolean } = {}): Promise<Azurite> {
   const main = path.join(root, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js');
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'azurite-'));
-  const child = spawn(process.execPath, [
-    main, '--inMemoryPersistence', '--blobHost', '127.0.0.1', '--blobPort', '0', '--disableTelemetry', '--skipApiVersionCheck',
-    '--cert', path.join(certs, 'server.pem'), '--key', path.join(certs, 'server-key.pem'),
-    ...(options.oauth ? ['--oauth', 'basic'] : []),
-  // Azurite reads a copy's source over HTTPS from itself: it must trust the test CA.
-  ], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(certs, 'ca.pem') } });
+  const child = spawn(
+    process.execPath,
+    [
+      main,
+      '--inMemoryPersistence',
+      '--blobHost',
+      '127.0.0.1',
+      '--blobPort',
+      '0',
+      '--disableTelemetry',
+      '--skipApiVersionCheck',
+      '--cert',
+      path.join(certs, 'server.pem'),
+      '--key',
+      path.join(certs, 'server-key.pem'),
+      ...(options.oauth ? ['--oauth', 'basic'] : []),
+      // Azurite reads a copy's source over HTTPS from itself: it must trust the test CA.
+    ],
+    { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(certs, 'ca.pem') } },
+  );
   const url = await listeningUrl(child);
   return {
     accountUrl: `${url}/${DEV_ACCOUNT}`,
-    stop: () => new Promise<void>((resolve) => {
-      child.once('close', () => { rmSync(cwd, { recursive: true, force: true }); resolve(); });
-      child.kill('SIGKILL');
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('close', () => {
+          rmSync(cwd, { recursive: true, force: true });
+          resolve();
+        });
+        child.kill('SIGKILL');
+      }),
   };
 }
 
 function listeningUrl(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`Azurite did not start:\n${output}`)); }, 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`Azurite did not start:\n${output}`));
+    }, 20_000);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString('utf8');
       const m = /successfully listens on (https:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`Azurite exited (${code}):\n${output}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Azurite exited (${code}):\n${output}`));
+    });
   });
 }
 
@@ -109,10 +136,17 @@ export async function createContainer(azurite: Azurite, container: string): Prom
  */
 export async function putBlob(azurite: Azurite, container: string, blob: string, content: Buffer, storedMd5?: string): Promise<void> {
   const url = `${azurite.accountUrl}/${container}/${encodeURIComponent(blob)}`;
-  const res = await send(`${url}?${accountSas()}`, 'PUT', {
-    'x-ms-blob-type': 'BlockBlob', 'Content-Length': String(content.length), 'x-ms-blob-content-md5': createHash('md5').update(content).digest('base64'),
-    'Content-Type': 'application/octet-stream',
-  }, content);
+  const res = await send(
+    `${url}?${accountSas()}`,
+    'PUT',
+    {
+      'x-ms-blob-type': 'BlockBlob',
+      'Content-Length': String(content.length),
+      'x-ms-blob-content-md5': createHash('md5').update(content).digest('base64'),
+      'Content-Type': 'application/octet-stream',
+    },
+    content,
+  );
   if (res.status !== 201) throw new Error(`put blob: HTTP ${res.status} ${res.body}`);
   if (storedMd5) {
     const set = await send(`${url}?comp=properties&${accountSas()}`, 'PUT', { 'Content-Length': '0', 'x-ms-blob-content-md5': storedMd5 });
@@ -132,10 +166,14 @@ export function containerSasUrl(azurite: Azurite, container: string, permissions
 /** Get Blob Properties and metadata (test checks only): status and lower-case headers. */
 export async function blobHeaders(azurite: Azurite, container: string, blob: string): Promise<{ status: number; headers: Record<string, string> }> {
   return new Promise((resolve, reject) => {
-    const req = https.request(`${azurite.accountUrl}/${container}/${encodeURIComponent(blob)}?${accountSas()}`, { method: 'HEAD', headers: { 'x-ms-version': SAS_VERSION }, ca }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])) }));
-    });
+    const req = https.request(
+      `${azurite.accountUrl}/${container}/${encodeURIComponent(blob)}?${accountSas()}`,
+      { method: 'HEAD', headers: { 'x-ms-version': SAS_VERSION }, ca },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])) }));
+      },
+    );
     req.once('error', reject);
     req.end();
   });

@@ -16,7 +16,19 @@ export interface Finding {
 }
 
 /** Keys whose value is script text or a command line (any case; step shortcuts and task inputs). */
-const SCRIPT_KEYS = new Set(['script', 'bash', 'pwsh', 'powershell', 'inlinescript', 'inline', 'arguments', 'scriptarguments', 'args', 'command', 'commandline']);
+const SCRIPT_KEYS = new Set([
+  'script',
+  'bash',
+  'pwsh',
+  'powershell',
+  'inlinescript',
+  'inline',
+  'arguments',
+  'scriptarguments',
+  'args',
+  'command',
+  'commandline',
+]);
 const YAML_LANGUAGES = new Set(['yaml', 'yml']);
 /** `- key: value` or `key: value`, with the key's column. */
 const YAML_KEY = /^(\s*(?:-\s+)?)([A-Za-z_][\w.-]*)\s*:(?:\s+(.*))?$/;

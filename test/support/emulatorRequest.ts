@@ -6,7 +6,11 @@ import { caFile } from '../emulator/emulator';
 
 const ca = readFileSync(caFile);
 
-export interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 
 export function send(url: string, options: https.RequestOptions & { body?: string } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {

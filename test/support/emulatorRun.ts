@@ -8,7 +8,12 @@ import type { RunOptions } from './agent';
 
 export const BACKUPS_DEMO_INPUTS = { newestBy: 'created', failIfNoBackup: 'true', fileLocationIsSecret: 'true' };
 
-export function emulatorRunOptions(emulator: Emulator, script: string, endpointId: string, taskInputs: Record<string, string> = BACKUPS_DEMO_INPUTS): RunOptions {
+export function emulatorRunOptions(
+  emulator: Emulator,
+  script: string,
+  endpointId: string,
+  taskInputs: Record<string, string> = BACKUPS_DEMO_INPUTS,
+): RunOptions {
   return {
     script,
     caFile: emulator.caFile,
@@ -19,7 +24,13 @@ export function emulatorRunOptions(emulator: Emulator, script: string, endpointI
       ...taskInputs,
     },
     endpoints: {
-      [endpointId]: { url: emulator.authority, apiurl: emulator.apiUrl, username: EMULATOR_USERNAME, password: EMULATOR_PASSWORD, clientid: EMULATOR_CLIENT_ID },
+      [endpointId]: {
+        url: emulator.authority,
+        apiurl: emulator.apiUrl,
+        username: EMULATOR_USERNAME,
+        password: EMULATOR_PASSWORD,
+        clientid: EMULATOR_CLIENT_ID,
+      },
     },
   };
 }

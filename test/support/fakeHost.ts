@@ -113,6 +113,9 @@ export class FakeHost implements TaskHost {
 
   /** The log as text, one line each (info, warnings and debug). */
   text(kinds: RecordedLine['kind'][] = ['info', 'warn', 'debug']): string {
-    return this.lines.filter((l) => kinds.includes(l.kind)).map((l) => l.text).join('\n');
+    return this.lines
+      .filter((l) => kinds.includes(l.kind))
+      .map((l) => l.text)
+      .join('\n');
   }
 }

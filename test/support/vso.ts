@@ -18,12 +18,20 @@ const VSO_PREFIX = '##vso[';
 
 /** Property unescaping of azure-pipelines-task-lib's taskcommand.js (`%AZP25` last, so `%AZP253B` stays `%3B`). */
 export function unescapeVsoProperty(value: string): string {
-  return value.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%5D/g, ']').replace(/%3B/g, ';').replace(/%AZP25/g, '%');
+  return value
+    .replace(/%0D/g, '\r')
+    .replace(/%0A/g, '\n')
+    .replace(/%5D/g, ']')
+    .replace(/%3B/g, ';')
+    .replace(/%AZP25/g, '%');
 }
 
 /** Message unescaping of taskcommand.js: only CR, LF and `%`. */
 export function unescapeVsoMessage(value: string): string {
-  return value.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%AZP25/g, '%');
+  return value
+    .replace(/%0D/g, '\r')
+    .replace(/%0A/g, '\n')
+    .replace(/%AZP25/g, '%');
 }
 
 /**
@@ -58,7 +66,9 @@ export function splitLines(text: string): string[] {
 }
 
 export function parseVsoCommands(stdout: string): VsoCommand[] {
-  return splitLines(stdout).map(parseVsoLine).filter((c): c is VsoCommand => c !== undefined);
+  return splitLines(stdout)
+    .map(parseVsoLine)
+    .filter((c): c is VsoCommand => c !== undefined);
 }
 
 /** The agent compares command names and property keys case-insensitively. */
@@ -89,7 +99,10 @@ export function secretRegisteredBy(command: VsoCommand): string | undefined {
 export class AgentLogRenderer {
   private readonly variants: string[] = [];
 
-  constructor(initialSecrets: readonly string[] = [], private readonly showDebug = false) {
+  constructor(
+    initialSecrets: readonly string[] = [],
+    private readonly showDebug = false,
+  ) {
     for (const secret of initialSecrets) this.addSecret(secret);
   }
 
@@ -131,10 +144,14 @@ export class AgentLogRenderer {
 
   private renderFormat(kind: string, text: string): string | undefined {
     switch (kind) {
-      case 'warning': return `WARNING: ${this.mask(text)}`;
-      case 'error': return `ERROR: ${this.mask(text)}`;
-      case 'debug': return this.showDebug ? `DEBUG: ${this.mask(text)}` : undefined;
-      default: return this.mask(text); // section, command, group, endgroup: shown as text
+      case 'warning':
+        return `WARNING: ${this.mask(text)}`;
+      case 'error':
+        return `ERROR: ${this.mask(text)}`;
+      case 'debug':
+        return this.showDebug ? `DEBUG: ${this.mask(text)}` : undefined;
+      default:
+        return this.mask(text); // section, command, group, endgroup: shown as text
     }
   }
 }

@@ -28,7 +28,10 @@ describe('auth: checkTokenAnswer, what MSAL takes from a token answer', () => {
     it(`refuses expires_in ${label} with a readable SignInError`, () => {
       const error = checkTokenAnswer({ access_token: JWT, expires_in: expiresIn });
       assert.ok(error instanceof SignInError);
-      assert.match(error.userMessage, /^Microsoft Entra ID answered with an access token lifetime \(expires_in\) that is not usable: .{1,40}; a token lasts more than 0 and at most 172800 seconds\. Run again/);
+      assert.match(
+        error.userMessage,
+        /^Microsoft Entra ID answered with an access token lifetime \(expires_in\) that is not usable: .{1,40}; a token lasts more than 0 and at most 172800 seconds\. Run again/,
+      );
     });
   }
 

@@ -15,9 +15,13 @@ function source(endpoint: RawEndpoint, variables: Record<string, string> = {}, v
 }
 
 describe('azureRm: the Azure Resource Manager connection', () => {
-  const wif: RawEndpoint = { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: TENANT, serviceprincipalid: CLIENT }, data: { environment: 'AzureUSGovernment', environmentauthorityurl: 'https://login.microsoftonline.us/' } };
+  const wif: RawEndpoint = {
+    scheme: 'WorkloadIdentityFederation',
+    parameters: { tenantid: TENANT, serviceprincipalid: CLIENT },
+    data: { environment: 'AzureUSGovernment', environmentauthorityurl: 'https://login.microsoftonline.us/' },
+  };
 
-  it('workload identity federation: the OIDC endpoint and job token, the cloud\'s authority and storage suffix', () => {
+  it("workload identity federation: the OIDC endpoint and job token, the cloud's authority and storage suffix", () => {
     const c = readAzureRmConnection(source(wif, { 'System.OidcRequestUri': 'https://dev.azure.com/contoso/_apis/oidc' }));
     assert.equal(c.scheme, 'WorkloadIdentityFederation');
     assert.equal(c.authorityHost, 'https://login.microsoftonline.us');
@@ -32,7 +36,10 @@ describe('azureRm: the Azure Resource Manager connection', () => {
   });
 
   it('a service principal: its secret; a certificate is refused with advice; the public cloud by default', () => {
-    const sp = (extra: Record<string, string>): RawEndpoint => ({ scheme: 'ServicePrincipal', parameters: { tenantid: TENANT, serviceprincipalid: CLIENT, ...extra } });
+    const sp = (extra: Record<string, string>): RawEndpoint => ({
+      scheme: 'ServicePrincipal',
+      parameters: { tenantid: TENANT, serviceprincipalid: CLIENT, ...extra },
+    });
     const c = readAzureRmConnection(source(sp({ serviceprincipalkey: 's3cret', authenticationtype: 'spnKey' })));
     assert.equal(c.clientSecret, 's3cret');
     assert.equal(c.authorityHost, 'https://login.microsoftonline.com');

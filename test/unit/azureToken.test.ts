@@ -4,7 +4,8 @@ import { entraRefusal } from '../../tasks/common/azure/azureToken';
 const TENANT = '3f2e1d0c-9b8a-4765-8432-10fedcba9876';
 
 describe("azureToken: Entra's refusals", () => {
-  const entra = (code: number): string => JSON.stringify({ error: 'invalid_client', error_description: `AADSTS${code}: something.\r\nTrace ID: x`, error_codes: [code] });
+  const entra = (code: number): string =>
+    JSON.stringify({ error: 'invalid_client', error_description: `AADSTS${code}: something.\r\nTrace ID: x`, error_codes: [code] });
 
   it('Entra: federated credential mismatches and secrets say what to check', () => {
     const e = entraRefusal({ status: 400, headers: {}, body: entra(700213), attempts: 1 }, TENANT);

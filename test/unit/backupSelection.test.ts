@@ -123,12 +123,7 @@ describe('backupSelection', () => {
     });
 
     it('breaks a full tie by Id ascending, case-insensitively, whatever the input order', () => {
-      const make = () => [
-        asset({ Id: 'b-2' }),
-        asset({ Id: 'A-3' }),
-        asset({ Id: 'a-1' }),
-        asset({ Id: 'B-1' }),
-      ];
+      const make = () => [asset({ Id: 'b-2' }), asset({ Id: 'A-3' }), asset({ Id: 'a-1' }), asset({ Id: 'B-1' })];
       const forward = selectNewestBackup(make(), criteria());
       assert.deepEqual(ids(forward.candidates), ['a-1', 'A-3', 'B-1', 'b-2']);
       const backward = selectNewestBackup(make().reverse(), criteria());
@@ -145,7 +140,10 @@ describe('backupSelection', () => {
       const s = selectNewestBackup(assets, criteria());
       assert.deepEqual(ids(s.candidates), ['ok']);
       assert.equal(s.chosen?.id, 'ok');
-      assert.deepEqual(s.skipped.map((k) => k.asset.id), ['missing', 'null']);
+      assert.deepEqual(
+        s.skipped.map((k) => k.asset.id),
+        ['missing', 'null'],
+      );
       for (const k of s.skipped) {
         assert.match(k.reason, /CreatedDateTime is missing/);
       }
@@ -159,7 +157,10 @@ describe('backupSelection', () => {
       ];
       const s = selectNewestBackup(assets, criteria({ newestBy: 'modified' }));
       assert.deepEqual(ids(s.candidates), ['ok']);
-      assert.deepEqual(s.skipped.map((k) => k.asset.id), ['bad', 'num']);
+      assert.deepEqual(
+        s.skipped.map((k) => k.asset.id),
+        ['bad', 'num'],
+      );
       for (const k of s.skipped) {
         assert.match(k.reason, /ModifiedDateTime is not a valid date/);
       }
@@ -199,12 +200,15 @@ describe('backupSelection', () => {
       ];
       const s = selectNewestBackup(assets, criteria());
       assert.equal(s.chosen?.id, '7C9E6679-7425-40DE-944B-E07FC1F90AE7');
-      assert.deepEqual(s.skipped.map((k) => k.reason), [
-        'its Id is not a safe token (letters, digits and dashes, as in a GUID)',
-        'its Id is not a safe token (letters, digits and dashes, as in a GUID)',
-        'its FileLocation is not an https:// download URL (one line, exactly in canonical URL form)',
-        'its FileLocation is not an https:// download URL (one line, exactly in canonical URL form)',
-      ]);
+      assert.deepEqual(
+        s.skipped.map((k) => k.reason),
+        [
+          'its Id is not a safe token (letters, digits and dashes, as in a GUID)',
+          'its Id is not a safe token (letters, digits and dashes, as in a GUID)',
+          'its FileLocation is not an https:// download URL (one line, exactly in canonical URL form)',
+          'its FileLocation is not an https:// download URL (one line, exactly in canonical URL form)',
+        ],
+      );
     });
 
     it('treats a year before 1900 (.NET DateTime.MinValue) as no date', () => {
@@ -251,11 +255,7 @@ describe('backupSelection', () => {
     });
 
     it('any of several patterns may match', () => {
-      const assets = [
-        asset({ Id: 'uat', Name: 'UAT' }),
-        asset({ Id: 'qa', Name: 'QA' }),
-        asset({ Id: 'prod', Name: 'PROD' }),
-      ];
+      const assets = [asset({ Id: 'uat', Name: 'UAT' }), asset({ Id: 'qa', Name: 'QA' }), asset({ Id: 'prod', Name: 'PROD' })];
       assert.deepEqual(ids(selectNewestBackup(assets, criteria({ namePatterns: ['uat', 'qa'] })).candidates).sort(), ['qa', 'uat']);
     });
 
@@ -269,7 +269,10 @@ describe('backupSelection', () => {
       ];
       const s = selectNewestBackup(assets, criteria({ namePatterns: ['UAT*'] }));
       assert.deepEqual(ids(s.candidates), ['uat']);
-      assert.deepEqual(s.skipped.map((k) => k.asset.id), ['uat-no-location']);
+      assert.deepEqual(
+        s.skipped.map((k) => k.asset.id),
+        ['uat-no-location'],
+      );
       assert.equal(s.listedCount, 5);
     });
 
@@ -280,7 +283,8 @@ describe('backupSelection', () => {
     });
 
     describe('a FileLocation that is not a download URL', () => {
-      const SAS = 'https://uswedpl1catalog.blob.core.windows.net/product-ax7productname/6d3f/AX7ProductName-12-17-a1b2?sv=2015-12-11&sr=b&sig=rO3z%2FV%2Bk%3D&se=2019-09-28T15%3A18%3A05Z&sp=r';
+      const SAS =
+        'https://uswedpl1catalog.blob.core.windows.net/product-ax7productname/6d3f/AX7ProductName-12-17-a1b2?sv=2015-12-11&sr=b&sig=rO3z%2FV%2Bk%3D&se=2019-09-28T15%3A18%3A05Z&sp=r';
 
       it('skips such a backup as "not a download URL", and the others stay eligible', () => {
         const assets = [
@@ -290,7 +294,10 @@ describe('backupSelection', () => {
         ];
         const s = selectNewestBackup(assets, criteria());
         assert.equal(s.chosen?.id, 'good');
-        assert.deepEqual(s.skipped.map((k) => k.asset.id), ['evil', 'fragment']);
+        assert.deepEqual(
+          s.skipped.map((k) => k.asset.id),
+          ['evil', 'fragment'],
+        );
         for (const k of s.skipped) assert.match(k.reason, /FileLocation is not an https:\/\/ download URL/);
       });
     });
@@ -300,39 +307,42 @@ describe('backupSelection', () => {
 describe('backupSelection: backupId', () => {
   const { OLD_ID, backup, ASSETS, criteria } = backupId;
 
-    describe('selection', () => {
-      it('chooses the backup with that Id, compared case-insensitively; filters and newestBy do not apply', () => {
-        const s = selectBackup(ASSETS, criteria());
-        assert.equal(s.chosen?.id, OLD_ID.toLowerCase());
-        assert.equal(s.chosen?.name, 'PROD before upgrade');
-        assert.deepEqual(s.candidates.map((a) => a.id), [OLD_ID.toLowerCase()]);
-        assert.equal(s.listedCount, 3);
-      });
-
-      it('without backupId, the same list and filters choose the newest match instead', () => {
-        assert.equal(selectBackup(ASSETS, criteria({ backupId: undefined })).chosen?.name, 'UAT golden');
-      });
-
-      it('chooses nothing when the Id is not listed', () => {
-        const s = selectBackupById(ASSETS, 'ffffffff-0000-4000-8000-000000000000');
-        assert.equal(s.chosen, undefined);
-        assert.deepEqual(s.candidates, []);
-        assert.deepEqual(s.skipped, []);
-      });
-
-      it('sets a listed backup aside when it cannot be published (no download URL yet)', () => {
-        const exporting = backup('bbbbbbbb-0000-4000-8000-000000000001', 'Export running', 0, { FileLocation: '' });
-        const s = selectBackupById([...ASSETS, exporting], exporting.id.toUpperCase());
-        assert.equal(s.chosen, undefined);
-        assert.equal(s.skipped.length, 1);
-        assert.match(s.skipped[0].reason, /FileLocation/);
-      });
-
-      it('does not need dates to choose by Id', () => {
-        const undated = backup('cccccccc-0000-4000-8000-000000000001', 'Undated', 0, { CreatedDateTime: null, ModifiedDateTime: 'garbage' });
-        assert.equal(selectBackupById([undated], undated.id).chosen?.name, 'Undated');
-      });
+  describe('selection', () => {
+    it('chooses the backup with that Id, compared case-insensitively; filters and newestBy do not apply', () => {
+      const s = selectBackup(ASSETS, criteria());
+      assert.equal(s.chosen?.id, OLD_ID.toLowerCase());
+      assert.equal(s.chosen?.name, 'PROD before upgrade');
+      assert.deepEqual(
+        s.candidates.map((a) => a.id),
+        [OLD_ID.toLowerCase()],
+      );
+      assert.equal(s.listedCount, 3);
     });
+
+    it('without backupId, the same list and filters choose the newest match instead', () => {
+      assert.equal(selectBackup(ASSETS, criteria({ backupId: undefined })).chosen?.name, 'UAT golden');
+    });
+
+    it('chooses nothing when the Id is not listed', () => {
+      const s = selectBackupById(ASSETS, 'ffffffff-0000-4000-8000-000000000000');
+      assert.equal(s.chosen, undefined);
+      assert.deepEqual(s.candidates, []);
+      assert.deepEqual(s.skipped, []);
+    });
+
+    it('sets a listed backup aside when it cannot be published (no download URL yet)', () => {
+      const exporting = backup('bbbbbbbb-0000-4000-8000-000000000001', 'Export running', 0, { FileLocation: '' });
+      const s = selectBackupById([...ASSETS, exporting], exporting.id.toUpperCase());
+      assert.equal(s.chosen, undefined);
+      assert.equal(s.skipped.length, 1);
+      assert.match(s.skipped[0].reason, /FileLocation/);
+    });
+
+    it('does not need dates to choose by Id', () => {
+      const undated = backup('cccccccc-0000-4000-8000-000000000001', 'Undated', 0, { CreatedDateTime: null, ModifiedDateTime: 'garbage' });
+      assert.equal(selectBackupById([undated], undated.id).chosen?.name, 'Undated');
+    });
+  });
 });
 
 describe('backupSelection: the bound on skipped entries kept', () => {
@@ -340,17 +350,22 @@ describe('backupSelection: the bound on skipped entries kept', () => {
     return `{"DatabaseAssets":${assetsJson},"IsSuccess":true,"OperationActivityId":"x","ErrorMessage":null,"VersionEOL":"${VERSION_EOL_NONE}"}`;
   }
 
-    describe('skipped entries', () => {
-      it(`keeps the first ${SKIPPED_KEPT} to be named and counts the rest`, () => {
-        const list = parseDatabaseListResponse(envelope(`[${'null,'.repeat(9_999)}null]`), 'application/json');
-        const selection = selectNewestBackup(list.assets, { namePatterns: [], fileNamePatterns: [], newestBy: 'created' });
-        assert.equal(selection.skipped.length, SKIPPED_KEPT);
-        assert.equal(selection.skippedCount, 10_000);
-        const host = new FakeHost({ inputs: {} });
-        logSelection(host, selection, { namePatterns: [], fileNamePatterns: [], newestBy: 'created' }, Date.now());
-        assert.equal(host.lines.filter((l) => l.kind === 'warn').length, 5 + 1);
-        assert.ok(host.lines.length < 100, `${host.lines.length} log lines`);
-        assert.ok(host.lines.some((l) => l.text === `Skipped 9995 more matching backups for the same kinds of reasons (debug output lists the next ${SKIPPED_KEPT - 5}).`), host.text());
-      });
+  describe('skipped entries', () => {
+    it(`keeps the first ${SKIPPED_KEPT} to be named and counts the rest`, () => {
+      const list = parseDatabaseListResponse(envelope(`[${'null,'.repeat(9_999)}null]`), 'application/json');
+      const selection = selectNewestBackup(list.assets, { namePatterns: [], fileNamePatterns: [], newestBy: 'created' });
+      assert.equal(selection.skipped.length, SKIPPED_KEPT);
+      assert.equal(selection.skippedCount, 10_000);
+      const host = new FakeHost({ inputs: {} });
+      logSelection(host, selection, { namePatterns: [], fileNamePatterns: [], newestBy: 'created' }, Date.now());
+      assert.equal(host.lines.filter((l) => l.kind === 'warn').length, 5 + 1);
+      assert.ok(host.lines.length < 100, `${host.lines.length} log lines`);
+      assert.ok(
+        host.lines.some(
+          (l) => l.text === `Skipped 9995 more matching backups for the same kinds of reasons (debug output lists the next ${SKIPPED_KEPT - 5}).`,
+        ),
+        host.text(),
+      );
     });
+  });
 });

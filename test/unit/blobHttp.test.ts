@@ -12,7 +12,7 @@ import { writeAt } from '../../tasks/common/download/fileWriter';
 import { blobBytes } from '../emulator/blobs';
 import { startEmulator, type Emulator } from '../emulator/emulator';
 
-describe('download: a range\'s body, piece by piece', function () {
+describe("download: a range's body, piece by piece", function () {
   this.timeout(30000);
   let emu: Emulator;
   let ctx: RequestContext;
@@ -39,15 +39,26 @@ describe('download: a range\'s body, piece by piece', function () {
     let pieces = 0;
     try {
       let at = 1000;
-      await getRange(url, at, props.size, props, (chunk) => {
-        writeAt(fd, chunk, at);
-        at += chunk.length;
-        pieces++;
-      }, ctx);
+      await getRange(
+        url,
+        at,
+        props.size,
+        props,
+        (chunk) => {
+          writeAt(fd, chunk, at);
+          at += chunk.length;
+          pieces++;
+        },
+        ctx,
+      );
     } finally {
       closeSync(fd);
     }
-    assert.ok(readFileSync(file).subarray(1000).equals(blobBytes(5, 1000, props.size - 1000)));
+    assert.ok(
+      readFileSync(file)
+        .subarray(1000)
+        .equals(blobBytes(5, 1000, props.size - 1000)),
+    );
     assert.ok(pieces > 10, `${pieces} pieces`);
   });
 
@@ -56,7 +67,19 @@ describe('download: a range\'s body, piece by piece', function () {
     const url = emu.blobUrl(blob.name);
     const props = await blobProperties(url, ctx);
     let got = 0;
-    await assert.rejects(getRange(url, 0, props.size, props, (chunk) => { got += chunk.length; }, ctx), AttemptFailure);
+    await assert.rejects(
+      getRange(
+        url,
+        0,
+        props.size,
+        props,
+        (chunk) => {
+          got += chunk.length;
+        },
+        ctx,
+      ),
+      AttemptFailure,
+    );
     assert.ok(got > 0 && got < props.size, `${got} bytes`);
   });
 
@@ -65,10 +88,20 @@ describe('download: a range\'s body, piece by piece', function () {
     const url = emu.blobUrl(blob.name);
     const props = await blobProperties(url, ctx);
     let calls = 0;
-    const error = await getRange(url, 0, props.size, props, () => {
-      calls++;
-      throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
-    }, ctx).then(() => undefined, (e: unknown) => e);
+    const error = await getRange(
+      url,
+      0,
+      props.size,
+      props,
+      () => {
+        calls++;
+        throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
+      },
+      ctx,
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof WriteFailure);
     assert.equal((error.cause as NodeJS.ErrnoException).code, 'ENOSPC');
     assert.equal(calls, 1);

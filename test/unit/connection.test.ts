@@ -82,7 +82,10 @@ describe('connection', () => {
     });
 
     it('rejects a missing API URL', () => {
-      assertInputError(() => readConnection(source({}, { ep1: endpoint({ apiUrl: undefined }) }), 'databaseMovement'), /no Lifecycle Services API endpoint \(apiurl\)/);
+      assertInputError(
+        () => readConnection(source({}, { ep1: endpoint({ apiUrl: undefined }) }), 'databaseMovement'),
+        /no Lifecycle Services API endpoint \(apiurl\)/,
+      );
     });
 
     it('requires a username', () => {
@@ -105,18 +108,36 @@ describe('connection', () => {
 
     it('requires a client id', () => {
       for (const clientId of [undefined, '', '  ']) {
-        assertInputError(() => readConnection(source({}, { ep1: endpoint({ clientId }) }), 'databaseMovement'), /'lcsConnection'/, /no application \(client\) id/);
+        assertInputError(
+          () => readConnection(source({}, { ep1: endpoint({ clientId }) }), 'databaseMovement'),
+          /'lcsConnection'/,
+          /no application \(client\) id/,
+        );
       }
     });
 
-    for (const clientId of ['not-a-guid', '12345678-90ab-cdef-1234-567890abcde', '{12345678-90ab-cdef-1234-567890abcdef}', '1234567890abcdef1234567890abcdef', '12345678-90ab-cdef-1234-567890abcdeg']) {
+    for (const clientId of [
+      'not-a-guid',
+      '12345678-90ab-cdef-1234-567890abcde',
+      '{12345678-90ab-cdef-1234-567890abcdef}',
+      '1234567890abcdef1234567890abcdef',
+      '12345678-90ab-cdef-1234-567890abcdeg',
+    ]) {
       it(`rejects the client id '${clientId}'`, () => {
-        assertInputError(() => readConnection(source({}, { ep1: endpoint({ clientId }) }), 'databaseMovement'), /application \(client\) id/, /not a GUID/, /Application \(client\) ID/);
+        assertInputError(
+          () => readConnection(source({}, { ep1: endpoint({ clientId }) }), 'databaseMovement'),
+          /application \(client\) id/,
+          /not a GUID/,
+          /Application \(client\) ID/,
+        );
       });
     }
 
     it('accepts an upper-case GUID with blanks around it', () => {
-      assert.equal(readConnection(source({}, { ep1: endpoint({ clientId: ` ${CLIENT_ID.toUpperCase()} ` }) }), 'databaseMovement').clientId, CLIENT_ID.toUpperCase());
+      assert.equal(
+        readConnection(source({}, { ep1: endpoint({ clientId: ` ${CLIENT_ID.toUpperCase()} ` }) }), 'databaseMovement').clientId,
+        CLIENT_ID.toUpperCase(),
+      );
     });
 
     it('never puts the password in a message', () => {

@@ -52,7 +52,8 @@ describe('databaseAssets', () => {
   });
 
   describe('isDownloadUrl', () => {
-    const SAS = 'https://uswedpl1catalog.blob.core.windows.net/product-ax7productname/6d3f/AX7ProductName-12-17-a1b2?sv=2015-12-11&sr=b&sig=rO3z%2FV%2Bk%3D&se=2019-09-28T15%3A18%3A05Z&sp=r';
+    const SAS =
+      'https://uswedpl1catalog.blob.core.windows.net/product-ax7productname/6d3f/AX7ProductName-12-17-a1b2?sv=2015-12-11&sr=b&sig=rO3z%2FV%2Bk%3D&se=2019-09-28T15%3A18%3A05Z&sp=r';
 
     it('accepts a blob SAS URL as LCS writes it', () => {
       assert.equal(isDownloadUrl(SAS), true);
@@ -91,13 +92,15 @@ describe('databaseAssets', () => {
 
   describe('backupOutputValues', () => {
     it('publishes only single lines without agent commands or invisible characters', () => {
-      const values = backupOutputValues(toDatabaseAsset({
-        Id: '6e1b2c3d-4e5f-4a6b-8c7d-000000000001',
-        Name: 'UAT\n##vso[task.setvariable variable=X]y \u202egnp.exe',
-        FileName: 'a\r\n##[error]b\u200b.bacpac',
-        FileLocation: 'https://a.blob.core.windows.net/c/b?se=2030-01-02T03:04:05Z&sig=x',
-        CreatedDateTime: '2026-01-02T03:04:05.1234567',
-      }));
+      const values = backupOutputValues(
+        toDatabaseAsset({
+          Id: '6e1b2c3d-4e5f-4a6b-8c7d-000000000001',
+          Name: 'UAT\n##vso[task.setvariable variable=X]y \u202egnp.exe',
+          FileName: 'a\r\n##[error]b\u200b.bacpac',
+          FileLocation: 'https://a.blob.core.windows.net/c/b?se=2030-01-02T03:04:05Z&sig=x',
+          CreatedDateTime: '2026-01-02T03:04:05.1234567',
+        }),
+      );
       for (const [name, value] of Object.entries(values)) {
         // eslint-disable-next-line no-control-regex
         assert.doesNotMatch(value, /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|\p{Cf}/u, `${name}: ${JSON.stringify(value)}`);
@@ -157,32 +160,38 @@ describe('databaseAssets: the bounds of the list answer', () => {
     assert.fail('no error');
   }
 
-    describe('the list answer', () => {
-      it(`a list of ${MAX_DATABASE_ASSETS.toLocaleString('en-US')} + 1 entries (nulls) fails, saying how many and what to do`, () => {
-        const body = envelope(`[${'null,'.repeat(MAX_DATABASE_ASSETS)}null]`);
-        const error = lcsError(() => parseDatabaseListResponse(body, 'application/json'));
-        assert.match(error.userMessage, /^LCS listed 200,001 database backups, more than the 200,000 the task reads from one list\. Delete the database backups the project no longer needs/);
-      });
-
-      it(`a list of exactly ${MAX_DATABASE_ASSETS.toLocaleString('en-US')} entries is read`, () => {
-        const list = parseDatabaseListResponse(envelope(`[${'null,'.repeat(MAX_DATABASE_ASSETS - 1)}null]`), 'application/json');
-        assert.equal(list.assets.length, MAX_DATABASE_ASSETS);
-      });
-
-      it(`more than ${MAX_JSON_VALUES.toLocaleString('en-US')} JSON values (9 MB of {}) fail before JSON.parse builds them`, () => {
-        const body = envelope(`[${'{},'.repeat(MAX_JSON_VALUES)}{}]`);
-        const error = lcsError(() => parseDatabaseListResponse(body, 'application/json'));
-        assert.match(error.userMessage, /^LCS answered with JSON of more than 3,000,000 values \([\d,]+ characters\), more than the task reads from one answer\./);
-      });
-
-      it('a list of 50,000 backups (about 30 MB) is read in full', function () {
-        this.timeout(20_000);
-        // 5,000 generated backups ten times over: the same size, a tenth of the generating.
-        const entries = JSON.stringify(generateBackups(5_000, new Date())).slice(1, -1);
-        const body = envelope(`[${Array.from({ length: 10 }, () => entries).join(',')}]`);
-        assert.ok(body.length > 25_000_000, `${body.length} characters`);
-        assert.ok(jsonValueCount(body) < MAX_JSON_VALUES / 4, `${jsonValueCount(body)} values`);
-        assert.equal(parseDatabaseListResponse(body, 'application/json').assets.length, 50_000);
-      });
+  describe('the list answer', () => {
+    it(`a list of ${MAX_DATABASE_ASSETS.toLocaleString('en-US')} + 1 entries (nulls) fails, saying how many and what to do`, () => {
+      const body = envelope(`[${'null,'.repeat(MAX_DATABASE_ASSETS)}null]`);
+      const error = lcsError(() => parseDatabaseListResponse(body, 'application/json'));
+      assert.match(
+        error.userMessage,
+        /^LCS listed 200,001 database backups, more than the 200,000 the task reads from one list\. Delete the database backups the project no longer needs/,
+      );
     });
+
+    it(`a list of exactly ${MAX_DATABASE_ASSETS.toLocaleString('en-US')} entries is read`, () => {
+      const list = parseDatabaseListResponse(envelope(`[${'null,'.repeat(MAX_DATABASE_ASSETS - 1)}null]`), 'application/json');
+      assert.equal(list.assets.length, MAX_DATABASE_ASSETS);
+    });
+
+    it(`more than ${MAX_JSON_VALUES.toLocaleString('en-US')} JSON values (9 MB of {}) fail before JSON.parse builds them`, () => {
+      const body = envelope(`[${'{},'.repeat(MAX_JSON_VALUES)}{}]`);
+      const error = lcsError(() => parseDatabaseListResponse(body, 'application/json'));
+      assert.match(
+        error.userMessage,
+        /^LCS answered with JSON of more than 3,000,000 values \([\d,]+ characters\), more than the task reads from one answer\./,
+      );
+    });
+
+    it('a list of 50,000 backups (about 30 MB) is read in full', function () {
+      this.timeout(20_000);
+      // 5,000 generated backups ten times over: the same size, a tenth of the generating.
+      const entries = JSON.stringify(generateBackups(5_000, new Date())).slice(1, -1);
+      const body = envelope(`[${Array.from({ length: 10 }, () => entries).join(',')}]`);
+      assert.ok(body.length > 25_000_000, `${body.length} characters`);
+      assert.ok(jsonValueCount(body) < MAX_JSON_VALUES / 4, `${jsonValueCount(body)} values`);
+      assert.equal(parseDatabaseListResponse(body, 'application/json').assets.length, 50_000);
+    });
+  });
 });

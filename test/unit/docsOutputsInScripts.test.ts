@@ -26,14 +26,27 @@ describe('docs: task outputs reach scripts only through env:', () => {
   describe('the scanner finds what it must (so the checks below can fail)', () => {
     const BAD: [string, string][] = [
       ['a script: one-liner', yaml('- script: echo "Restoring $(lcs.BackupName)"')],
-      ['a pwsh: block (the old README example)', yaml('- pwsh: |\n    Invoke-WebRequest -Uri $env:BACKUP_URL -OutFile "$(Agent.TempDirectory)/$(lcs.BackupFileName)"\n  env:\n    BACKUP_URL: $(lcs.FileLocation)')],
+      [
+        'a pwsh: block (the old README example)',
+        yaml(
+          '- pwsh: |\n    Invoke-WebRequest -Uri $env:BACKUP_URL -OutFile "$(Agent.TempDirectory)/$(lcs.BackupFileName)"\n  env:\n    BACKUP_URL: $(lcs.FileLocation)',
+        ),
+      ],
       ['a bash: block', yaml('- bash: |\n    set -e\n    curl -o x "$(find.FileLocation)"')],
       ['a powershell: step', yaml('- powershell: Write-Host $(lcs.BackupId)')],
-      ['a task\'s inlineScript:', yaml('- task: AzureCLI@2\n  inputs:\n    scriptType: bash\n    inlineScript: |\n      az storage blob copy start --source-uri "$(lcs.FileLocation)"')],
-      ['a task\'s arguments:', yaml('- task: PowerShell@2\n  inputs:\n    filePath: restore.ps1\n    arguments: -Name $(lcs.BackupName)')],
+      [
+        "a task's inlineScript:",
+        yaml('- task: AzureCLI@2\n  inputs:\n    scriptType: bash\n    inlineScript: |\n      az storage blob copy start --source-uri "$(lcs.FileLocation)"'),
+      ],
+      ["a task's arguments:", yaml('- task: PowerShell@2\n  inputs:\n    filePath: restore.ps1\n    arguments: -Name $(lcs.BackupName)')],
       ['a folded arguments: block', yaml('  arguments: >-\n    -Id\n    $(lcs.BackupId)')],
       ['the macro in another case', yaml('- script: echo $(LCS.backupname)')],
-      ['a variable mapped from an output, pasted into a script', yaml("- job: restore\n  variables:\n    backupName: $[ dependencies.find.outputs['lcs.BackupName'] ]\n  steps:\n  - script: echo \"Backup $(backupName)\"")],
+      [
+        'a variable mapped from an output, pasted into a script',
+        yaml(
+          '- job: restore\n  variables:\n    backupName: $[ dependencies.find.outputs[\'lcs.BackupName\'] ]\n  steps:\n  - script: echo "Backup $(backupName)"',
+        ),
+      ],
       ['a bash code block', '```bash\ncurl -o backup.bacpac "$(lcs.FileLocation)"\n```'],
       ['an unlabelled code block', '```\nWrite-Host $(lcs.BackupId)\n```'],
       ['inline code that is a command', 'Then run `echo $(lcs.BackupName)` in a script.'],
@@ -48,8 +61,14 @@ describe('docs: task outputs reach scripts only through env:', () => {
     }
 
     const GOOD: [string, string][] = [
-      ['env: mappings under a script step', yaml('- pwsh: Write-Host "Restoring $env:BACKUP_NAME"\n  env:\n    BACKUP_NAME: $(lcs.BackupName)\n    BACKUP_URL: $(lcs.FileLocation)')],
-      ['variables: mappings from another job', yaml("variables:\n  backupId: $[ dependencies.find.outputs['lcs.BackupId'] ]\n  backupUrl: $[ dependencies.find.outputs['lcs.FileLocation'] ]")],
+      [
+        'env: mappings under a script step',
+        yaml('- pwsh: Write-Host "Restoring $env:BACKUP_NAME"\n  env:\n    BACKUP_NAME: $(lcs.BackupName)\n    BACKUP_URL: $(lcs.FileLocation)'),
+      ],
+      [
+        'variables: mappings from another job',
+        yaml("variables:\n  backupId: $[ dependencies.find.outputs['lcs.BackupId'] ]\n  backupUrl: $[ dependencies.find.outputs['lcs.FileLocation'] ]"),
+      ],
       ['a task input', yaml('- task: LcsDatabaseBackups@1\n  inputs:\n    backupId: $(lcs.BackupId)')],
       ['a condition', yaml("  condition: ne(variables['lcs.BackupCount'], '0')")],
       ['a bare reference in prose', 'The outputs are `$(lcs.BackupId)` and `$(lcs.FileLocation)`.'],
@@ -64,7 +83,10 @@ describe('docs: task outputs reach scripts only through env:', () => {
 
     it('ends a script block at the next key of the same step', () => {
       const lines = ['- pwsh: |', '    Write-Host "x"', '', '    Write-Host "y"', '  env:', '    A: $(lcs.BackupId)'];
-      assert.deepEqual(yamlScriptLines(lines).map(([i]) => i), [0, 1, 2, 3]);
+      assert.deepEqual(
+        yamlScriptLines(lines).map(([i]) => i),
+        [0, 1, 2, 3],
+      );
     });
 
     it('knows the outputs of every task folder', () => {
@@ -87,10 +109,23 @@ describe('docs: task outputs reach scripts only through env:', () => {
   }
 
   it('the summary tab shows outputs only as env:/variables: mappings', () => {
-    const asset = toDatabaseAsset({ Id: 'ee749be5-7504-4b03-81cc-1daad9cb11c2', Name: 'UAT', FileName: 'uat.bacpac', FileLocation: 'https://x.blob.core.windows.net/c/b?sig=s', CreatedDateTime: '2026-11-28T03:00:00' });
+    const asset = toDatabaseAsset({
+      Id: 'ee749be5-7504-4b03-81cc-1daad9cb11c2',
+      Name: 'UAT',
+      FileName: 'uat.bacpac',
+      FileLocation: 'https://x.blob.core.windows.net/c/b?sig=s',
+      CreatedDateTime: '2026-11-28T03:00:00',
+    });
     const criteria = { namePatterns: [], fileNamePatterns: [], newestBy: 'created' as const };
     for (const fileLocationIsSecret of [true, false]) {
-      const md = summaryMarkdown({ projectId: 1, apiHost: 'lcsapi.lcs.dynamics.com', selection: selectBackup([asset], criteria), criteria, now: Date.UTC(2026, 10, 29), fileLocationIsSecret });
+      const md = summaryMarkdown({
+        projectId: 1,
+        apiHost: 'lcsapi.lcs.dynamics.com',
+        selection: selectBackup([asset], criteria),
+        criteria,
+        now: Date.UTC(2026, 10, 29),
+        fileLocationIsSecret,
+      });
       const findings = scan(md, 'summary tab');
       assert.deepEqual(findings, [], formatFindings(findings));
       assert.match(md, /only through `env:`/);

@@ -17,9 +17,22 @@ const root = findRepoRoot(__dirname);
 const read = (file: string): string => readFileSync(path.join(root, file), 'utf8');
 const readJson = <T>(file: string): T => JSON.parse(read(file)) as T;
 
-interface Validation { expression: string; message: string }
-interface TaskInput { name: string; type: string; helpMarkDown?: string; validation?: Validation }
-interface TaskJson { helpUrl: string; helpMarkDown: string; category: string; inputs: TaskInput[] }
+interface Validation {
+  expression: string;
+  message: string;
+}
+interface TaskInput {
+  name: string;
+  type: string;
+  helpMarkDown?: string;
+  validation?: Validation;
+}
+interface TaskJson {
+  helpUrl: string;
+  helpMarkDown: string;
+  category: string;
+  inputs: TaskInput[];
+}
 interface Manifest {
   repository?: { type: string; uri: string };
   links?: Record<string, { uri: string }>;
@@ -50,10 +63,25 @@ function accepts(parse: (raw: string) => unknown, raw: string): boolean {
   }
 }
 
-const guid = (name: string) => (raw: string): string => parseLcsId(raw, name, 'an id');
-const GUID_TYPOS = ['0a1b2c3d-4e5f-4a6b-8c9d', 'not-a-guid', '{0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d}', '0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5dd', '0a1b2c3d4e5f4a6b8c9d0e1f2a3b4c5', 'g0000000-0000-0000-0000-000000000000'];
+const guid =
+  (name: string) =>
+  (raw: string): string =>
+    parseLcsId(raw, name, 'an id');
+const GUID_TYPOS = [
+  '0a1b2c3d-4e5f-4a6b-8c9d',
+  'not-a-guid',
+  '{0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d}',
+  '0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5dd',
+  '0a1b2c3d4e5f4a6b8c9d0e1f2a3b4c5',
+  'g0000000-0000-0000-0000-000000000000',
+];
 /** The two forms LCS shows an id in: a GUID with dashes, and the same 32 hex digits without them. */
-const GUID_FORMS = ['0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d', '0A1B2C3D-4E5F-4A6B-8C9D-0E1F2A3B4C5D', '0a1b2c3d4e5f4a6b8c9d0e1f2a3b4c5d', ' 0A1B2C3D4E5F4A6B8C9D0E1F2A3B4C5D '];
+const GUID_FORMS = [
+  '0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d',
+  '0A1B2C3D-4E5F-4A6B-8C9D-0E1F2A3B4C5D',
+  '0a1b2c3d4e5f4a6b8c9d0e1f2a3b4c5d',
+  ' 0A1B2C3D4E5F4A6B8C9D0E1F2A3B4C5D ',
+];
 
 /**
  * Each numeric or id input, the task's own parser, and typos the editor must catch. `exact`: the
@@ -62,8 +90,16 @@ const GUID_FORMS = ['0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d', '0A1B2C3D-4E5F-4A6B-
 const CHECKED: Record<string, { parse: (raw: string) => unknown; typos: string[]; exact?: boolean }> = {
   projectId: { parse: parseProjectId, typos: ['abc', '-5', '12.5', '1 234', '0', '1e3', 'https://lcs.dynamics.com/V2/ProjectOverview/1234567'] },
   maxAgeDays: { parse: parseMaxAgeDays, typos: ['a week', '7 days', '1,5', '-1', '1e2', '0', '0.0'], exact: true },
-  requestTimeoutSeconds: { parse: (raw) => parseSeconds(raw, 'requestTimeoutSeconds', 100, false), typos: ['ten', '5 min', '-1', '1,5', '100s', '0', '99999'], exact: true },
-  retryBudgetSeconds: { parse: (raw) => parseSeconds(raw, 'retryBudgetSeconds', 300, true), typos: ['five minutes', '-5', '300 s', '1,5', '99999'], exact: true },
+  requestTimeoutSeconds: {
+    parse: (raw) => parseSeconds(raw, 'requestTimeoutSeconds', 100, false),
+    typos: ['ten', '5 min', '-1', '1,5', '100s', '0', '99999'],
+    exact: true,
+  },
+  retryBudgetSeconds: {
+    parse: (raw) => parseSeconds(raw, 'retryBudgetSeconds', 300, true),
+    typos: ['five minutes', '-5', '300 s', '1,5', '99999'],
+    exact: true,
+  },
   backupId: { parse: parseBackupId, typos: ['../backup', 'ee749be5 7504', 'id;whoami', '-dash-first', "'quoted'"] },
   timeoutMinutes: { parse: parseTimeoutMinutes, typos: ['0', '99999', '6 hours', '-1', '1,5', '10081'], exact: true },
   pollIntervalSeconds: { parse: parsePollIntervalSeconds, typos: ['0', '99999', '1.5', '60s', '3601'], exact: true },
@@ -80,23 +116,95 @@ const OWN_RULES: Record<string, typeof CHECKED> = {
 const GUID_INPUTS = new Set(['environmentId', 'sourceEnvironmentId', 'targetEnvironmentId', 'operationActivityId']);
 /** Numbers around every limit the parsers have: 0, 1, 60, 64, 3600, 10080, 86400, 99999, and decimals. */
 const NUMBERS = [
-  '0', '00', '0.0', '0.5', '.5', '1.', '1', '01', '7', '8.5', '59', '60', '63', '64', '65', '099', '100', '360', '999', '1000',
-  '3599', '3600', '3601', '9999', '9999.9', '10000', '10079.99', '10080', '10080.0', '10080.01', '10081', '12345', '79999', '80000',
-  '85999', '86399.5', '86400', '086400', '86400.0', '86400.5', '86401', '99999', '100000', '1e3', '-1', ' 42 ',
+  '0',
+  '00',
+  '0.0',
+  '0.5',
+  '.5',
+  '1.',
+  '1',
+  '01',
+  '7',
+  '8.5',
+  '59',
+  '60',
+  '63',
+  '64',
+  '65',
+  '099',
+  '100',
+  '360',
+  '999',
+  '1000',
+  '3599',
+  '3600',
+  '3601',
+  '9999',
+  '9999.9',
+  '10000',
+  '10079.99',
+  '10080',
+  '10080.0',
+  '10080.01',
+  '10081',
+  '12345',
+  '79999',
+  '80000',
+  '85999',
+  '86399.5',
+  '86400',
+  '086400',
+  '86400.0',
+  '86400.5',
+  '86401',
+  '99999',
+  '100000',
+  '1e3',
+  '-1',
+  ' 42 ',
 ];
 const SAMPLES = [
-  '', ' ', '0', '7', ' 42 ', '007', '1.5', '0.25', '.5', '1.', '86400', '86401', '1234567', '99999999999999999999', '-1', '1e3', 'abc',
-  'ee749be5-7504-4b03-81cc-1daad9cb11c2', 'EE749BE5-7504-4B03-81CC-1DAAD9CB11C2', 'backup-1', 'x'.repeat(64), 'x'.repeat(65),
+  '',
+  ' ',
+  '0',
+  '7',
+  ' 42 ',
+  '007',
+  '1.5',
+  '0.25',
+  '.5',
+  '1.',
+  '86400',
+  '86401',
+  '1234567',
+  '99999999999999999999',
+  '-1',
+  '1e3',
+  'abc',
+  'ee749be5-7504-4b03-81cc-1daad9cb11c2',
+  'EE749BE5-7504-4B03-81CC-1DAAD9CB11C2',
+  'backup-1',
+  'x'.repeat(64),
+  'x'.repeat(65),
 ];
 const MACROS = ['$(LcsProjectId)', '$(backupId)', ' $(Build.BuildId) ', '$(a)$(b)'];
 
 /** GitHub's anchor for a Markdown heading. */
 function slug(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
 }
 
 function anchors(markdownFile: string): Set<string> {
-  return new Set(read(markdownFile).split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, ''))));
+  return new Set(
+    read(markdownFile)
+      .split('\n')
+      .filter((l) => /^#{1,6} /.test(l))
+      .map((l) => slug(l.replace(/^#+ /, ''))),
+  );
 }
 
 /** Every link into this repository's documentation inside a text, as [file, anchor]. */
@@ -120,7 +228,8 @@ describe('editor and Marketplace', () => {
 
         it(`${folder} ${name}: the editor accepts everything the task accepts, and variables`, () => {
           const pattern = editorPattern(input.validation!);
-          for (const raw of [...SAMPLES, ...NUMBERS].filter((s) => accepts(parse, s))) assert.match(raw, pattern, `${name}: the task accepts '${raw}' but the editor would not`);
+          for (const raw of [...SAMPLES, ...NUMBERS].filter((s) => accepts(parse, s)))
+            assert.match(raw, pattern, `${name}: the task accepts '${raw}' but the editor would not`);
           for (const raw of MACROS) assert.match(raw, pattern, `${name}: a variable '${raw}' would be refused`);
         });
 
@@ -135,7 +244,8 @@ describe('editor and Marketplace', () => {
         if (exact) {
           it(`${folder} ${name}: the editor refuses exactly the numbers the run refuses`, () => {
             const pattern = editorPattern(input.validation!);
-            for (const raw of NUMBERS.filter((s) => !accepts(parse, s))) assert.doesNotMatch(raw, pattern, `${name}: the run refuses '${raw}' but the editor accepts it`);
+            for (const raw of NUMBERS.filter((s) => !accepts(parse, s)))
+              assert.doesNotMatch(raw, pattern, `${name}: the run refuses '${raw}' but the editor accepts it`);
           });
         }
 
@@ -177,18 +287,18 @@ describe('editor and Marketplace', () => {
       }
     });
 
-    it('package.json engines asks for the Node version README\'s Quick start names', () => {
+    it("package.json engines asks for the Node version README's Quick start names", () => {
       const stated = /Node\.js (\d+\.\d+) or later/.exec(read('README.md'))?.[1];
       assert.ok(stated, 'README names no "Node.js <x.y> or later"');
       assert.equal(readJson<{ engines: { node: string } }>('package.json').engines.node, `>=${stated}`);
     });
 
-    it('the changelog ships as the extension\'s changelog', () => {
+    it("the changelog ships as the extension's changelog", () => {
       assert.equal(manifest.content?.changelog?.path, 'CHANGELOG.md');
       assert.ok(existsSync(path.join(root, 'CHANGELOG.md')));
     });
 
-    it('task.json: helpUrl is this extension\'s documentation; the category is Deploy', () => {
+    it("task.json: helpUrl is this extension's documentation; the category is Deploy", () => {
       assert.ok(task.helpUrl.startsWith(`${repo}/blob/main/`), task.helpUrl);
       assert.equal(task.category, 'Deploy');
       assert.deepEqual(manifest.categories, ['Azure Pipelines']);
@@ -220,7 +330,8 @@ describe('editor and Marketplace', () => {
       for (const file of ['overview.md', 'README.md']) {
         const known = anchors(file);
         for (const [, anchor] of read(file).matchAll(/\]\(#([\w-]+)\)/g)) assert.ok(known.has(anchor), `${file}: no heading for #${anchor}`);
-        for (const [, target, anchor] of read(file).matchAll(/\]\(([\w-]+\.md)#([\w-]+)\)/g)) assert.ok(anchors(target).has(anchor), `${file}: ${target} has no heading for #${anchor}`);
+        for (const [, target, anchor] of read(file).matchAll(/\]\(([\w-]+\.md)#([\w-]+)\)/g))
+          assert.ok(anchors(target).has(anchor), `${file}: ${target} has no heading for #${anchor}`);
       }
     });
   });

@@ -38,11 +38,11 @@ function noAnswer(code: string, more: object = {}): TransportError {
 
 describe('describeHttpFailure', () => {
   describe('statuses', () => {
-    it('407: the agent\'s proxy wants credentials; says which settings, and is no TransportError a wait rides out', () => {
+    it("407: the agent's proxy wants credentials; says which settings, and is no TransportError a wait rides out", () => {
       const error = defined(status(407));
       assert.ok(error instanceof ProxyAuthError);
       assert.ok(!(error instanceof TransportError));
-      assert.equal(error.message, 'The agent\'s proxy refused to connect to LCS (lcsapi.lcs.dynamics.com): HTTP 407 Proxy Authentication Required.');
+      assert.equal(error.message, "The agent's proxy refused to connect to LCS (lcsapi.lcs.dynamics.com): HTTP 407 Proxy Authentication Required.");
       assert.match(error.userMessage, /proxy user name and password the agent was configured with/);
       assert.match(error.userMessage, /--proxyusername and --proxypassword/);
       assert.match(error.userMessage, /reach lcsapi\.lcs\.dynamics\.com\.$/);
@@ -56,7 +56,7 @@ describe('describeHttpFailure', () => {
       assert.doesNotMatch(defined(status(429)).message, /attempt/);
     });
 
-    it('a service\'s own busy code is throttling too (Azure Storage\'s 503 ServerBusy), with the code', () => {
+    it("a service's own busy code is throttling too (Azure Storage's 503 ServerBusy), with the code", () => {
       const error = defined(status(503, LCS, 1, { code: 'ServerBusy', throttled: true }));
       assert.ok(error instanceof ThrottledError);
       assert.match(error.message, /is throttling requests \(HTTP 503 ServerBusy\)\.$/);
@@ -75,9 +75,13 @@ describe('describeHttpFailure', () => {
     }
 
     it('an outage of a service without a status page does not invent one', () => {
-      const error = defined(status(503, { service: 'the agent\'s managed identity endpoint', host: '169.254.169.254' }));
+      const error = defined(status(503, { service: "the agent's managed identity endpoint", host: '169.254.169.254' }));
       assert.doesNotMatch(error.userMessage, /if it lasts/);
-      assert.match(error.userMessage, /^The agent's managed identity endpoint \(169\.254\.169\.254\) is unavailable \(HTTP 503\)\. /, 'a sentence starts with a capital');
+      assert.match(
+        error.userMessage,
+        /^The agent's managed identity endpoint \(169\.254\.169\.254\) is unavailable \(HTTP 503\)\. /,
+        'a sentence starts with a capital',
+      );
       assert.match(error.userMessage, /outage of the agent's managed identity endpoint:/);
     });
 
@@ -87,7 +91,7 @@ describe('describeHttpFailure', () => {
       });
     }
 
-    it('the service\'s own words and code are neutralized; its closing full stop is not doubled', () => {
+    it("the service's own words and code are neutralized; its closing full stop is not doubled", () => {
       const error = defined(status(503, LCS, 1, { code: 'Busy##vso[x]', detail: 'Down.\n##vso[task.setvariable variable=A]b...' }));
       assert.ok(!error.userMessage.includes('##vso['), error.userMessage);
       assert.ok(!error.userMessage.includes('\n'));
@@ -107,14 +111,20 @@ describe('describeHttpFailure', () => {
     it('429: when the service accepts requests again, and the budget that would cover it', () => {
       const error = defined(status(429, LCS, 1, { beyondBudget: { waitMs: 600_000, leftMs: 5000, now } }));
       assert.ok(error instanceof ThrottledError);
-      assert.equal(error.message, 'LCS (lcsapi.lcs.dynamics.com) is throttling requests (HTTP 429) and will accept requests again at 2026-01-15T03:10:00Z, in 600 s; that is beyond what is left of the retry budget (5.0 s).');
+      assert.equal(
+        error.message,
+        'LCS (lcsapi.lcs.dynamics.com) is throttling requests (HTTP 429) and will accept requests again at 2026-01-15T03:10:00Z, in 600 s; that is beyond what is left of the retry budget (5.0 s).',
+      );
       assert.equal(error.advice, 'Run the pipeline again after 2026-01-15T03:10:00Z, or raise retryBudgetSeconds above 600.');
     });
 
     it('503: unavailable, a TransportError; more than a day: no time, run again later', () => {
       const error = defined(status(503, LCS, 1, { beyondBudget: { waitMs: 2 * 86_400_000, leftMs: 300_000, now } }));
       assert.ok(error instanceof TransportError && !(error instanceof ThrottledError));
-      assert.match(error.message, /^LCS \(lcsapi\.lcs\.dynamics\.com\) is unavailable \(HTTP 503\) and asks to wait more than a day \(Retry-After\); that is beyond what is left of the retry budget \(300 s\)\.$/);
+      assert.match(
+        error.message,
+        /^LCS \(lcsapi\.lcs\.dynamics\.com\) is unavailable \(HTTP 503\) and asks to wait more than a day \(Retry-After\); that is beyond what is left of the retry budget \(300 s\)\.$/,
+      );
       assert.match(error.userMessage, /Run the pipeline again later/);
     });
   });
@@ -135,16 +145,27 @@ describe('describeHttpFailure', () => {
       });
     }
 
-    const unreachable: [string, string][] = [['ENOTFOUND', 'host name not found (DNS)'], ['ECONNREFUSED', 'connection refused']];
+    const unreachable: [string, string][] = [
+      ['ENOTFOUND', 'host name not found (DNS)'],
+      ['ECONNREFUSED', 'connection refused'],
+    ];
     for (const [code, words] of unreachable) {
       it(`${code}: a typo, the geography or a firewall: the connection's field and its example`, () => {
         const error = noAnswer(code, { attempts: 3 });
         assert.equal(error.message, `Could not reach LCS at lcsapi.lcs.dynamics.com after 3 attempts: ${words}.`);
-        assert.equal(error.advice, 'Check the Lifecycle Services API endpoint (apiurl) in the service connection for typos (e.g. https://lcsapi.eu.lcs.dynamics.com for Europe), and that the agent\'s firewall or proxy settings let it reach lcsapi.lcs.dynamics.com.');
+        assert.equal(
+          error.advice,
+          "Check the Lifecycle Services API endpoint (apiurl) in the service connection for typos (e.g. https://lcsapi.eu.lcs.dynamics.com for Europe), and that the agent's firewall or proxy settings let it reach lcsapi.lcs.dynamics.com.",
+        );
       });
     }
 
-    const passing: [string, string][] = [['EAI_AGAIN', 'DNS lookup failed'], ['ECONNRESET', 'connection reset'], ['EHOSTUNREACH', 'host unreachable'], ['EWHATEVER', 'network error (EWHATEVER)']];
+    const passing: [string, string][] = [
+      ['EAI_AGAIN', 'DNS lookup failed'],
+      ['ECONNRESET', 'connection reset'],
+      ['EHOSTUNREACH', 'host unreachable'],
+      ['EWHATEVER', 'network error (EWHATEVER)'],
+    ];
     for (const [code, words] of passing) {
       it(`${code}: the network on the way; reach the host, then run again`, () => {
         const error = noAnswer(code);
@@ -161,19 +182,36 @@ describe('describeHttpFailure', () => {
 
     it('an answer too large: the limit, the endpoint field, no proxy answering instead', () => {
       const error = noAnswer(BODY_TOO_LARGE, { maxAnswerBytes: 48 * 1024 * 1024 });
-      assert.equal(error.message, 'LCS (lcsapi.lcs.dynamics.com) answered with more than 48 MiB (after decompression), more than the task reads from one answer.');
+      assert.equal(
+        error.message,
+        'LCS (lcsapi.lcs.dynamics.com) answered with more than 48 MiB (after decompression), more than the task reads from one answer.',
+      );
       assert.match(error.userMessage, /check the Lifecycle Services API endpoint \(apiurl\) in the service connection and that no proxy answers instead/);
     });
   });
 
   it('gives every kind of failure its own message', () => {
-    const errors = [status(407), status(429), status(503), status(502), noAnswer('CERT_HAS_EXPIRED'), noAnswer('ENOTFOUND'), noAnswer('ECONNRESET'), noAnswer(BODY_TOO_LARGE)];
+    const errors = [
+      status(407),
+      status(429),
+      status(503),
+      status(502),
+      noAnswer('CERT_HAS_EXPIRED'),
+      noAnswer('ENOTFOUND'),
+      noAnswer('ECONNRESET'),
+      noAnswer(BODY_TOO_LARGE),
+    ];
     const messages = errors.map((e) => defined(e).userMessage);
     assert.equal(new Set(messages).size, messages.length);
   });
 
   it('names the host from a request, never its path or query (a SAS)', () => {
-    const request: HttpRequest = { method: 'HEAD', url: 'https://acct.blob.core.windows.net/c/b.bacpac?sv=2020&sig=SECRET', headers: {}, service: 'Azure Storage' };
+    const request: HttpRequest = {
+      method: 'HEAD',
+      url: 'https://acct.blob.core.windows.net/c/b.bacpac?sv=2020&sig=SECRET',
+      headers: {},
+      service: 'Azure Storage',
+    };
     for (const code of [407, 429, 500]) {
       const text = defined(statusFailure(request, { status: code, attempts: 1 })).userMessage;
       assert.match(text, /acct\.blob\.core\.windows\.net/);
@@ -187,12 +225,22 @@ describe('services hand 407, 429 and 5xx to describeHttpFailure', () => {
   const AUTHORITY = 'https://login.microsoftonline.com/organizations';
   const lcs = (code: number, attempts = 1) => describeLcsStatus({ status: code, attempts }, 1234567, API, LIST_BACKUPS);
   const entraRequest: HttpRequest = { method: 'POST', url: `${AUTHORITY}/oauth2/v2.0/token`, headers: {}, ...ENTRA_SERVICE };
-  const entraBody = (code: number, text: string) => ({ error: 'x', error_description: `AADSTS${code}: ${text}\r\nTrace ID: 0b8e7f52-1d0a-4c3b-9a8e-7f6d5c4b3a21`, error_codes: [code] });
+  const entraBody = (code: number, text: string) => ({
+    error: 'x',
+    error_description: `AADSTS${code}: ${text}\r\nTrace ID: 0b8e7f52-1d0a-4c3b-9a8e-7f6d5c4b3a21`,
+    error_codes: [code],
+  });
   const entra = (code: number, body: unknown = undefined, attempts = 1) =>
     describeEntraStatus(entraRequest, { status: code, attempts, headers: { 'content-type': 'text/html' }, body: '' }, body);
 
   it('LCS and Entra ID say 407, 429 and 5xx in the same words, but for the service and host', () => {
-    for (const [code, attempts] of [[407, 1], [429, 3], [500, 2], [502, 1], [503, 4]]) {
+    for (const [code, attempts] of [
+      [407, 1],
+      [429, 3],
+      [500, 2],
+      [502, 1],
+      [503, 4],
+    ]) {
       const fromLcs = lcs(code, attempts);
       const fromEntra = entra(code, undefined, attempts);
       assert.equal(fromLcs.constructor, fromEntra.constructor, `HTTP ${code}`);
@@ -214,10 +262,13 @@ describe('services hand 407, 429 and 5xx to describeHttpFailure', () => {
     }
   });
 
-  it('Entra ID: an outage keeps Entra\'s words and ids, with outage advice; a refusal keeps its advice', () => {
+  it("Entra ID: an outage keeps Entra's words and ids, with outage advice; a refusal keeps its advice", () => {
     const outage = entra(503, entraBody(90033, 'A transient error has occurred. Please try again.'));
     assert.ok(outage instanceof TransportError);
-    assert.match(outage.message, /^Microsoft Entra ID \(login\.microsoftonline\.com\) is unavailable \(HTTP 503\): AADSTS90033: A transient error has occurred\. Please try again\. \(AADSTS90033; trace id 0b8e7f52-1d0a-4c3b-9a8e-7f6d5c4b3a21\)\.$/);
+    assert.match(
+      outage.message,
+      /^Microsoft Entra ID \(login\.microsoftonline\.com\) is unavailable \(HTTP 503\): AADSTS90033: A transient error has occurred\. Please try again\. \(AADSTS90033; trace id 0b8e7f52-1d0a-4c3b-9a8e-7f6d5c4b3a21\)\.$/,
+    );
     assert.match(outage.userMessage, /passing outage of Microsoft Entra ID/);
     const throttled = entra(429, entraBody(90055, 'Too many requests.'));
     assert.ok(throttled instanceof ThrottledError);
@@ -231,15 +282,29 @@ describe('services hand 407, 429 and 5xx to describeHttpFailure', () => {
   });
 
   it('Azure Storage: ServerBusy and a 500 from the HTTP layer with the action; its own codes stay CopyError', () => {
-    const d = destinationFor({ kind: 'arm', containerUrl: 'https://contoso.blob.core.windows.net/c', accountName: 'contoso', container: 'c', blobName: 'x.bacpac' }, toDatabaseAsset({ Id: 'a' }));
+    const d = destinationFor(
+      { kind: 'arm', containerUrl: 'https://contoso.blob.core.windows.net/c', accountName: 'contoso', container: 'c', blobName: 'x.bacpac' },
+      toDatabaseAsset({ Id: 'a' }),
+    );
     const refuse = (code: number, storageCode: string) =>
-      storageRefusal({ status: code, headers: { 'x-ms-error-code': storageCode }, body: `<Error><Code>${storageCode}</Code><Message>m</Message></Error>`, attempts: 2 }, storageCode, d, 'start the copy');
+      storageRefusal(
+        { status: code, headers: { 'x-ms-error-code': storageCode }, body: `<Error><Code>${storageCode}</Code><Message>m</Message></Error>`, attempts: 2 },
+        storageCode,
+        d,
+        'start the copy',
+      );
     const busy = refuse(503, 'ServerBusy');
     assert.ok(busy instanceof ThrottledError);
-    assert.equal(busy.message, 'Could not start the copy into contoso/c/x.bacpac: Azure Storage (contoso.blob.core.windows.net) is throttling requests (HTTP 503 ServerBusy) after 2 attempts.');
+    assert.equal(
+      busy.message,
+      'Could not start the copy into contoso/c/x.bacpac: Azure Storage (contoso.blob.core.windows.net) is throttling requests (HTTP 503 ServerBusy) after 2 attempts.',
+    );
     const down = refuse(500, 'InternalError');
     assert.ok(down instanceof TransportError && !(down instanceof ThrottledError));
-    assert.match(down.userMessage, /unavailable \(HTTP 500 InternalError\) after 2 attempts\. This is usually a passing outage of Azure Storage.*https:\/\/azure\.status\.microsoft/);
+    assert.match(
+      down.userMessage,
+      /unavailable \(HTTP 500 InternalError\) after 2 attempts\. This is usually a passing outage of Azure Storage.*https:\/\/azure\.status\.microsoft/,
+    );
     assert.ok(refuse(407, '') instanceof ProxyAuthError);
     assert.ok(refuse(403, 'AuthorizationPermissionMismatch') instanceof CopyError);
   });

@@ -11,7 +11,9 @@ const MiB = 1024 * 1024;
 
 describe('download: in-order MD5 of a file written out of order', () => {
   let dir: string;
-  before(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'lcs-md5-')); });
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'lcs-md5-'));
+  });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('equals the MD5 of the whole content, whatever the order of the writes', async () => {
@@ -25,7 +27,10 @@ describe('download: in-order MD5 of a file written out of order', () => {
       for (const index of order) {
         const r = rangeAt(plan, index);
         // Two pieces per range, like two batches of one response.
-        for (const [a, b] of [[r.start, r.start + 1000], [r.start + 1000, r.end]]) {
+        for (const [a, b] of [
+          [r.start, r.start + 1000],
+          [r.start + 1000, r.end],
+        ]) {
           const piece = content.subarray(a, b);
           await handle.write(piece, 0, piece.length, a);
           progress.addWritten(index, piece.length);

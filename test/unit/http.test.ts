@@ -192,7 +192,10 @@ describe('HttpClient (fake transport, fake timers)', () => {
     assert.equal(outcome.value?.status, 200);
     assert.equal(outcome.value?.attempts, 3);
     // random() = 0: half of 1 s, then half of 2 s.
-    assert.deepEqual(calls.map((c) => c.at), [0, 500, 1500]);
+    assert.deepEqual(
+      calls.map((c) => c.at),
+      [0, 500, 1500],
+    );
     assert.equal(logs.length, 2);
     assert.match(logs[0], /attempt 1\b.*HTTP 503.*0\.5 s/);
     assert.match(logs[1], /attempt 2\b.*HTTP 503.*1\.0 s/);
@@ -207,7 +210,10 @@ describe('HttpClient (fake transport, fake timers)', () => {
     const outcome = track(http.send(REQUEST));
     await clock.tickAsync(60_000);
     assert.equal(outcome.value?.attempts, 4);
-    assert.deepEqual(calls.map((c) => c.at), [0, 1000, 3000, 7000]);
+    assert.deepEqual(
+      calls.map((c) => c.at),
+      [0, 1000, 3000, 7000],
+    );
   });
 
   for (const code of [400, 401, 403, 404]) {
@@ -241,7 +247,10 @@ describe('HttpClient (fake transport, fake timers)', () => {
     assert.equal(outcome.done, false);
     await clock.tickAsync(10_000);
     assert.equal(outcome.value?.status, 200);
-    assert.deepEqual(calls.map((c) => c.at), [0, 10_500]);
+    assert.deepEqual(
+      calls.map((c) => c.at),
+      [0, 10_500],
+    );
     assert.match(logs[0], /no complete answer in time/);
   });
 
@@ -278,11 +287,19 @@ describe('HttpClient (fake transport, fake timers)', () => {
     const outcome = track(http.send(REQUEST));
     await clock.tickAsync(5000);
     assert.equal(outcome.value?.status, 200);
-    assert.deepEqual(calls.map((c) => c.at), [0, 5000]);
+    assert.deepEqual(
+      calls.map((c) => c.at),
+      [0, 5000],
+    );
   });
 
   it('Retry-After: 0 (or a past date) still waits the backoff: no tight retry loop', async () => {
-    const { http, calls } = client([status(429, { 'retry-after': '0' }), status(503, { 'retry-after': new Date(START - 60_000).toUTCString() }), ok()], 300, 100, () => 0);
+    const { http, calls } = client(
+      [status(429, { 'retry-after': '0' }), status(503, { 'retry-after': new Date(START - 60_000).toUTCString() }), ok()],
+      300,
+      100,
+      () => 0,
+    );
     const outcome = track(http.send(REQUEST));
     await clock.tickAsync(499);
     assert.equal(calls.length, 1, 'the first retry waits half of the 1 s backoff (random 0)');
@@ -335,7 +352,10 @@ describe('HttpClient (fake transport, fake timers)', () => {
     assert.ok(outcome.done);
     assert.equal(outcome.value?.status, 503);
     // Waits 0.5, 1, 2, 4 s, then what is left (2.5 s) of the 10 s budget.
-    assert.deepEqual(calls.map((c) => c.at), [0, 500, 1500, 3500, 7500, 10_000]);
+    assert.deepEqual(
+      calls.map((c) => c.at),
+      [0, 500, 1500, 3500, 7500, 10_000],
+    );
     assert.equal(outcome.value?.attempts, 6);
     assert.equal(logs.length, 5);
     logs.forEach((line, i) => assert.match(line, new RegExp(`attempt ${i + 1}\\b`)));
@@ -382,13 +402,23 @@ describe('HttpClient (fake transport, fake timers)', () => {
     const a = track(http.send({ ...REQUEST, service: 'Microsoft Entra ID', url: 'https://login.microsoftonline.com/organizations/oauth2/v2.0/token' }));
     await clock.tickAsync(13_500);
     assert.equal(a.value?.status, 503);
-    assert.deepEqual(first.map((c) => [c.at, c.timeoutMs]), [[0, 5000], [4500, 5000], [9500, 5000]]);
+    assert.deepEqual(
+      first.map((c) => [c.at, c.timeoutMs]),
+      [
+        [0, 5000],
+        [4500, 5000],
+        [9500, 5000],
+      ],
+    );
 
     current = hang;
     const b = track(http.send(REQUEST));
     await clock.tickAsync(1_500);
     transportError(b);
-    assert.deepEqual(second.map((c) => [c.at, c.timeoutMs]), [[13_500, 1_500]]);
+    assert.deepEqual(
+      second.map((c) => [c.at, c.timeoutMs]),
+      [[13_500, 1_500]],
+    );
 
     current = never;
     const c = track(http.send(REQUEST));
@@ -422,18 +452,33 @@ describe('HttpClient (fake transport, fake timers)', () => {
   }
 
   // A typo in a host name must not cost the whole budget (18 attempts over 5 minutes by default).
-  for (const [code, reason] of [['ECONNREFUSED', 'connection refused'], ['ENOTFOUND', 'host name not found \\(DNS\\)']]) {
+  for (const [code, reason] of [
+    ['ECONNREFUSED', 'connection refused'],
+    ['ENOTFOUND', 'host name not found \\(DNS\\)'],
+  ]) {
     it(`${code} with the default budget: 3 attempts within a few seconds, advice about the URL, not the timeout`, async () => {
       const { http, calls } = client([fail(code)], 300, 100, () => 1);
-      const outcome = track(http.send({ ...REQUEST, endpointField: 'the Lifecycle Services API endpoint (apiurl)', endpointExample: 'e.g. https://lcsapi.eu.lcs.dynamics.com for Europe' }));
+      const outcome = track(
+        http.send({
+          ...REQUEST,
+          endpointField: 'the Lifecycle Services API endpoint (apiurl)',
+          endpointExample: 'e.g. https://lcsapi.eu.lcs.dynamics.com for Europe',
+        }),
+      );
       await clock.tickAsync(10_000);
       const error = transportError(outcome);
       assert.equal(calls.length, 3);
       // Backoff with random() = 1: 1 s, then 2 s.
-      assert.deepEqual(calls.map((c) => c.at), [0, 1000, 3000]);
+      assert.deepEqual(
+        calls.map((c) => c.at),
+        [0, 1000, 3000],
+      );
       assert.equal(logs.length, 2);
       assert.match(error.message, new RegExp(`Could not reach LCS at lcsapi\\.lcs\\.dynamics\\.com after 3 attempts: ${reason}\\.`));
-      assert.match(error.userMessage, /Check the Lifecycle Services API endpoint \(apiurl\) in the service connection for typos \(e\.g\. https:\/\/lcsapi\.eu\.lcs\.dynamics\.com for Europe\)/);
+      assert.match(
+        error.userMessage,
+        /Check the Lifecycle Services API endpoint \(apiurl\) in the service connection for typos \(e\.g\. https:\/\/lcsapi\.eu\.lcs\.dynamics\.com for Europe\)/,
+      );
       assert.match(error.userMessage, /firewall or proxy/);
       assert.doesNotMatch(error.userMessage, /requestTimeoutSeconds|retryBudgetSeconds/);
     });
@@ -448,7 +493,11 @@ describe('HttpClient (fake transport, fake timers)', () => {
   });
 
   it('only the refused attempts count toward the short chance: resets in between do not', async () => {
-    const { http, calls } = client([fail('ECONNRESET'), fail('ECONNREFUSED'), fail('ECONNRESET'), fail('ECONNREFUSED'), fail('ECONNRESET'), fail('ECONNREFUSED')], 300, 100);
+    const { http, calls } = client(
+      [fail('ECONNRESET'), fail('ECONNREFUSED'), fail('ECONNRESET'), fail('ECONNREFUSED'), fail('ECONNRESET'), fail('ECONNREFUSED')],
+      300,
+      100,
+    );
     const outcome = track(http.send(REQUEST));
     await clock.tickAsync(120_000);
     transportError(outcome);
@@ -475,7 +524,10 @@ describe('HttpClient (fake transport, fake timers)', () => {
       await clock.tickAsync(0);
       const error = transportError(outcome);
       assert.equal(calls.length, 1);
-      assert.match(error.message, /^LCS \(lcsapi\.lcs\.dynamics\.com\) is throttling requests \(HTTP 429\) and asks to wait more than a day \(Retry-After\); that is beyond what is left of the retry budget \(300 s\)\.$/);
+      assert.match(
+        error.message,
+        /^LCS \(lcsapi\.lcs\.dynamics\.com\) is throttling requests \(HTTP 429\) and asks to wait more than a day \(Retry-After\); that is beyond what is left of the retry budget \(300 s\)\.$/,
+      );
       assert.match(error.userMessage, /Run the pipeline again later/);
       assert.doesNotMatch(error.userMessage, /Invalid|NaN|Infinity|e\+/);
     });
@@ -485,7 +537,10 @@ describe('HttpClient (fake transport, fake timers)', () => {
     const { http } = client([status(503, { 'retry-after': '10000000000000' })], 300);
     const outcome = track(http.send({ ...REQUEST, service: 'Microsoft Entra ID', url: 'https://login.microsoftonline.com/organizations/oauth2/v2.0/token' }));
     await clock.tickAsync(0);
-    assert.match(transportError(outcome).message, /^Microsoft Entra ID \(login\.microsoftonline\.com\) is unavailable \(HTTP 503\) and asks to wait more than a day/);
+    assert.match(
+      transportError(outcome).message,
+      /^Microsoft Entra ID \(login\.microsoftonline\.com\) is unavailable \(HTTP 503\) and asks to wait more than a day/,
+    );
   });
 
   it('names the service and host in failures, and never the request headers', async () => {
@@ -508,7 +563,7 @@ describe('HttpClient: a request ended by its signal (a wait cancelled or past it
 
   const ended = new Error('the wait ended');
 
-  it('aborted in the pause between attempts: no further attempt, the signal\'s reason at once', async () => {
+  it("aborted in the pause between attempts: no further attempt, the signal's reason at once", async () => {
     const { transport, calls } = scripted([status(503), ok()]);
     const http = new HttpClient({ budget: () => new RetryBudget(300_000, 100_000), transport, log: () => undefined, random: () => 1 });
     const controller = new AbortController();
@@ -523,7 +578,7 @@ describe('HttpClient: a request ended by its signal (a wait cancelled or past it
     assert.equal(calls.length, 1);
   });
 
-  it('aborted during an attempt: the transport sees the signal, and the failure is not described as the service\'s', async () => {
+  it("aborted during an attempt: the transport sees the signal, and the failure is not described as the service's", async () => {
     let seen: AbortSignal | undefined;
     const transport: Transport = async (request) => {
       seen = request.signal;
@@ -550,7 +605,7 @@ describe('HttpClient: a request ended by its signal (a wait cancelled or past it
   });
 });
 
-describe('axiosTransport: the caller\'s signal aborts the attempt in flight', () => {
+describe("axiosTransport: the caller's signal aborts the attempt in flight", () => {
   let server: Server;
   let url: string;
   before(async () => {
@@ -564,7 +619,7 @@ describe('axiosTransport: the caller\'s signal aborts the attempt in flight', ()
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  it('ends at the abort, long before the attempt\'s timeout, and is no timeout', async () => {
+  it("ends at the abort, long before the attempt's timeout, and is no timeout", async () => {
     const transport = axiosTransport({ httpAgentFor: () => undefined });
     const controller = new AbortController();
     const started = Date.now();
@@ -578,47 +633,47 @@ describe('axiosTransport: the caller\'s signal aborts the attempt in flight', ()
 });
 
 describe('http: the bound on an answer body', () => {
-    describe('the transport', () => {
-      let server: http.Server;
-      let url: string;
-      let served: Buffer;
-      let headers: Record<string, string>;
-      before(async () => {
-        server = http.createServer((_req, res) => {
-          res.writeHead(200, { 'Content-Length': String(served.length), ...headers });
-          res.end(served);
-        });
-        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-        url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/list`;
+  describe('the transport', () => {
+    let server: http.Server;
+    let url: string;
+    let served: Buffer;
+    let headers: Record<string, string>;
+    before(async () => {
+      server = http.createServer((_req, res) => {
+        res.writeHead(200, { 'Content-Length': String(served.length), ...headers });
+        res.end(served);
       });
-      after(async () => {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      });
-
-      const request = () => ({ method: 'GET' as const, url, headers: {}, service: 'LCS' });
-      const transport = axiosTransport({ httpAgentFor: () => undefined, maxBodyBytes: 1024 * 1024 });
-
-      it('a gzip bomb (60 KiB that unpack to 64 MiB) stops at the limit, counted after decompression', async () => {
-        served = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20), { level: 9 });
-        headers = { 'Content-Encoding': 'gzip', 'Content-Type': 'application/json' };
-        assert.ok(served.length < 1024 * 1024, `${served.length} bytes compressed`);
-        const result = await transport(request(), 10_000);
-        assert.equal(result.kind, 'failure');
-        assert.equal(result.kind === 'failure' && result.code, BODY_TOO_LARGE);
-      });
-
-      it('an answer just under the limit is read', async () => {
-        served = gzipSync(Buffer.alloc(1024 * 1024 - 10, 0x20));
-        headers = { 'Content-Encoding': 'gzip' };
-        const result = await transport(request(), 10_000);
-        assert.equal(result.kind, 'response');
-      });
-
-      it('a plain answer over the limit stops at the limit', async () => {
-        served = Buffer.alloc(2 * 1024 * 1024, 0x20);
-        headers = {};
-        const result = await transport(request(), 10_000);
-        assert.equal(result.kind === 'failure' && result.code, BODY_TOO_LARGE);
-      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/list`;
     });
+    after(async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+
+    const request = () => ({ method: 'GET' as const, url, headers: {}, service: 'LCS' });
+    const transport = axiosTransport({ httpAgentFor: () => undefined, maxBodyBytes: 1024 * 1024 });
+
+    it('a gzip bomb (60 KiB that unpack to 64 MiB) stops at the limit, counted after decompression', async () => {
+      served = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20), { level: 9 });
+      headers = { 'Content-Encoding': 'gzip', 'Content-Type': 'application/json' };
+      assert.ok(served.length < 1024 * 1024, `${served.length} bytes compressed`);
+      const result = await transport(request(), 10_000);
+      assert.equal(result.kind, 'failure');
+      assert.equal(result.kind === 'failure' && result.code, BODY_TOO_LARGE);
+    });
+
+    it('an answer just under the limit is read', async () => {
+      served = gzipSync(Buffer.alloc(1024 * 1024 - 10, 0x20));
+      headers = { 'Content-Encoding': 'gzip' };
+      const result = await transport(request(), 10_000);
+      assert.equal(result.kind, 'response');
+    });
+
+    it('a plain answer over the limit stops at the limit', async () => {
+      served = Buffer.alloc(2 * 1024 * 1024, 0x20);
+      headers = {};
+      const result = await transport(request(), 10_000);
+      assert.equal(result.kind === 'failure' && result.code, BODY_TOO_LARGE);
+    });
+  });
 });

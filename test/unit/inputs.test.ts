@@ -40,7 +40,10 @@ describe('inputs', () => {
 
     it('removes the trailing slash(es)', () => {
       assert.equal(parseHttpsUrl('https://lcsapi.lcs.dynamics.com/', field, example), 'https://lcsapi.lcs.dynamics.com');
-      assert.equal(parseHttpsUrl(' https://login.microsoftonline.com/contoso.onmicrosoft.com// ', field, example), 'https://login.microsoftonline.com/contoso.onmicrosoft.com');
+      assert.equal(
+        parseHttpsUrl(' https://login.microsoftonline.com/contoso.onmicrosoft.com// ', field, example),
+        'https://login.microsoftonline.com/contoso.onmicrosoft.com',
+      );
     });
 
     it('normalizes the scheme and host case', () => {

@@ -19,8 +19,11 @@ describe('json', () => {
     ] as [string, number][]) {
       it(`counts the ${count} values JSON.parse builds from ${json}`, () => {
         let built = 0;
-        JSON.parse(json, (_key, value: unknown) => { built++; return value; });
-        assert.equal(built, count, 'the test\'s own count');
+        JSON.parse(json, (_key, value: unknown) => {
+          built++;
+          return value;
+        });
+        assert.equal(built, count, "the test's own count");
         assert.equal(jsonValueCount(json), count);
       });
     }

@@ -58,9 +58,10 @@ export function layerViolations(graph: ImportGraph): string[] {
     for (const to of targets) {
       const a = place(from);
       const b = place(to);
-      const ok = a.task !== undefined
-        ? b.task === undefined || b.task === a.task
-        : b.task === undefined && (a.layer === b.layer || (LAYERS[b.layer ?? ''] ?? 99) < (LAYERS[a.layer ?? ''] ?? -1));
+      const ok =
+        a.task !== undefined
+          ? b.task === undefined || b.task === a.task
+          : b.task === undefined && (a.layer === b.layer || (LAYERS[b.layer ?? ''] ?? 99) < (LAYERS[a.layer ?? ''] ?? -1));
       if (!ok) found.push(`${from} -> ${to}`);
     }
   }
@@ -95,10 +96,12 @@ describe('layers of tasks/', () => {
   });
 
   it('every folder of tasks/common is a known layer', () => {
-    const folders = readdirSync(path.join(tasksDir, 'common')).filter((name) =>
-      statSync(path.join(tasksDir, 'common', name)).isDirectory(),
+    const folders = readdirSync(path.join(tasksDir, 'common')).filter((name) => statSync(path.join(tasksDir, 'common', name)).isDirectory());
+    assert.deepEqual(
+      folders.filter((name) => !(name in LAYERS)),
+      [],
+      'add the folder to LAYERS and to README Layout',
     );
-    assert.deepEqual(folders.filter((name) => !(name in LAYERS)), [], 'add the folder to LAYERS and to README Layout');
     const loose = readdirSync(path.join(tasksDir, 'common')).filter((name) => name.endsWith('.ts'));
     assert.deepEqual(loose, [], 'every common module belongs to a layer folder');
   });

@@ -45,7 +45,14 @@ const EXAMPLE = `{
 const API = 'https://lcsapi.lcs.dynamics.com';
 
 function envelope(fields: Record<string, unknown>): string {
-  return JSON.stringify({ IsSuccess: true, OperationActivityId: 'op-1', ErrorMessage: null, VersionEOL: '9999-12-31T23:59:59.9999999', DatabaseAssets: [], ...fields });
+  return JSON.stringify({
+    IsSuccess: true,
+    OperationActivityId: 'op-1',
+    ErrorMessage: null,
+    VersionEOL: '9999-12-31T23:59:59.9999999',
+    DatabaseAssets: [],
+    ...fields,
+  });
 }
 
 function lcsError(fn: () => unknown): LcsApiError {
@@ -108,7 +115,10 @@ describe('lcsClient', () => {
     it('tolerates null and garbage entries in DatabaseAssets', () => {
       const list = parseDatabaseListResponse(envelope({ DatabaseAssets: [null, 5, 'x', { Id: 'a' }] }), 'application/json');
       assert.equal(list.assets.length, 4);
-      assert.deepEqual(list.assets.map((a) => a.id), ['', '', '', 'a']);
+      assert.deepEqual(
+        list.assets.map((a) => a.id),
+        ['', '', '', 'a'],
+      );
     });
 
     it('rejects DatabaseAssets that is not a list', () => {
@@ -117,7 +127,12 @@ describe('lcsClient', () => {
     });
 
     it('turns IsSuccess: false into an error with the ErrorMessage and the OperationActivityId', () => {
-      const body = envelope({ IsSuccess: false, ErrorMessage: 'Project 12345 was not found or you do not have access.', OperationActivityId: 'a1b2c3d4-0000-1111-2222-333344445555', DatabaseAssets: null });
+      const body = envelope({
+        IsSuccess: false,
+        ErrorMessage: 'Project 12345 was not found or you do not have access.',
+        OperationActivityId: 'a1b2c3d4-0000-1111-2222-333344445555',
+        DatabaseAssets: null,
+      });
       const error = lcsError(() => parseDatabaseListResponse(body, 'application/json'));
       assert.match(error.message, /could not list the database backups/);
       assert.match(error.message, /Project 12345 was not found or you do not have access\./);
@@ -133,7 +148,11 @@ describe('lcsClient', () => {
     });
 
     it('neutralizes an ErrorMessage carrying agent commands and line breaks', () => {
-      const body = envelope({ IsSuccess: false, ErrorMessage: 'bad\n##vso[task.setvariable variable=BackupId]evil', OperationActivityId: '##vso[task.complete]' });
+      const body = envelope({
+        IsSuccess: false,
+        ErrorMessage: 'bad\n##vso[task.setvariable variable=BackupId]evil',
+        OperationActivityId: '##vso[task.complete]',
+      });
       const error = lcsError(() => parseDatabaseListResponse(body, 'application/json'));
       assert.doesNotMatch(error.userMessage, /##vso\[/i);
       assert.doesNotMatch(error.userMessage, /[\r\n]/);
@@ -212,7 +231,7 @@ describe('lcsClient', () => {
       assert.match(error.userMessage, /geography/);
     });
 
-    it('407: the agent\'s proxy wants credentials (failures.ts\' wording, not one a wait rides out)', () => {
+    it("407: the agent's proxy wants credentials (failures.ts' wording, not one a wait rides out)", () => {
       const error = describeLcsStatus({ status: 407, attempts: 1 }, 1, API);
       assert.ok(error instanceof ProxyAuthError);
       assert.match(error.message, /proxy refused to connect to LCS \(lcsapi\.lcs\.dynamics\.com\)/);
@@ -258,7 +277,7 @@ describe('lcsClient', () => {
 });
 
 describe('LcsClient', () => {
-  it('hands the call\'s budget and signal to every HTTP request, the one after a 401 too', async () => {
+  it("hands the call's budget and signal to every HTTP request, the one after a 401 too", async () => {
     const sent: { request: HttpRequest; budget?: RetryBudget }[] = [];
     const http = {
       send: async (request: HttpRequest, budget?: RetryBudget): Promise<HttpResponse> => {

@@ -4,7 +4,9 @@ import { httpAgentFactory, tlsOptions } from '../../tasks/common/http/network';
 
 describe('network: certificate checks', () => {
   const saved = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
-  beforeEach(() => { process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; });
+  beforeEach(() => {
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+  });
   afterEach(() => {
     if (saved === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
     else process.env.NODE_TLS_REJECT_UNAUTHORIZED = saved;
@@ -14,7 +16,7 @@ describe('network: certificate checks', () => {
     assert.equal(tlsOptions({ proxyFor: () => undefined }).rejectUnauthorized, true);
   });
 
-  it('a direct connection always gets an agent of ours that checks certificates (never Node\'s global agent)', () => {
+  it("a direct connection always gets an agent of ours that checks certificates (never Node's global agent)", () => {
     const agent = httpAgentFactory({ proxyFor: () => undefined })('https://lcsapi.lcs.dynamics.com/x');
     assert.ok(agent instanceof HttpsAgent);
     assert.equal((agent as HttpsAgent).options.rejectUnauthorized, true);

@@ -66,7 +66,7 @@ function fakeSession(start: Record<string, unknown>, states: string[]): { sessio
   return { session: { client, http: undefined } as unknown as LcsSession, calls };
 }
 
-describe('startAndWait with a descriptor of the test\'s own', () => {
+describe("startAndWait with a descriptor of the test's own", () => {
   let clock: sinon.SinonFakeTimers;
   beforeEach(() => {
     clock = sinon.useFakeTimers({ now: Date.UTC(2026, 11, 3, 8), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
@@ -74,7 +74,10 @@ describe('startAndWait with a descriptor of the test\'s own', () => {
   afterEach(() => clock.restore());
 
   async function run(host: FakeHost, session: LcsSession, settings = SETTINGS): Promise<Awaited<ReturnType<typeof startAndWait>> | Error> {
-    const result = startAndWait(host, session, IMPORT, settings).then((v) => v, (e: Error) => e);
+    const result = startAndWait(host, session, IMPORT, settings).then(
+      (v) => v,
+      (e: Error) => e,
+    );
     await clock.runAllAsync();
     return result;
   }
@@ -86,11 +89,14 @@ describe('startAndWait with a descriptor of the test\'s own', () => {
     assert.ok(!(result instanceof Error), String(result));
     assert.equal(result.final?.state, 'Completed');
     assert.deepEqual(result.ref, { label: 'import', projectId: 7, environmentId: TARGET, activityId: ACT });
-    assert.deepEqual(calls.map((c) => `${c.method} ${c.path}`), [
-      `POST /databasemovement/v1/import/project/7/target/${TARGET}/package/UAT%201%2F2`,
-      `GET /databasemovement/v1/fetchstatus/project/7/environment/${TARGET}/operationactivity/${ACT}`,
-      `GET /databasemovement/v1/fetchstatus/project/7/environment/${TARGET}/operationactivity/${ACT}`,
-    ]);
+    assert.deepEqual(
+      calls.map((c) => `${c.method} ${c.path}`),
+      [
+        `POST /databasemovement/v1/import/project/7/target/${TARGET}/package/UAT%201%2F2`,
+        `GET /databasemovement/v1/fetchstatus/project/7/environment/${TARGET}/operationactivity/${ACT}`,
+        `GET /databasemovement/v1/fetchstatus/project/7/environment/${TARGET}/operationactivity/${ACT}`,
+      ],
+    );
     const start = calls[0].operation;
     assert.equal(start.name, 'start import');
     assert.equal(start.startsWork, true, 'a start is never repeated after a lost answer');
@@ -104,7 +110,7 @@ describe('startAndWait with a descriptor of the test\'s own', () => {
     assert.equal(host.outputs.get('OperationStatus')?.value, 'Completed');
   });
 
-  it('not waiting: says how to wait later in the descriptor\'s words, and asks no status', async () => {
+  it("not waiting: says how to wait later in the descriptor's words, and asks no status", async () => {
     const host = new FakeHost({ inputs: {} });
     const { session, calls } = fakeSession({ IsSuccess: true, OperationActivityId: ACT }, []);
     const result = await run(host, session, { ...SETTINGS, waitForCompletion: false });
@@ -145,7 +151,7 @@ function namesAnOperation(text: string): string[] {
 }
 
 describe('tasks/common/wait knows no particular operation', () => {
-  it('names no task and compares with no operation\'s name', () => {
+  it("names no task and compares with no operation's name", () => {
     const dir = path.join(findRepoRoot(__dirname), 'tasks', 'common', 'wait');
     const files = readdirSync(dir).filter((name) => name.endsWith('.ts'));
     assert.ok(files.length >= 5, files.join(', '));
@@ -154,6 +160,10 @@ describe('tasks/common/wait knows no particular operation', () => {
   });
 
   it('the check finds them (it can fail)', () => {
-    assert.deepEqual(namesAnOperation("kind === 'refresh' ? 'run LcsDatabaseOperationStatus@1' : x; // LcsDatabaseExportV1"), ["'refresh'", 'LcsDatabaseOperationStatus@1', 'LcsDatabaseExportV1']);
+    assert.deepEqual(namesAnOperation("kind === 'refresh' ? 'run LcsDatabaseOperationStatus@1' : x; // LcsDatabaseExportV1"), [
+      "'refresh'",
+      'LcsDatabaseOperationStatus@1',
+      'LcsDatabaseExportV1',
+    ]);
   });
 });

@@ -9,7 +9,12 @@ import { OperationRef, StatusAnswer, waitWithStatusStep } from '../../tasks/comm
 import { DEADLINE_SLACK_MS, NOT_VISIBLE_MS, WaitDependencies, waitForOperation } from '../../tasks/common/wait/operationWait';
 import { RetryBudget, budgetWithin } from '../../tasks/common/http/retry';
 
-const REF: OperationRef = { label: 'export', projectId: 1, environmentId: 'e0000000-0000-0000-0000-000000000001', activityId: 'a0000000-0000-0000-0000-000000000001' };
+const REF: OperationRef = {
+  label: 'export',
+  projectId: 1,
+  environmentId: 'e0000000-0000-0000-0000-000000000001',
+  activityId: 'a0000000-0000-0000-0000-000000000001',
+};
 const START = Date.UTC(2026, 10, 29, 8, 0, 0);
 /** What the export's descriptor says, as startAndWait passes it. */
 const AGAIN = waitWithStatusStep('LcsDatabaseOperationStatus@1').howToWaitAgain(REF);
@@ -50,7 +55,10 @@ class Recorder {
 const s = (state: string, completion?: number): StatusAnswer => ({ state, completionDate: completion ? { epochMs: completion, subMsTicks: 0 } : undefined });
 
 async function settle<T>(clock: sinon.SinonFakeTimers, promise: Promise<T>): Promise<T | Error> {
-  const result = promise.then((v) => v, (e: Error) => e);
+  const result = promise.then(
+    (v) => v,
+    (e: Error) => e,
+  );
   await clock.runAllAsync();
   return result;
 }
@@ -65,7 +73,15 @@ describe('waitForOperation', () => {
   it('polls once per interval until Completed, logs each change, publishes the state and CompletionDate', async () => {
     const r = new Recorder();
     const done = Date.UTC(2026, 10, 29, 8, 3, 0);
-    const result = await settle(clock, waitForOperation(r.deps([s('NotStarted'), s('InProgress'), s('InProgress'), s('Completed', done)]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    const result = await settle(
+      clock,
+      waitForOperation(r.deps([s('NotStarted'), s('InProgress'), s('InProgress'), s('Completed', done)]), {
+        ref: REF,
+        waitAgain: AGAIN,
+        timeoutMs: 3_600_000,
+        pollIntervalMs: 60_000,
+      }),
+    );
     assert.deepEqual(result, s('Completed', done));
     assert.equal(r.polls, 4);
     assert.equal(Date.now(), START + 3 * 60_000, 'three intervals of waiting');
@@ -84,7 +100,10 @@ describe('waitForOperation', () => {
   for (const state of ['Failed', 'Aborted', 'RollbackFailed', 'RollbackCompleted']) {
     it(`${state} fails with the state and the activity id`, async () => {
       const r = new Recorder();
-      const result = await settle(clock, waitForOperation(r.deps([s('InProgress'), s(state)]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+      const result = await settle(
+        clock,
+        waitForOperation(r.deps([s('InProgress'), s(state)]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }),
+      );
       assert.ok(result instanceof OperationError, String(result));
       assert.match(result.message, new RegExp(`state ${state} \\(operation id ${REF.activityId}\\)`));
       assert.equal(r.outputs.get('OperationStatus'), state);
@@ -93,7 +112,15 @@ describe('waitForOperation', () => {
 
   it('an unknown state keeps the wait going and is warned once, with its name and that the wait ends at timeoutMinutes', async () => {
     const r = new Recorder();
-    const result = await settle(clock, waitForOperation(r.deps([s('PreServicing'), s('PreServicing'), s('InProgress'), s('PreServicing'), s('Completed')]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 1000 }));
+    const result = await settle(
+      clock,
+      waitForOperation(r.deps([s('PreServicing'), s('PreServicing'), s('InProgress'), s('PreServicing'), s('Completed')]), {
+        ref: REF,
+        waitAgain: AGAIN,
+        timeoutMs: 3_600_000,
+        pollIntervalMs: 1000,
+      }),
+    );
     assert.deepEqual(result, s('Completed'));
     const warned = r.warnings.filter((l) => /does not know, 'PreServicing'/.test(l));
     assert.equal(warned.length, 1, r.warnings.join('\n'));
@@ -117,8 +144,11 @@ describe('waitForOperation', () => {
 
   it('an answer that waiting cannot change (IsSuccess false, 403) ends the wait at once', async () => {
     const r = new Recorder();
-    const refused = new LcsApiError('LCS could not report the operation\'s status: not found.', 'Check.', 200);
-    const result = await settle(clock, waitForOperation(r.deps([s('InProgress'), refused]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    const refused = new LcsApiError("LCS could not report the operation's status: not found.", 'Check.', 200);
+    const result = await settle(
+      clock,
+      waitForOperation(r.deps([s('InProgress'), refused]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }),
+    );
     assert.ok(result instanceof WaitEndedError, String(result));
     assert.equal(result.message, refused.message);
     assert.equal(r.polls, 2);
@@ -127,8 +157,17 @@ describe('waitForOperation', () => {
 
   it('after our own start: the first poll waits the interval or 30 s, the shorter; "not found" at first is "not visible yet"', async () => {
     const r = new Recorder();
-    const notFound = new LcsApiError('LCS could not report the operation\'s status: Operation activity x was not found.', 'Check.', 200);
-    const result = await settle(clock, waitForOperation(r.deps([notFound, notFound, s('InProgress'), s('Completed')]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000, justStarted: true }));
+    const notFound = new LcsApiError("LCS could not report the operation's status: Operation activity x was not found.", 'Check.', 200);
+    const result = await settle(
+      clock,
+      waitForOperation(r.deps([notFound, notFound, s('InProgress'), s('Completed')]), {
+        ref: REF,
+        waitAgain: AGAIN,
+        timeoutMs: 3_600_000,
+        pollIntervalMs: 60_000,
+        justStarted: true,
+      }),
+    );
     assert.deepEqual(result, s('Completed'));
     assert.equal(r.polls, 4);
     assert.equal(Date.now(), START + 30_000 + 3 * 60_000, 'a 30 s grace, then one poll per interval');
@@ -138,9 +177,12 @@ describe('waitForOperation', () => {
 
   it('after our own start: a short interval is the grace; "not found" past the first minutes ends the wait', async () => {
     const r = new Recorder();
-    const notFound = new LcsApiError('LCS could not report the operation\'s status: not found.', 'Check.', 200);
+    const notFound = new LcsApiError("LCS could not report the operation's status: not found.", 'Check.', 200);
     const started = Date.now();
-    const result = await settle(clock, waitForOperation(r.deps([notFound]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 10_000, justStarted: true }));
+    const result = await settle(
+      clock,
+      waitForOperation(r.deps([notFound]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 10_000, justStarted: true }),
+    );
     assert.ok(result instanceof WaitEndedError, String(result));
     assert.equal(result.message, notFound.message);
     assert.ok(Date.now() - started >= NOT_VISIBLE_MS && Date.now() - started <= NOT_VISIBLE_MS + 10_000, `${Date.now() - started} ms`);
@@ -152,7 +194,10 @@ describe('waitForOperation', () => {
     const result = await settle(clock, waitForOperation(r.deps([s('InProgress')]), { ref: REF, waitAgain: AGAIN, timeoutMs: 150_000, pollIntervalMs: 60_000 }));
     assert.ok(result instanceof WaitEndedError, String(result));
     assert.match(result.userMessage, /did not end within timeoutMinutes \(2 min\); its last known state is InProgress/);
-    assert.match(result.userMessage, new RegExp(`LcsDatabaseOperationStatus@1 with environmentId ${REF.environmentId} and operationActivityId ${REF.activityId}`));
+    assert.match(
+      result.userMessage,
+      new RegExp(`LcsDatabaseOperationStatus@1 with environmentId ${REF.environmentId} and operationActivityId ${REF.activityId}`),
+    );
     assert.equal(Date.now(), START + 150_000);
     assert.equal(r.polls, 4, 'at 0, 60, 120 and the deadline');
     for (const budget of r.budgets) assert.ok(budget.hardDeadline <= START + 150_000 + 1000, 'a poll is cut at the deadline');
@@ -170,13 +215,24 @@ describe('waitForOperation', () => {
 
   it('a 20-poll wait without state changes adds at most a handful of lines', async () => {
     const r = new Recorder();
-    await settle(clock, waitForOperation(r.deps([...Array.from({ length: 20 }, () => s('InProgress')), s('Completed')]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    await settle(
+      clock,
+      waitForOperation(r.deps([...Array.from({ length: 20 }, () => s('InProgress')), s('Completed')]), {
+        ref: REF,
+        waitAgain: AGAIN,
+        timeoutMs: 3_600_000,
+        pollIntervalMs: 60_000,
+      }),
+    );
     assert.ok(r.lines.length <= 5, r.lines.join('\n'));
   });
 
   it('cancellation: says the operation keeps running with its id, and ends promptly', async () => {
     const r = new Recorder();
-    const waiting = waitForOperation(r.deps([s('InProgress')]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }).then((v) => v, (e: Error) => e);
+    const waiting = waitForOperation(r.deps([s('InProgress')]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }).then(
+      (v) => v,
+      (e: Error) => e,
+    );
     await clock.tickAsync(90_000);
     assert.ok(r.cancelHandler, 'listens for cancellation');
     r.cancelHandler!('SIGINT');
@@ -196,7 +252,10 @@ describe('waitForOperation', () => {
       given = signal;
       return new Promise(() => undefined);
     };
-    const waiting = waitForOperation(deps, { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }).then((v) => v, (e: Error) => e);
+    const waiting = waitForOperation(deps, { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }).then(
+      (v) => v,
+      (e: Error) => e,
+    );
     await clock.tickAsync(10);
     assert.equal(given?.aborted, false, 'the request runs with a live signal');
     r.cancelHandler!('SIGTERM');
@@ -236,21 +295,35 @@ describe('waitForOperation', () => {
     };
     await settle(clock, waitForOperation(deps, { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
     assert.equal(given.length, 3);
-    assert.deepEqual(given.map((signal) => signal.aborted), [false, false, false]);
-    assert.equal(clock.countTimers(), 0, 'no timer left behind (the deadline\'s is cleared)');
+    assert.deepEqual(
+      given.map((signal) => signal.aborted),
+      [false, false, false],
+    );
+    assert.equal(clock.countTimers(), 0, "no timer left behind (the deadline's is cleared)");
   });
 
   it('the same failure again and again is one warning, not a line per poll', async () => {
     const r = new Recorder();
     const garbled = new LcsApiError('LCS answered HTTP 200 with 512 bytes of text/html that is not JSON.', 'Proxy?', 200, true);
-    await settle(clock, waitForOperation(r.deps([s('InProgress'), garbled, garbled, garbled, garbled, s('Completed')]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    await settle(
+      clock,
+      waitForOperation(r.deps([s('InProgress'), garbled, garbled, garbled, garbled, s('Completed')]), {
+        ref: REF,
+        waitAgain: AGAIN,
+        timeoutMs: 3_600_000,
+        pollIntervalMs: 60_000,
+      }),
+    );
     assert.equal(r.warnings.length, 1, r.warnings.join('\n'));
   });
 
   it('a failure that ends the wait early says the operation may go on, and how to wait again', async () => {
     const r = new Recorder();
     const forbidden = new LcsApiError('LCS refused access to project 1 (HTTP 403).', 'Add the account to the project.', 403);
-    const result = await settle(clock, waitForOperation(r.deps([s('InProgress'), forbidden]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }));
+    const result = await settle(
+      clock,
+      waitForOperation(r.deps([s('InProgress'), forbidden]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }),
+    );
     assert.ok(result instanceof WaitEndedError, String(result));
     assert.match(result.userMessage, /HTTP 403\)\. Add the account to the project\. If the export was started, it goes on in LCS/);
     assert.match(result.userMessage, /LcsDatabaseOperationStatus@1/);

@@ -21,11 +21,16 @@ describe('LCS operations', () => {
   it('builds the documented paths; the backup name is one percent-encoded segment', () => {
     assert.equal(exportPath(12, ENV, 'UAT 2026/11?#%'), `/databasemovement/v1/export/project/12/environment/${ENV}/backupName/UAT%202026%2F11%3F%23%25`);
     assert.equal(refreshPath(12, ENV, ENV2), `/databasemovement/v1/refresh/project/12/source/${ENV}/target/${ENV2}`);
-    assert.equal(statusPath({ projectId: 12, environmentId: ENV2, activityId: ACT }), `/databasemovement/v1/fetchstatus/project/12/environment/${ENV2}/operationactivity/${ACT}`);
+    assert.equal(
+      statusPath({ projectId: 12, environmentId: ENV2, activityId: ACT }),
+      `/databasemovement/v1/fetchstatus/project/12/environment/${ENV2}/operationactivity/${ACT}`,
+    );
   });
 
   it('reads a status answer: the state, and CompletionDate as UTC', () => {
-    const answer = parseStatus(envelope({ OperationActivityId: 'status-call-id', ActivityId: ACT, OperationStatus: 'Completed', CompletionDate: '2026-11-29T10:15:42.123' }));
+    const answer = parseStatus(
+      envelope({ OperationActivityId: 'status-call-id', ActivityId: ACT, OperationStatus: 'Completed', CompletionDate: '2026-11-29T10:15:42.123' }),
+    );
     assert.equal(answer.state, 'Completed');
     assert.equal(answer.completionDate?.epochMs, Date.UTC(2026, 10, 29, 10, 15, 42, 123));
     assert.equal(parseStatus(envelope({ OperationStatus: 'InProgress', CompletionDate: null })).completionDate, undefined);
@@ -46,11 +51,18 @@ describe('LCS operations', () => {
     assert.match(dailyLimitAdvice(documented, Date.parse('2019-10-02T00:00:00Z')), /\(now\)/);
     assert.match(refusalAdvice(EXPORT, documented), /end at 2019-10-01T04:01:01Z/);
     // An older wording with its own "try after" is still read.
-    assert.match(refusalAdvice(EXPORT, 'Maximum allowed API operations are 3 from today. Please try after 11/30/2026 08:00:00 AM.'), /after 11\/30\/2026 08:00:00 AM/);
+    assert.match(
+      refusalAdvice(EXPORT, 'Maximum allowed API operations are 3 from today. Please try after 11/30/2026 08:00:00 AM.'),
+      /after 11\/30\/2026 08:00:00 AM/,
+    );
     assert.match(refusalAdvice(REFRESH, 'Maximum allowed API operations are 5 from today.'), /allows 5 database operations/);
     const envelopeError = (() => {
       try {
-        parseEnvelope(JSON.stringify({ IsSuccess: false, ErrorMessage: 'Maximum allowed API operations are 3 from now', OperationActivityId: ACT }), 'application/json', startOperation(EXPORT));
+        parseEnvelope(
+          JSON.stringify({ IsSuccess: false, ErrorMessage: 'Maximum allowed API operations are 3 from now', OperationActivityId: ACT }),
+          'application/json',
+          startOperation(EXPORT),
+        );
       } catch (e) {
         return e as LcsApiError;
       }
@@ -66,36 +78,85 @@ describe('LCS operations', () => {
   });
 
   describe('startOperationAt', () => {
-    const fakeClient = (result: () => Promise<LcsEnvelope>): LcsClient => ({ call: result } as unknown as LcsClient);
+    const fakeClient = (result: () => Promise<LcsEnvelope>): LcsClient => ({ call: result }) as unknown as LcsClient;
 
     it('returns the activity id in lower case', async () => {
-      assert.equal(await startOperationAt(fakeClient(async () => envelope({ OperationActivityId: ACT.toUpperCase() })), EXPORT, '/x'), ACT);
+      assert.equal(
+        await startOperationAt(
+          fakeClient(async () => envelope({ OperationActivityId: ACT.toUpperCase() })),
+          EXPORT,
+          '/x',
+        ),
+        ACT,
+      );
     });
 
-    it('a refusal is an OperationError with LCS\'s message', async () => {
+    it("a refusal is an OperationError with LCS's message", async () => {
       const refused = new LcsApiError('LCS could not start the export: no.', 'Advice.', 200);
-      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(refused)), EXPORT, '/x'), (e: unknown) => e instanceof OperationError && /no\./.test(e.message));
+      await assert.rejects(
+        startOperationAt(
+          fakeClient(async () => Promise.reject(refused)),
+          EXPORT,
+          '/x',
+        ),
+        (e: unknown) => e instanceof OperationError && /no\./.test(e.message),
+      );
     });
 
     it('a lost answer says the operation may have started', async () => {
       const lost = new TransportError('Could not reach LCS: no complete answer within 100 s.', 'Check.');
-      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(lost)), REFRESH, '/x'), (e: unknown) => e instanceof OperationError && /may have started even so/.test(e.userMessage));
+      await assert.rejects(
+        startOperationAt(
+          fakeClient(async () => Promise.reject(lost)),
+          REFRESH,
+          '/x',
+        ),
+        (e: unknown) => e instanceof OperationError && /may have started even so/.test(e.userMessage),
+      );
     });
 
-    it('a garbled answer (not LCS\'s envelope) may also mean it started', async () => {
+    it("a garbled answer (not LCS's envelope) may also mean it started", async () => {
       const garbled = new LcsApiError('LCS answered HTTP 200 with 78 bytes of text/html that is not JSON.', 'Proxy?', 200, true);
-      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(garbled)), EXPORT, '/x'), (e: unknown) => e instanceof OperationError && /may have started even so/.test(e.userMessage));
+      await assert.rejects(
+        startOperationAt(
+          fakeClient(async () => Promise.reject(garbled)),
+          EXPORT,
+          '/x',
+        ),
+        (e: unknown) => e instanceof OperationError && /may have started even so/.test(e.userMessage),
+      );
     });
 
     it('throttling (429) means nothing was started', async () => {
       const throttled = new ThrottledError('LCS (h) is throttling requests (HTTP 429) and will accept requests again at ...', 'Run again later.');
-      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(throttled)), EXPORT, '/x'), (e: unknown) => e instanceof OperationError && /nothing was started/.test(e.userMessage) && !/may have started/.test(e.userMessage));
+      await assert.rejects(
+        startOperationAt(
+          fakeClient(async () => Promise.reject(throttled)),
+          EXPORT,
+          '/x',
+        ),
+        (e: unknown) => e instanceof OperationError && /nothing was started/.test(e.userMessage) && !/may have started/.test(e.userMessage),
+      );
       const exhausted = new ThrottledError('LCS (lcsapi.lcs.dynamics.com) is throttling requests (HTTP 429) after 5 attempts.', 'Wait.');
-      await assert.rejects(startOperationAt(fakeClient(async () => Promise.reject(exhausted)), EXPORT, '/x'), (e: unknown) => e instanceof OperationError && /nothing was started/.test(e.userMessage));
+      await assert.rejects(
+        startOperationAt(
+          fakeClient(async () => Promise.reject(exhausted)),
+          EXPORT,
+          '/x',
+        ),
+        (e: unknown) => e instanceof OperationError && /nothing was started/.test(e.userMessage),
+      );
     });
 
     it('an answer without a valid activity id fails readably', async () => {
-      await assert.rejects(startOperationAt(fakeClient(async () => envelope({ OperationActivityId: 'x ##vso[' })), EXPORT, '/x'), /without a valid OperationActivityId/);
+      await assert.rejects(
+        startOperationAt(
+          fakeClient(async () => envelope({ OperationActivityId: 'x ##vso[' })),
+          EXPORT,
+          '/x',
+        ),
+        /without a valid OperationActivityId/,
+      );
     });
   });
 });

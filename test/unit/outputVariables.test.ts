@@ -24,7 +24,10 @@ describe('outputVariables', () => {
       const host = new FakeHost({ inputs: {} });
       publishOutputs(host, NAMES, { BackupCount: '' });
       assert.deepEqual([...host.outputs.keys()], ['BackupCount']);
-      assert.deepEqual(host.lines.map((l) => l.text), ['Output variables: BackupId, FileLocation, BackupCount, DownloadedFilePath.']);
+      assert.deepEqual(
+        host.lines.map((l) => l.text),
+        ['Output variables: BackupId, FileLocation, BackupCount, DownloadedFilePath.'],
+      );
     });
 
     it('publishes an empty value (an output a later step reads as empty)', () => {

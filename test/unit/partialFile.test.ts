@@ -33,10 +33,17 @@ describe('download: files on disk without following links (POSIX and the Windows
     let flushed: () => void = () => undefined;
     const state = () => ({ blob: 'https://a/b', etag: '"1"', size: 20, rangeSize: 5, done });
     const onDisk = () => parseRecord(readFileSync(files.recordPath, 'utf8'));
-    const writer = new RecordWriter(files, () => (order.push('snapshot'), state()), () => {
-      order.push(existsSync(files.recordPath) ? 'flush after a record' : 'flush');
-      return new Promise<void>((resolve) => { flushed = resolve; });
-    }, () => now);
+    const writer = new RecordWriter(
+      files,
+      () => (order.push('snapshot'), state()),
+      () => {
+        order.push(existsSync(files.recordPath) ? 'flush after a record' : 'flush');
+        return new Promise<void>((resolve) => {
+          flushed = resolve;
+        });
+      },
+      () => now,
+    );
     writer.save();
     // The state is taken, then the flush starts, and the record is on disk before save() returns.
     assert.deepEqual(order, ['snapshot', 'flush']);
@@ -63,7 +70,7 @@ describe('download: files on disk without following links (POSIX and the Windows
     assert.ok(!existsSync(files.recordTempPath));
   });
 
-  it('the record\'s temp name: a link there is removed, not followed; a directory there fails the write', async () => {
+  it("the record's temp name: a link there is removed, not followed; a directory there fails the write", async () => {
     const files = targetFiles(dir, 'y.bacpac');
     const victim = path.join(dir, 'victim');
     writeFileSync(victim, 'keep me');

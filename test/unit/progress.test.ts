@@ -16,7 +16,7 @@ describe('download: progress', () => {
     assert.equal(formatDuration(3_900_000), '1 h 05 min');
   });
 
-  it('a progress line has bytes, percent, MiB/s and an ETA from this run\'s rate', () => {
+  it("a progress line has bytes, percent, MiB/s and an ETA from this run's rate", () => {
     const line = progressLine({ done: 2 * GiB, total: 4 * GiB, receivedThisRun: GiB, elapsedMs: 10_000 });
     assert.equal(line, 'Downloaded 2.00 GiB of 4.00 GiB (50%), 102.4 MiB/s, about 20 s left.');
     assert.ok(!progressLine({ done: 4, total: 4, receivedThisRun: 4, elapsedMs: 1 }).includes('left'));
@@ -37,7 +37,18 @@ describe('download: progress', () => {
   });
 
   it('the final line says size, time, throughput, connections, resumed bytes and verification', () => {
-    const line = finalLine({ fileName: 'x.bacpac', size: GiB, receivedThisRun: 512 * MiB, resumedBytes: 512 * MiB, elapsedMs: 8000, connections: 8, verification: 'verified by MD5 (abc)' });
-    assert.equal(line, 'Downloaded x.bacpac: 1.00 GiB in 8 s (64.0 MiB/s average, 8 connections; 512.0 MiB were already on disk from an earlier run); verified by MD5 (abc).');
+    const line = finalLine({
+      fileName: 'x.bacpac',
+      size: GiB,
+      receivedThisRun: 512 * MiB,
+      resumedBytes: 512 * MiB,
+      elapsedMs: 8000,
+      connections: 8,
+      verification: 'verified by MD5 (abc)',
+    });
+    assert.equal(
+      line,
+      'Downloaded x.bacpac: 1.00 GiB in 8 s (64.0 MiB/s average, 8 connections; 512.0 MiB were already on disk from an earlier run); verified by MD5 (abc).',
+    );
   });
 });

@@ -12,7 +12,11 @@ import { findRepoRoot } from '../support/repo';
 
 const root = findRepoRoot(__dirname);
 
-interface Tree { version: string; changelog: string; taskVersions: Record<string, string> }
+interface Tree {
+  version: string;
+  changelog: string;
+  taskVersions: Record<string, string>;
+}
 
 function makeTree(tree: Tree): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'release-check-'));
@@ -61,7 +65,7 @@ describe('release check (npm run package -- --release)', () => {
     assert.match(r.out, /top section is "Unreleased" and 1\.0\.0 is already released: bump the version/);
   });
 
-  it('a task whose version differs from package.json\'s: refused, naming the task', () => {
+  it("a task whose version differs from package.json's: refused, naming the task", () => {
     const r = run(tree({ version: '1.1.0', changelog: DATED, taskVersions: { ...TASKS_110, LcsDatabaseExportV1: '1.0.0' } }), 'release-check.mjs', []);
     assert.equal(r.status, 1, r.out);
     assert.match(r.out, /tasks\/LcsDatabaseExportV1\/task\.json's version is 1\.0\.0, package\.json's is 1\.1\.0/);

@@ -37,8 +37,21 @@ describe('download: resume record', () => {
 
   it('rejects anything it did not write: garbage, other versions, a bitmap of the wrong length', () => {
     const good = JSON.parse(serializeRecord({ ...identity, rangeSize: 8 * MiB, done: [1], durable: [], boot: 'b' })) as Record<string, unknown>;
-    for (const bad of ['', 'null', '[]', '{', JSON.stringify({ ...good, version: 1 }), JSON.stringify({ ...good, durable: undefined }), JSON.stringify({ ...good, boot: 7 }), JSON.stringify({ ...good, kind: 'x' }), JSON.stringify({ ...good, size: -1 }),
-      JSON.stringify({ ...good, rangeSize: 0 }), JSON.stringify({ ...good, done: 'AAAA' }), JSON.stringify({ ...good, done: '!!' }), JSON.stringify({ ...good, etag: '' })]) {
+    for (const bad of [
+      '',
+      'null',
+      '[]',
+      '{',
+      JSON.stringify({ ...good, version: 1 }),
+      JSON.stringify({ ...good, durable: undefined }),
+      JSON.stringify({ ...good, boot: 7 }),
+      JSON.stringify({ ...good, kind: 'x' }),
+      JSON.stringify({ ...good, size: -1 }),
+      JSON.stringify({ ...good, rangeSize: 0 }),
+      JSON.stringify({ ...good, done: 'AAAA' }),
+      JSON.stringify({ ...good, done: '!!' }),
+      JSON.stringify({ ...good, etag: '' }),
+    ]) {
       assert.equal(parseRecord(bad), undefined, bad);
     }
   });

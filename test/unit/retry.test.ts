@@ -83,7 +83,20 @@ describe('retry', () => {
       assert.equal(judge(response(429, { 'retry-after': new Date(NOW + 120_000).toUTCString() }), NOW).retryAfterMs, 120_000);
     });
 
-    for (const code of ['ECONNRESET', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_BAD_RESPONSE', 'ESOMETHINGNEW', '']) {
+    for (const code of [
+      'ECONNRESET',
+      'ECONNREFUSED',
+      'ENOTFOUND',
+      'EAI_AGAIN',
+      'ETIMEDOUT',
+      'EPIPE',
+      'ECONNABORTED',
+      'ENETUNREACH',
+      'EHOSTUNREACH',
+      'ERR_BAD_RESPONSE',
+      'ESOMETHINGNEW',
+      '',
+    ]) {
       it(`retries the network failure ${code || '(no code)'}`, () => {
         const v = judge(failure(code), NOW);
         assert.equal(v.retryable, true);
@@ -153,8 +166,14 @@ describe('retry', () => {
     ceilings.forEach((ceiling, index) => {
       const retry = index + 1;
       it(`retry ${retry}: between ${ceiling / 2} and ${ceiling} ms`, () => {
-        assert.equal(backoffMs(retry, () => 0), ceiling / 2);
-        assert.equal(backoffMs(retry, () => 1), ceiling);
+        assert.equal(
+          backoffMs(retry, () => 0),
+          ceiling / 2,
+        );
+        assert.equal(
+          backoffMs(retry, () => 1),
+          ceiling,
+        );
         const middle = backoffMs(retry, () => 0.5);
         assert.equal(middle, Math.round(ceiling * 0.75));
         for (let i = 0; i < 20; i++) {
@@ -165,13 +184,25 @@ describe('retry', () => {
     });
 
     it('never exceeds the cap, even for very large retry numbers', () => {
-      assert.equal(backoffMs(100, () => 1), BACKOFF_CAP_MS);
-      assert.equal(backoffMs(5000, () => 1), BACKOFF_CAP_MS);
+      assert.equal(
+        backoffMs(100, () => 1),
+        BACKOFF_CAP_MS,
+      );
+      assert.equal(
+        backoffMs(5000, () => 1),
+        BACKOFF_CAP_MS,
+      );
     });
 
     it('treats retry 0 or less like the first retry', () => {
-      assert.equal(backoffMs(0, () => 1), 1000);
-      assert.equal(backoffMs(-3, () => 0), 500);
+      assert.equal(
+        backoffMs(0, () => 1),
+        1000,
+      );
+      assert.equal(
+        backoffMs(-3, () => 0),
+        500,
+      );
     });
 
     it('grows monotonically with the retry number (same random)', () => {

@@ -22,22 +22,40 @@ describe('runner: executeTask', () => {
 
   it('resolves to true when the task throws a TaskFailure, and sets its message', async () => {
     const h = host();
-    assert.equal(await executeTask(async () => { throw new InputError('Bad input.', 'Fix it.'); }, h), true);
+    assert.equal(
+      await executeTask(async () => {
+        throw new InputError('Bad input.', 'Fix it.');
+      }, h),
+      true,
+    );
     assert.deepEqual(h.result, { status: 'Failed', message: 'Bad input. Fix it.' });
   });
 
   it('resolves to true on an unexpected error, without a stack trace in the result', async () => {
     const h = host();
-    assert.equal(await executeTask(async () => { throw new TypeError('boom'); }, h), true);
+    assert.equal(
+      await executeTask(async () => {
+        throw new TypeError('boom');
+      }, h),
+      true,
+    );
     assert.equal(h.result?.status, 'Failed');
     assert.match(h.result!.message, /^Unexpected error: boom\. This is a bug/);
     assert.doesNotMatch(h.result!.message, /\n\s+at /);
   });
 
   it('reports a thrown value that is not an Error (undefined, a string) by its text', async () => {
-    for (const [thrown, text] of [[undefined, 'undefined'], ['a string', 'a string']] as const) {
+    for (const [thrown, text] of [
+      [undefined, 'undefined'],
+      ['a string', 'a string'],
+    ] as const) {
       const h = host();
-      assert.equal(await executeTask(async () => { throw thrown; }, h), true);
+      assert.equal(
+        await executeTask(async () => {
+          throw thrown;
+        }, h),
+        true,
+      );
       assert.equal(h.result?.message.startsWith(`Unexpected error: ${text}. This is a bug`), true, h.result?.message);
     }
   });

@@ -127,7 +127,11 @@ describe('signInErrors', () => {
     });
 
     it('maps a code found only in the description to its advice', () => {
-      const error = describeSignInFailure({ error: 'invalid_client', errorCodes: [], description: `AADSTS7000218: The request body must contain client_assertion.\r\nTrace ID: ${TRACE}` });
+      const error = describeSignInFailure({
+        error: 'invalid_client',
+        errorCodes: [],
+        description: `AADSTS7000218: The request body must contain client_assertion.\r\nTrace ID: ${TRACE}`,
+      });
       assert.equal(error.entraCode, 7000218);
       assert.match(error.userMessage, /Allow public client flows/);
       assert.match(error.userMessage, new RegExp(TRACE));

@@ -11,8 +11,21 @@ import { findRepoRoot, taskFolders } from '../support/repo';
 const root = findRepoRoot(__dirname);
 const tasksDir = path.join(root, 'tasks');
 
-interface TaskInput { name: string; type: string; visibleRule?: string; required?: boolean; defaultValue?: string; options?: unknown; groupName?: string }
-interface TaskJson { name: string; inputs: TaskInput[]; outputVariables?: { name: string }[]; restrictions?: { settableVariables?: { allowed: string[] } } }
+interface TaskInput {
+  name: string;
+  type: string;
+  visibleRule?: string;
+  required?: boolean;
+  defaultValue?: string;
+  options?: unknown;
+  groupName?: string;
+}
+interface TaskJson {
+  name: string;
+  inputs: TaskInput[];
+  outputVariables?: { name: string }[];
+  restrictions?: { settableVariables?: { allowed: string[] } };
+}
 
 function taskJson(folder: string): TaskJson {
   return JSON.parse(readFileSync(path.join(tasksDir, folder, 'task.json'), 'utf8')) as TaskJson;
@@ -26,7 +39,14 @@ function connectionInputs(task: TaskJson): Record<string, Omit<TaskInput, 'group
   for (const name of CONNECTION_INPUT_NAMES) {
     const input = task.inputs.find((i) => i.name === name);
     assert.ok(input, `${task.name} has no input '${name}'`);
-    out[name] = { name: input.name, type: input.type, visibleRule: input.visibleRule, required: input.required, defaultValue: input.defaultValue, options: input.options };
+    out[name] = {
+      name: input.name,
+      type: input.type,
+      visibleRule: input.visibleRule,
+      required: input.required,
+      defaultValue: input.defaultValue,
+      options: input.options,
+    };
   }
   return out;
 }
@@ -49,7 +69,10 @@ describe('task manifests (every tasks/*/task.json)', () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { OUTPUTS } = require(compiled) as { OUTPUTS: readonly string[] };
       const task = taskJson(folder);
-      assert.deepEqual((task.outputVariables ?? []).map((o) => o.name), [...OUTPUTS]);
+      assert.deepEqual(
+        (task.outputVariables ?? []).map((o) => o.name),
+        [...OUTPUTS],
+      );
       assert.deepEqual(task.restrictions?.settableVariables?.allowed ?? [], [...OUTPUTS]);
     });
   }

@@ -17,7 +17,7 @@ const REPOSITORY_CHECKS: Record<string, string> = {
   'docsOutputsInScripts.test.ts': 'README, overview.md and the summary tab',
   'editorAndMarketplace.test.ts': 'task.json and vss-extension.json as the editor and Marketplace read them',
   'releaseCheck.test.ts': 'scripts/release-check.mjs and package.mjs --release, run as programs',
-  'taskManifests.test.ts': 'task.json against each task\'s OUTPUTS and settings',
+  'taskManifests.test.ts': "task.json against each task's OUTPUTS and settings",
   'testNames.test.ts': 'this rule',
 };
 
@@ -47,7 +47,7 @@ describe('test names', () => {
       if (REPOSITORY_CHECKS[rel]) return false;
       return !modulesFor(rel).includes(`${path.basename(rel, '.test.ts')}.ts`);
     });
-    assert.deepEqual(unmatched, [], 'name each after its module (test/unit/<Task>V1/ for a task\'s own), or list it above with its reason');
+    assert.deepEqual(unmatched, [], "name each after its module (test/unit/<Task>V1/ for a task's own), or list it above with its reason");
   });
 
   it('every listed exception still exists', () => {

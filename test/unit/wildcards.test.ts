@@ -8,7 +8,14 @@ import { compileWildcards } from '../../tasks/common/backups/wildcards';
 
 /** The matcher of LcsDatabaseBackups 1.0.0: one regular expression, `.*` per star. */
 function regexMatcher(patterns: string[]): (text: string) => boolean {
-  const source = patterns.map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')).join('|');
+  const source = patterns
+    .map((p) =>
+      p
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.'),
+    )
+    .join('|');
   const regex = new RegExp(`^(?:${source})$`, 'is');
   return (text) => regex.test(text);
 }
@@ -26,7 +33,36 @@ function random(seed: number): () => number {
 
 // Letters whose case folding is special: ß and ſ and the Kelvin sign, dotted and dotless i,
 // final sigma, a surrogate pair; line breaks; regex metacharacters.
-const ALPHABET = ['a', 'A', 'b', 'B', '-', '.', '(', ' ', '\n', 'ß', 'ẞ', 'ſ', 's', 'S', 'K', 'k', '\u212a', 'İ', 'i', 'I', 'ı', 'ς', 'σ', 'Σ', '\ud83d', '\ude00', 'é', 'É'];
+const ALPHABET = [
+  'a',
+  'A',
+  'b',
+  'B',
+  '-',
+  '.',
+  '(',
+  ' ',
+  '\n',
+  'ß',
+  'ẞ',
+  'ſ',
+  's',
+  'S',
+  'K',
+  'k',
+  '\u212a',
+  'İ',
+  'i',
+  'I',
+  'ı',
+  'ς',
+  'σ',
+  'Σ',
+  '\ud83d',
+  '\ude00',
+  'é',
+  'É',
+];
 
 function word(next: () => number, maxLength: number, extra: string[] = []): string {
   const letters = [...ALPHABET, ...extra];

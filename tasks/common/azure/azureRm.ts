@@ -49,7 +49,7 @@ function readScheme(raw: string | undefined, input: string): AzureRmScheme {
   if (!scheme) {
     throw new InputError(
       `The Azure Resource Manager service connection in '${input}' uses the authorization scheme '${(raw ?? '').slice(0, 40)}', which this task cannot use.`,
-      'Use a connection with workload identity federation (recommended), a service principal with a secret, or the agent\'s managed identity.',
+      "Use a connection with workload identity federation (recommended), a service principal with a secret, or the agent's managed identity.",
     );
   }
   return scheme;
@@ -73,7 +73,9 @@ function requireGuid(value: string | undefined, what: string, input: string): st
   const v = (value ?? '').trim();
   if (!GUID.test(v)) {
     throw new InputError(
-      v ? `The ${what} of the Azure Resource Manager service connection in '${input}' is not a GUID.` : `The Azure Resource Manager service connection in '${input}' has no ${what}.`,
+      v
+        ? `The ${what} of the Azure Resource Manager service connection in '${input}' is not a GUID.`
+        : `The Azure Resource Manager service connection in '${input}' has no ${what}.`,
       'Edit the service connection (Project settings > Service connections) and save it again, or create a new one.',
     );
   }
@@ -89,10 +91,16 @@ function readSecret(parameters: Record<string, string>, input: string): string {
   }
   const secret = parameters.serviceprincipalkey ?? '';
   if (!secret) {
-    throw new InputError(`The service connection in '${input}' has no service principal key (secret).`, 'Edit the connection and enter the secret, or convert it to workload identity federation.');
+    throw new InputError(
+      `The service connection in '${input}' has no service principal key (secret).`,
+      'Edit the connection and enter the secret, or convert it to workload identity federation.',
+    );
   }
   if (/[\r\n]/.test(secret)) {
-    throw new InputError(`The service principal key of the connection in '${input}' contains a line break; the agent cannot mask such a value in the log.`, 'Edit the connection and enter the secret on one line.');
+    throw new InputError(
+      `The service principal key of the connection in '${input}' contains a line break; the agent cannot mask such a value in the log.`,
+      'Edit the connection and enter the secret on one line.',
+    );
   }
   return secret;
 }

@@ -21,15 +21,20 @@ export interface StorageToken {
 }
 
 const ENTRA_ADVICE: Record<number, string> = {
-  70021: 'No federated credential of the app registration matches the token: in Entra ID > App registrations > the connection\'s app (or the managed identity) > Certificates & secrets > Federated credentials, the issuer and subject must be what the service connection shows (sc://<organization>/<project>/<connection name>). Renaming the connection or the project changes the subject.',
-  700213: 'No federated credential matches the subject of the token: check that the federated credential\'s subject is exactly sc://<organization>/<project>/<connection name> as the service connection shows it.',
-  700211: 'No federated credential matches the issuer of the token: check the federated credential\'s issuer against the one the service connection shows (https://vstoken.dev.azure.com/<organization id>).',
-  700024: 'The ID token from the agent is expired or not yet valid: check the agent\'s clock and run again.',
-  7000215: 'The service principal\'s secret is wrong: create a new client secret and update the service connection.',
-  7000222: 'The service principal\'s secret has expired: create a new client secret and update the service connection (or convert it to workload identity federation).',
-  700016: 'The application (client) id is not known in the tenant: check the service connection\'s service principal id and tenant id, or create the connection again.',
-  90002: 'The tenant is not known: check the service connection\'s tenant id.',
-  500011: 'The tenant does not know Azure Storage as a resource: check the connection\'s cloud (environment).',
+  70021:
+    "No federated credential of the app registration matches the token: in Entra ID > App registrations > the connection's app (or the managed identity) > Certificates & secrets > Federated credentials, the issuer and subject must be what the service connection shows (sc://<organization>/<project>/<connection name>). Renaming the connection or the project changes the subject.",
+  700213:
+    "No federated credential matches the subject of the token: check that the federated credential's subject is exactly sc://<organization>/<project>/<connection name> as the service connection shows it.",
+  700211:
+    "No federated credential matches the issuer of the token: check the federated credential's issuer against the one the service connection shows (https://vstoken.dev.azure.com/<organization id>).",
+  700024: "The ID token from the agent is expired or not yet valid: check the agent's clock and run again.",
+  7000215: "The service principal's secret is wrong: create a new client secret and update the service connection.",
+  7000222:
+    "The service principal's secret has expired: create a new client secret and update the service connection (or convert it to workload identity federation).",
+  700016:
+    "The application (client) id is not known in the tenant: check the service connection's service principal id and tenant id, or create the connection again.",
+  90002: "The tenant is not known: check the service connection's tenant id.",
+  500011: "The tenant does not know Azure Storage as a resource: check the connection's cloud (environment).",
 };
 
 /** The Entra refusal as one message with advice. */
@@ -59,7 +64,10 @@ function tokenFrom(response: HttpResponse, field: 'access_token', what: string):
   const body = safeJson(response.body);
   const token = body[field];
   if (typeof token !== 'string' || !token || /[\r\n]/.test(token)) {
-    throw new SignInError(`${what} answered HTTP ${response.status} without an access token.`, 'Run again; if it persists, check that no proxy answers instead of it.');
+    throw new SignInError(
+      `${what} answered HTTP ${response.status} without an access token.`,
+      'Run again; if it persists, check that no proxy answers instead of it.',
+    );
   }
   const seconds = Number(body.expires_in ?? body.expires_on);
   const expiresOn = Number.isFinite(seconds) && seconds > 0 ? new Date(seconds > 1e9 ? seconds * 1000 : Date.now() + seconds * 1000) : undefined;
@@ -81,10 +89,18 @@ async function oidcToken(conn: AzureRmConnection & { scheme: 'WorkloadIdentityFe
   const url = new URL(conn.oidcRequestUri);
   url.searchParams.set('api-version', '7.1');
   url.searchParams.set('serviceConnectionId', conn.endpointId);
-  const response = await send(http, {
-    method: 'POST', url: url.href, body: '', service: 'the Azure DevOps OIDC endpoint', statusPage: 'https://status.dev.azure.com',
-    headers: { Authorization: `Bearer ${conn.systemAccessToken}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-  }, budget);
+  const response = await send(
+    http,
+    {
+      method: 'POST',
+      url: url.href,
+      body: '',
+      service: 'the Azure DevOps OIDC endpoint',
+      statusPage: 'https://status.dev.azure.com',
+      headers: { Authorization: `Bearer ${conn.systemAccessToken}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+    },
+    budget,
+  );
   const token = safeJson(response.body).oidcToken;
   if (response.status !== 200 || typeof token !== 'string' || !token) {
     throw new SignInError(
@@ -99,10 +115,18 @@ async function oidcToken(conn: AzureRmConnection & { scheme: 'WorkloadIdentityFe
 async function clientCredentials(conn: AzureRmConnection, http: HttpClient, credential: Record<string, string>, budget?: RetryBudget): Promise<StorageToken> {
   const url = `${conn.authorityHost}/${encodeURIComponent(conn.tenantId)}/oauth2/v2.0/token`;
   const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: conn.clientId, scope: STORAGE_SCOPE, ...credential });
-  const response = await send(http, {
-    method: 'POST', url, body: form.toString(), service: 'Microsoft Entra ID', statusPage: AZURE_STATUS_PAGE,
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-  }, budget);
+  const response = await send(
+    http,
+    {
+      method: 'POST',
+      url,
+      body: form.toString(),
+      service: 'Microsoft Entra ID',
+      statusPage: AZURE_STATUS_PAGE,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+    },
+    budget,
+  );
   if (response.status !== 200) {
     throw entraRefusal(response, conn.tenantId);
   }
@@ -117,7 +141,7 @@ async function managedIdentity(conn: AzureRmConnection, http: HttpClient, imdsHo
   if (conn.clientId) {
     url.searchParams.set('client_id', conn.clientId);
   }
-  const response = await send(http, { method: 'GET', url: url.href, headers: { Metadata: 'true' }, service: 'the agent\'s managed identity endpoint' }, budget);
+  const response = await send(http, { method: 'GET', url: url.href, headers: { Metadata: 'true' }, service: "the agent's managed identity endpoint" }, budget);
   if (response.status !== 200) {
     throw new SignInError(
       `The agent's managed identity gave no storage token (HTTP ${response.status}: ${neutralize(String(safeJson(response.body).error_description ?? ''), 300)}).`,
@@ -128,16 +152,26 @@ async function managedIdentity(conn: AzureRmConnection, http: HttpClient, imdsHo
 }
 
 /** A token for Azure Storage (scope https://storage.azure.com/.default) for the connection. */
-export async function storageToken(conn: AzureRmConnection, http: HttpClient, budget?: RetryBudget, imdsHost = process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST || IMDS_HOST): Promise<StorageToken> {
+export async function storageToken(
+  conn: AzureRmConnection,
+  http: HttpClient,
+  budget?: RetryBudget,
+  imdsHost = process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST || IMDS_HOST,
+): Promise<StorageToken> {
   switch (conn.scheme) {
     case 'ManagedServiceIdentity':
       return managedIdentity(conn, http, imdsHost, budget);
     case 'ServicePrincipal':
       return clientCredentials(conn, http, { client_secret: conn.clientSecret }, budget);
     default:
-      return clientCredentials(conn, http, {
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: await oidcToken(conn, http, budget),
-      }, budget);
+      return clientCredentials(
+        conn,
+        http,
+        {
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: await oidcToken(conn, http, budget),
+        },
+        budget,
+      );
   }
 }

@@ -69,13 +69,13 @@ function idNotFound(selection: Selection, settings: ChoiceSettings, backupId: st
   const unusable = selection.skipped[0];
   const failure = unusable
     ? new SelectionError(
-      `The database backup with Id ${backupId} in LCS project ${settings.projectId} ('${neutralize(unusable.asset.name, 120)}') cannot be used: ${unusable.reason}.`,
-      'If its export is still running, run again when it has finished; otherwise clear backupId to choose the newest matching backup.',
-    )
+        `The database backup with Id ${backupId} in LCS project ${settings.projectId} ('${neutralize(unusable.asset.name, 120)}') cannot be used: ${unusable.reason}.`,
+        'If its export is still running, run again when it has finished; otherwise clear backupId to choose the newest matching backup.',
+      )
     : new SelectionError(
-      `LCS project ${settings.projectId} lists no database backup with Id ${backupId} (${selection.listedCount} listed).`,
-      'Check the Id against Asset library > Database backup in LCS (a deleted backup is gone, and each project has its own backups), or clear backupId to choose the newest matching backup.',
-    );
+        `LCS project ${settings.projectId} lists no database backup with Id ${backupId} (${selection.listedCount} listed).`,
+        'Check the Id against Asset library > Database backup in LCS (a deleted backup is gone, and each project has its own backups), or clear backupId to choose the newest matching backup.',
+      );
   return { lines: [], warnings: [], failure, result: { status: 'succeededWithIssues', message: failure.message } };
 }
 

@@ -91,9 +91,7 @@ function newerFirst(a: LcsInstant | undefined, b: LcsInstant | undefined): numbe
  */
 export function compareNewestFirst(by: NewestBy): (a: DatabaseAsset, b: DatabaseAsset) => number {
   return (a, b) =>
-    newerFirst(instantFor(a, by), instantFor(b, by)) ||
-    newerFirst(instantFor(a, otherRule(by)), instantFor(b, otherRule(by))) ||
-    lowerIdFirst(a, b);
+    newerFirst(instantFor(a, by), instantFor(b, by)) || newerFirst(instantFor(a, otherRule(by)), instantFor(b, otherRule(by))) || lowerIdFirst(a, b);
 }
 
 function lowerIdFirst(a: DatabaseAsset, b: DatabaseAsset): number {

@@ -42,7 +42,7 @@ export function parseBackupId(raw: string): string | undefined {
   if (/^\$\(.*\)$/.test(value)) {
     throw new InputError(
       `Input 'backupId' is '${neutralize(value, 80)}': the variable was not expanded, so it is not defined in this job.`,
-      'Map the other job\'s output into a variable of this job (variables: with $[ dependencies.<job>.outputs[\'<step>.BackupId\'] ]), or leave backupId empty to choose the newest matching backup.',
+      "Map the other job's output into a variable of this job (variables: with $[ dependencies.<job>.outputs['<step>.BackupId'] ]), or leave backupId empty to choose the newest matching backup.",
     );
   }
   if (!SAFE_ID.test(value)) {

@@ -84,8 +84,11 @@ export function chosenLine(selection: Selection, criteria: SelectionCriteria, no
     return `${head}${created}: the backup with the Id in backupId (filters, newestBy and maxAgeDays do not apply).`;
   }
   const instant = decidingInstant(chosen, criteria.newestBy);
-  const of = selection.candidates.length === 1 ? 'the only matching backup' : `the newest by ${fieldName(criteria.newestBy)} of ${selection.candidates.length} matching backups`;
-  const age = ageInDays(instant, now) < 0 ? 'dated in the future: check the agent\'s clock' : `${formatAge(instant, now)} ago`;
+  const of =
+    selection.candidates.length === 1
+      ? 'the only matching backup'
+      : `the newest by ${fieldName(criteria.newestBy)} of ${selection.candidates.length} matching backups`;
+  const age = ageInDays(instant, now) < 0 ? "dated in the future: check the agent's clock" : `${formatAge(instant, now)} ago`;
   return `${head}, ${criteria.newestBy} ${shortTime(instant)} UTC (${age}): ${of}.`;
 }
 

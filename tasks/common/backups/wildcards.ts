@@ -29,9 +29,7 @@ function compilePattern(pattern: string): (text: string) => boolean {
   // Every piece is as long as its source (one code unit per character or `?`).
   const first = { regex: new RegExp(pieceSource(firstText), 'iy'), length: firstText.length };
   const last = { regex: new RegExp(pieceSource(lastText), 'iy'), length: lastText.length };
-  const middle = middleTexts
-    .filter((p) => p.length > 0)
-    .map((p) => ({ regex: new RegExp(pieceSource(p), 'ig'), length: p.length }));
+  const middle = middleTexts.filter((p) => p.length > 0).map((p) => ({ regex: new RegExp(pieceSource(p), 'ig'), length: p.length }));
   const matchesAt = (piece: { regex: RegExp }, text: string, at: number): boolean => {
     piece.regex.lastIndex = at;
     return piece.regex.test(text);

@@ -197,7 +197,9 @@ function checkRangeAnswer(res: IncomingMessage, from: number, end: number, props
   const got = headerText(res, 'content-range')?.trim();
   const fullAnswer = res.statusCode === 200 && from === 0 && end === props.size;
   if (!fullAnswer && got !== expected) {
-    throw new UnexpectedAnswer(`Storage answered a range request with ${res.statusCode === 206 ? 'another range' : `HTTP ${res.statusCode} and the whole blob`}.`);
+    throw new UnexpectedAnswer(
+      `Storage answered a range request with ${res.statusCode === 206 ? 'another range' : `HTTP ${res.statusCode} and the whole blob`}.`,
+    );
   }
   const etag = headerText(res, 'etag');
   if (etag !== undefined && etag !== props.etag) throw new EtagChanged();

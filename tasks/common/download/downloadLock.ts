@@ -112,7 +112,10 @@ export async function acquireLock(file: string, options: LockOptions): Promise<D
     }
     const waited = Date.now() - started;
     if (waited >= options.waitMs) throw busy(file, owner, waited);
-    if (!told) options.info(`Another run is downloading the same file into this folder${owner ? ` (process ${owner.pid})` : ''}: waiting for it (at most ${Math.round(options.waitMs / 1000)} s, retryBudgetSeconds).`);
+    if (!told)
+      options.info(
+        `Another run is downloading the same file into this folder${owner ? ` (process ${owner.pid})` : ''}: waiting for it (at most ${Math.round(options.waitMs / 1000)} s, retryBudgetSeconds).`,
+      );
     told = true;
     await pause(Math.min(options.pollMs ?? 1000, options.waitMs - waited), options.stop);
   }

@@ -50,10 +50,17 @@ async function transferAndPublish(run: Run, props: BlobProperties, handle: fsp.F
   try {
     await fetchAll(t);
     const verification = await finish(t);
-    options.info(finalLine({
-      fileName: options.files.fileName, size: props.size, receivedThisRun: run.received, resumedBytes: t.resumedBytes,
-      elapsedMs: Date.now() - t.startedAt, connections: options.connections, verification: verificationText(t, verification),
-    }));
+    options.info(
+      finalLine({
+        fileName: options.files.fileName,
+        size: props.size,
+        receivedThisRun: run.received,
+        resumedBytes: t.resumedBytes,
+        elapsedMs: Date.now() - t.startedAt,
+        connections: options.connections,
+        verification: verificationText(t, verification),
+      }),
+    );
     options.setProgress(100, `Downloaded ${formatBytes(props.size)}`);
     return { path: options.files.finalPath, size: props.size, verification, reused: false };
   } catch (error) {
@@ -66,8 +73,8 @@ async function transferAndPublish(run: Run, props: BlobProperties, handle: fsp.F
 async function download(run: Run): Promise<DownloadResult> {
   const { options } = run;
   const { files } = options;
-  const props = await withRetries(run, 'the backup\'s properties', 'properties', () => blobProperties(run.sas.url, run.ctx));
-  if (props.badMd5) options.info('The blob\'s Content-MD5 is not a base64 MD5, so it cannot be compared: the download is verified by length and ETag only.');
+  const props = await withRetries(run, "the backup's properties", 'properties', () => blobProperties(run.sas.url, run.ctx));
+  if (props.badMd5) options.info("The blob's Content-MD5 is not a base64 MD5, so it cannot be compared: the download is verified by length and ETag only.");
   try {
     await fsp.mkdir(files.directory, { recursive: true });
   } catch (error) {
@@ -75,7 +82,15 @@ async function download(run: Run): Promise<DownloadResult> {
   }
   const lock = await acquireLock(files.lockPath, { waitMs: options.retryBudgetMs, stop: run.stop.signal, info: options.info, pollMs: options.lockPollMs });
   try {
-    const input = { files, overwrite: options.overwrite, connections: options.connections, info: options.info, stop: run.stop.signal, props, identity: identityOf(run.sas.url, props) };
+    const input = {
+      files,
+      overwrite: options.overwrite,
+      connections: options.connections,
+      info: options.info,
+      stop: run.stop.signal,
+      props,
+      identity: identityOf(run.sas.url, props),
+    };
     const prepared = await prepareFiles(input);
     if (prepared.kind === 'reused') {
       return { path: files.finalPath, size: props.size, verification: props.md5 ? 'md5' : 'length-and-etag', reused: true };

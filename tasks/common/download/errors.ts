@@ -42,8 +42,9 @@ const FILE_SYSTEM_CAUSES: Record<string, string> = {
 
 function fileSystemAdvice(code: string): string {
   if (code === 'ENOSPC' || code === 'EDQUOT') return 'Free space, or choose another downloadDirectory.';
-  if (code === 'ELOOP' || code === 'EISDIR' || code === 'EEXIST') return 'Remove what is at that path, or choose another downloadDirectory or downloadFileName.';
-  return 'Check downloadDirectory: the agent\'s account must be able to create, write and rename files there, and no other program may hold them open.';
+  if (code === 'ELOOP' || code === 'EISDIR' || code === 'EEXIST')
+    return 'Remove what is at that path, or choose another downloadDirectory or downloadFileName.';
+  return "Check downloadDirectory: the agent's account must be able to create, write and rename files there, and no other program may hold them open.";
 }
 
 /** A file-system failure: the path, the cause in words and its code, and what to do. */
@@ -77,7 +78,7 @@ export function storageRefused(status: number, code: string | undefined, host: s
   return new DownloadError(
     `Storage refused the download (${host} answered HTTP ${status}${code ? ` ${code}` : ''}).`,
     status === 403
-      ? 'The download URL (SAS) is not accepted: check that the agent\'s network does not rewrite requests to Azure Storage, then run again.'
+      ? "The download URL (SAS) is not accepted: check that the agent's network does not rewrite requests to Azure Storage, then run again."
       : 'Run the task again; if it persists, download the backup from LCS by hand and report the status code.',
   );
 }

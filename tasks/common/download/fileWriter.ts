@@ -11,7 +11,7 @@ import { writeSync } from 'node:fs';
 
 /** Writes all of `chunk` at `position` of the open file `fd`; throws on failure (EIO on a short write). */
 export function writeAt(fd: number, chunk: Buffer, position: number): void {
-  for (let done = 0; done < chunk.length; ) {
+  for (let done = 0; done < chunk.length;) {
     const n = writeSync(fd, chunk, done, chunk.length - done, position + done);
     if (n <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
     done += n;

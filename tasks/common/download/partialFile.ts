@@ -35,7 +35,15 @@ export function targetFiles(directory: string, fileName: string, paths: path.Pla
     throw new Error('file name escapes the download directory');
   }
   const recordPath = `${finalPath}.partial.json`;
-  return { directory: dir, fileName, finalPath, partialPath: `${finalPath}.partial`, recordPath, recordTempPath: `${recordPath}.tmp`, lockPath: `${finalPath}.lock` };
+  return {
+    directory: dir,
+    fileName,
+    finalPath,
+    partialPath: `${finalPath}.partial`,
+    recordPath,
+    recordTempPath: `${recordPath}.tmp`,
+    lockPath: `${finalPath}.lock`,
+  };
 }
 
 export type Found = { kind: 'file'; size: number } | { kind: 'link' } | { kind: 'other' };
@@ -119,7 +127,7 @@ export async function md5OfFile(file: string, stop?: AbortSignal): Promise<strin
   const handle = await openNoFollow(file, 'r');
   try {
     const buffer = Buffer.allocUnsafe(1024 * 1024);
-    for (let position = 0; ; ) {
+    for (let position = 0; ;) {
       if (stop?.aborted) throw new Error('stopped');
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
       if (bytesRead === 0) break;
@@ -175,7 +183,7 @@ function replaceRecord(files: Pick<TargetFiles, 'recordPath' | 'recordTempPath'>
   const fd = createExclusiveSync(files.recordTempPath);
   try {
     const bytes = Buffer.from(text);
-    for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
   } finally {
     fs.closeSync(fd);
   }
@@ -220,18 +228,20 @@ export class RecordWriter {
   }
 
   private startFlush(state: RecordState): void {
-    this.flushing = this.flushData().then(
-      () => {
-        this.flushedAt = this.now();
-        this.durable = state.done;
-        if (this.latest) this.write(this.latest);
-      },
-      (error: unknown) => {
-        this.failure ??= error;
-      },
-    ).finally(() => {
-      this.flushing = undefined;
-    });
+    this.flushing = this.flushData()
+      .then(
+        () => {
+          this.flushedAt = this.now();
+          this.durable = state.done;
+          if (this.latest) this.write(this.latest);
+        },
+        (error: unknown) => {
+          this.failure ??= error;
+        },
+      )
+      .finally(() => {
+        this.flushing = undefined;
+      });
   }
 
   private write(state: RecordState): void {

@@ -41,7 +41,9 @@ async function existingTarget(input: PrepareInput): Promise<'reuse' | 'replace' 
   }
   if (found.size === props.size) {
     if (!props.md5) {
-      info(`${files.fileName} is already in ${files.directory} with the backup's size (${formatBytes(props.size)}); the blob has no MD5 to compare, so it is kept as it is.`);
+      info(
+        `${files.fileName} is already in ${files.directory} with the backup's size (${formatBytes(props.size)}); the blob has no MD5 to compare, so it is kept as it is.`,
+      );
       return 'reuse';
     }
     info(`${files.fileName} is already in ${files.directory} with the backup's size; comparing its MD5.`);
@@ -112,7 +114,9 @@ async function openPartial(input: PrepareInput, record: ResumeRecord | undefined
       info('  The machine has restarted since that run: only the ranges it had flushed to disk are trusted; the others are fetched again.');
     }
     if (!input.props.md5) {
-      info('  The blob has no MD5, so the bytes from the earlier run could not be verified: they are trusted because the record that claims them was written after them (after they were flushed to disk, if the machine restarted since), for a blob of the same ETag and size.');
+      info(
+        '  The blob has no MD5, so the bytes from the earlier run could not be verified: they are trusted because the record that claims them was written after them (after they were flushed to disk, if the machine restarted since), for a blob of the same ETag and size.',
+      );
     }
   }
   return { kind: 'ready', handle, progress };

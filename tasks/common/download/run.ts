@@ -105,7 +105,10 @@ function sharedWording(run: Run, error: AttemptFailure, tries: number, what: str
     const code = error.storageCode;
     return describeHttpFailure({ kind: 'status', status: outcome.status, attempts: tries, code, throttled: code === 'ServerBusy' }, target);
   }
-  return describeHttpFailure({ kind: 'transport', code: outcome.code, timedOut: outcome.timedOut, attempts: tries, timeoutMs: run.options.requestTimeoutMs }, target);
+  return describeHttpFailure(
+    { kind: 'transport', code: outcome.code, timedOut: outcome.timedOut, attempts: tries, timeoutMs: run.options.requestTimeoutMs },
+    target,
+  );
 }
 
 function gaveUp(run: Run, error: AttemptFailure, reason: string, what: string): Error {

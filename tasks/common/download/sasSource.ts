@@ -43,12 +43,14 @@ export class SasSource {
     const answer = `HTTP 403${code ? ` ${code}` : ' without an error code'}`;
     if (this.received() === this.receivedAtLastRefresh) throw refusedAgain(answer, code);
     this.receivedAtLastRefresh = this.received();
-    this.log(`Storage no longer accepts the download URL (${answer}: ${SAS_CAUSES[code] ?? SAS_CAUSES.AuthenticationFailed}). Asking LCS for a fresh one for the same backup.`);
+    this.log(
+      `Storage no longer accepts the download URL (${answer}: ${SAS_CAUSES[code] ?? SAS_CAUSES.AuthenticationFailed}). Asking LCS for a fresh one for the same backup.`,
+    );
     const fresh = await this.fetchFresh();
     if (fresh === this.current) {
       throw new DownloadError(
         `Storage refuses the download URL (${answer}), and LCS lists the same URL again.`,
-        'Check the agent\'s clock (the SAS may look expired to storage), or export a new backup in LCS; run the task again to continue the download.',
+        "Check the agent's clock (the SAS may look expired to storage), or export a new backup in LCS; run the task again to continue the download.",
       );
     }
     this.current = fresh;
@@ -62,7 +64,7 @@ export class SasSource {
 const SAS_CAUSES: Record<string, string> = {
   AuthenticationFailed: 'the SAS has expired',
   AuthorizationFailure: 'usually a network rule or firewall of the storage account, sometimes an expired SAS',
-  '': 'an older storage version\'s answer to a refused SAS',
+  '': "an older storage version's answer to a refused SAS",
 };
 
 /** The error when a fresh URL is refused too, before a byte arrived with it. */
@@ -70,11 +72,11 @@ function refusedAgain(answer: string, code: string): DownloadError {
   if (code === 'AuthorizationFailure') {
     return new DownloadError(
       `Storage refused the fresh download URL from LCS as well (${answer}) before a single byte arrived. AuthorizationFailure is not an expired SAS: it usually means a network rule or firewall of the storage account does not let this agent's address in.`,
-      'Check the agent\'s outbound network (a proxy, firewall or private endpoint on the way to Azure Storage), or run on an agent that can reach the storage account; the bytes downloaded so far are kept.',
+      "Check the agent's outbound network (a proxy, firewall or private endpoint on the way to Azure Storage), or run on an agent that can reach the storage account; the bytes downloaded so far are kept.",
     );
   }
   return new DownloadError(
     `Storage refused the fresh download URL from LCS as well (${answer}) before a single byte arrived.`,
-    'Check that the agent\'s clock is right and that nothing between the agent and Azure Storage rewrites requests, then run the task again; the bytes downloaded so far are kept.',
+    "Check that the agent's clock is right and that nothing between the agent and Azure Storage rewrites requests, then run the task again; the bytes downloaded so far are kept.",
   );
 }

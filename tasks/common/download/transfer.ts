@@ -52,7 +52,11 @@ async function recordsWritten(records: RecordWriter, recordPath: string, wait: b
  */
 export async function startTransfer(run: Run, props: BlobProperties, handle: fsp.FileHandle, progress: RangeProgress): Promise<Transfer> {
   const { files } = run.options;
-  const records = new RecordWriter(files, () => recordFor(identityOf(run.sas.url, props), progress.plan, progress.completeIndices()), () => handle.datasync());
+  const records = new RecordWriter(
+    files,
+    () => recordFor(identityOf(run.sas.url, props), progress.plan, progress.completeIndices()),
+    () => handle.datasync(),
+  );
   const resumedBytes = progress.completeBytes;
   run.keptBytes = resumedBytes;
   records.save();
@@ -61,7 +65,17 @@ export async function startTransfer(run: Run, props: BlobProperties, handle: fsp
   // answer's range is fetched again with other bytes, the MD5 fails (and its advice names the bad answers).
   const hasher = props.md5 ? new InOrderMd5(files.partialPath, () => progress.contiguousPrefix()) : undefined;
   hasher?.poke();
-  return { run, props, handle, progress, records, hasher, gate: new ProgressGate(percentOf(resumedBytes, props.size), Date.now()), startedAt: Date.now(), resumedBytes };
+  return {
+    run,
+    props,
+    handle,
+    progress,
+    records,
+    hasher,
+    gate: new ProgressGate(percentOf(resumedBytes, props.size), Date.now()),
+    startedAt: Date.now(),
+    resumedBytes,
+  };
 }
 
 function report(t: Transfer): void {

@@ -111,7 +111,10 @@ export function describeHttpFailure(failure: HttpFailure, target: FailureTarget)
   switch (failure.kind) {
     case 'spent':
       return new TransportError(
-        said(target, `Gave up on ${target.service} (${target.host}): the retry budget (${seconds(failure.budgetMs)}) and the request timeout (${seconds(failure.timeoutMs)}) are spent.`),
+        said(
+          target,
+          `Gave up on ${target.service} (${target.host}): the retry budget (${seconds(failure.budgetMs)}) and the request timeout (${seconds(failure.timeoutMs)}) are spent.`,
+        ),
         'Try again later, or raise retryBudgetSeconds / requestTimeoutSeconds.',
       );
     case 'transport':
@@ -143,7 +146,10 @@ function statusFailure(failure: StatusFailure, target: FailureTarget): TaskFailu
 }
 
 function outageAdvice(status: number, target: FailureTarget): string {
-  const gateway = status === 502 || status === 504 ? ` A ${status} can also come from a proxy or gateway between the agent and ${target.host}: if other hosts fail the same way, check the proxy.` : '';
+  const gateway =
+    status === 502 || status === 504
+      ? ` A ${status} can also come from a proxy or gateway between the agent and ${target.host}: if other hosts fail the same way, check the proxy.`
+      : '';
   const page = target.statusPage ? `; if it lasts, check ${target.statusPage}` : '';
   return `This is usually a passing outage of ${target.service}: run the pipeline again later, or raise retryBudgetSeconds so the task waits it out${page}.${gateway}`;
 }
@@ -189,7 +195,13 @@ function noAnswer(failure: NoAnswer, target: FailureTarget): TransportError {
   if (!failure.timedOut && isUnreachable(failure.code)) {
     // A typo, the wrong geography or a firewall: waiting longer would not help.
     const example = target.endpointExample ? ` (${target.endpointExample})` : '';
-    return new TransportError(message, `Check ${field} in the service connection for typos${example}, and that the agent's firewall or proxy settings let it reach ${host}.`);
+    return new TransportError(
+      message,
+      `Check ${field} in the service connection for typos${example}, and that the agent's firewall or proxy settings let it reach ${host}.`,
+    );
   }
-  return new TransportError(message, 'Check that the agent can reach this host (firewall, proxy settings of the agent), then run again; raise requestTimeoutSeconds if answers are slow.');
+  return new TransportError(
+    message,
+    'Check that the agent can reach this host (firewall, proxy settings of the agent), then run again; raise requestTimeoutSeconds if answers are slow.',
+  );
 }

@@ -49,8 +49,7 @@ export interface HttpResponse {
 }
 
 export type TransportResult =
-  | { kind: 'response'; status: number; headers: Record<string, string>; body: string }
-  | { kind: 'failure'; code: string; timedOut: boolean; message: string };
+  { kind: 'response'; status: number; headers: Record<string, string>; body: string } | { kind: 'failure'; code: string; timedOut: boolean; message: string };
 
 /** Sends one attempt, never throws; tests replace it. */
 export type Transport = (request: HttpRequest, timeoutMs: number) => Promise<TransportResult>;
@@ -153,7 +152,11 @@ export function targetOf(request: HttpRequest, host = hostOf(request.url)): Fail
  * failures.ts' error for the status of an answer to `request` (the proxy's 407, throttling, an
  * outage), or undefined when the status is the service's own to word (or no failure).
  */
-export function statusFailure(request: HttpRequest, response: Pick<HttpResponse, 'status' | 'attempts'>, said?: Pick<StatusFailure, 'code' | 'throttled' | 'detail'>): TaskFailure | undefined {
+export function statusFailure(
+  request: HttpRequest,
+  response: Pick<HttpResponse, 'status' | 'attempts'>,
+  said?: Pick<StatusFailure, 'code' | 'throttled' | 'detail'>,
+): TaskFailure | undefined {
   return describeHttpFailure({ kind: 'status', status: response.status, attempts: response.attempts, ...said }, targetOf(request));
 }
 
@@ -165,7 +168,13 @@ function beyondBudget(request: HttpRequest, host: string, outcome: AttemptOutcom
 }
 
 /** The TransportError for an attempt that got no answer and is not retried any more. */
-function failure(request: HttpRequest, host: string, result: Extract<TransportResult, { kind: 'failure' }>, attempts: number, timeoutMs: number): TransportError {
+function failure(
+  request: HttpRequest,
+  host: string,
+  result: Extract<TransportResult, { kind: 'failure' }>,
+  attempts: number,
+  timeoutMs: number,
+): TransportError {
   const { code, timedOut } = result;
   return describeHttpFailure({ kind: 'transport', code, timedOut, attempts, timeoutMs, maxAnswerBytes: MAX_ANSWER_BYTES }, targetOf(request, host));
 }
@@ -186,9 +195,8 @@ export interface AxiosTransportOptions {
 
 function flattenHeaders(headers: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  const source = (headers && typeof (headers as { toJSON?: unknown }).toJSON === 'function'
-    ? (headers as { toJSON: () => unknown }).toJSON()
-    : headers) as Record<string, unknown> | undefined;
+  const source = (headers && typeof (headers as { toJSON?: unknown }).toJSON === 'function' ? (headers as { toJSON: () => unknown }).toJSON() : headers) as
+    Record<string, unknown> | undefined;
   for (const [name, value] of Object.entries(source ?? {})) {
     if (value !== undefined && value !== null) {
       out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);

@@ -18,7 +18,7 @@ function readFile(path: string, what: string): Buffer {
   } catch (error) {
     throw new InputError(
       `Could not read the agent's ${what} '${path}': ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
-      'Fix the agent\'s certificate settings (config --sslcacert / --sslclientcert), or remove them.',
+      "Fix the agent's certificate settings (config --sslcacert / --sslclientcert), or remove them.",
     );
   }
 }

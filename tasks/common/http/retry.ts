@@ -4,9 +4,7 @@
  */
 
 /** What one attempt produced: an HTTP answer, or no answer at all. */
-export type AttemptOutcome =
-  | { kind: 'response'; status: number; headers: Record<string, string> }
-  | { kind: 'failure'; code: string; timedOut: boolean };
+export type AttemptOutcome = { kind: 'response'; status: number; headers: Record<string, string> } | { kind: 'failure'; code: string; timedOut: boolean };
 
 export interface Verdict {
   retryable: boolean;

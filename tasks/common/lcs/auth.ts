@@ -60,7 +60,8 @@ const MAX_TOKEN_LIFETIME_SECONDS = 2 * 86_400;
 /** A JWT is base64url and dots: one line of printable characters, which the agent can mask. */
 const TOKEN_TEXT = /^[\x21-\x7e]+$/;
 
-const TOKEN_ADVICE = 'Run again; if it persists, check that no proxy between the agent and Microsoft Entra ID alters its answers, and report it with the log of a run with system.debug set to true.';
+const TOKEN_ADVICE =
+  'Run again; if it persists, check that no proxy between the agent and Microsoft Entra ID alters its answers, and report it with the log of a run with system.debug set to true.';
 
 /**
  * Checks what MSAL would take from a token answer before it does: the token must be one line of
@@ -71,7 +72,9 @@ export function checkTokenAnswer(body: Record<string, unknown>): SignInError | u
   const token = body.access_token;
   if (typeof token !== 'string' || !TOKEN_TEXT.test(token)) {
     return new SignInError(
-      typeof token === 'string' && token ? 'Microsoft Entra ID answered with an access token that is not one line of printable characters.' : 'Microsoft Entra ID answered without an access token (access_token).',
+      typeof token === 'string' && token
+        ? 'Microsoft Entra ID answered with an access token that is not one line of printable characters.'
+        : 'Microsoft Entra ID answered without an access token (access_token).',
       TOKEN_ADVICE,
     );
   }
@@ -90,7 +93,7 @@ export function checkTokenAnswer(body: Record<string, unknown>): SignInError | u
 export const ENTRA_SERVICE = {
   service: 'Microsoft Entra ID',
   endpointField: 'the authentication endpoint (URL)',
-  endpointExample: 'e.g. https://login.microsoftonline.com/organizations, or your national cloud\'s sign-in host',
+  endpointExample: "e.g. https://login.microsoftonline.com/organizations, or your national cloud's sign-in host",
   statusPage: AZURE_STATUS_PAGE,
 } satisfies Partial<HttpRequest>;
 
@@ -112,7 +115,7 @@ export function describeEntraStatus(request: HttpRequest, response: HttpResponse
   const host = hostOf(request.url);
   return new SignInError(
     `The authentication endpoint ${host} answered HTTP ${status} with ${neutralize(response.headers['content-type'] || 'no content type', 80)} instead of a Microsoft Entra ID token response.`,
-    'Check the service connection\'s authentication endpoint (URL), e.g. https://login.microsoftonline.com/organizations, and any proxy in between.',
+    "Check the service connection's authentication endpoint (URL), e.g. https://login.microsoftonline.com/organizations, and any proxy in between.",
   );
 }
 
@@ -211,7 +214,7 @@ export async function signIn(request: SignInRequest, http: HttpClient, debug: (l
     debug(`MSAL error: ${neutralize(e.errorCode, 80)} ${neutralize(e.errorMessage ?? e.message, 500)}`);
     throw new SignInError(
       `Sign-in to Microsoft Entra ID failed: ${neutralize(e.errorCode || e.message || 'unknown error', 200)}.`,
-      'Check the service connection\'s authentication endpoint, application (client) id, username and password.',
+      "Check the service connection's authentication endpoint, application (client) id, username and password.",
     );
   }
   return usableToken(result?.accessToken, result?.expiresOn);

@@ -70,10 +70,7 @@ export function readConnection(source: InputSource, kind: ConnectionKind): LcsCo
   }
   const password = raw.password ?? '';
   if (!password) {
-    throw new InputError(
-      `The service connection in '${input}' has no password.`,
-      'Edit the connection and enter the account\'s password.',
-    );
+    throw new InputError(`The service connection in '${input}' has no password.`, "Edit the connection and enter the account's password.");
   }
   const clientId = (raw.clientId ?? '').trim();
   if (!GUID.test(clientId)) {

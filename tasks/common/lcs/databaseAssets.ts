@@ -112,14 +112,7 @@ export function sasExpiry(fileLocation: string): Date | undefined {
 }
 
 /** The output variables that describe one backup, shared by every task that publishes one. */
-export const BACKUP_OUTPUTS = [
-  'BackupId',
-  'FileLocation',
-  'FileLocationExpiresOn',
-  'BackupName',
-  'BackupFileName',
-  'BackupCreatedDateTime',
-] as const;
+export const BACKUP_OUTPUTS = ['BackupId', 'FileLocation', 'FileLocationExpiresOn', 'BackupName', 'BackupFileName', 'BackupCreatedDateTime'] as const;
 export type BackupOutputName = (typeof BACKUP_OUTPUTS)[number];
 
 /** The values of BACKUP_OUTPUTS for a backup, or all empty without one. */
@@ -173,7 +166,7 @@ export function parseDatabaseList(envelope: LcsEnvelope): DatabaseList {
 export const LIST_BACKUPS = {
   name: 'list',
   couldNot: 'list the database backups',
-  ifRefused: 'Check the project id and that the account can open the project\'s Asset library in LCS.',
+  ifRefused: "Check the project id and that the account can open the project's Asset library in LCS.",
 } as const;
 
 /** GET the project's database backups (with a fresh retry budget unless given another). */

@@ -19,7 +19,7 @@ export const LCS_API_VERSION = '2017-09-15';
 export const LCS_SERVICE = {
   service: 'LCS',
   endpointField: 'the Lifecycle Services API endpoint (apiurl)',
-  endpointExample: 'it must be your LCS project\'s geography, e.g. https://lcsapi.eu.lcs.dynamics.com for Europe',
+  endpointExample: "it must be your LCS project's geography, e.g. https://lcsapi.eu.lcs.dynamics.com for Europe",
   statusPage: 'Service health in the Microsoft 365 admin center',
 } satisfies Partial<HttpRequest>;
 
@@ -90,8 +90,8 @@ function parseJsonObject(body: string, contentType: string | undefined): Record<
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || typeof (parsed as Record<string, unknown>).IsSuccess !== 'boolean') {
     throw new LcsApiError(
-      'LCS answered with JSON that is not the Database Movement API\'s response (no IsSuccess).',
-      'Check that the service connection\'s Lifecycle Services API endpoint is the LCS API (e.g. https://lcsapi.lcs.dynamics.com), not the LCS portal.',
+      "LCS answered with JSON that is not the Database Movement API's response (no IsSuccess).",
+      "Check that the service connection's Lifecycle Services API endpoint is the LCS API (e.g. https://lcsapi.lcs.dynamics.com), not the LCS portal.",
       200,
       true,
     );
@@ -139,13 +139,18 @@ export function describeLcsStatus(
     case 404:
       return new LcsApiError(
         `LCS does not know project ${projectId} at ${apiUrl} (HTTP 404).`,
-        operation.ifNotFound ?? 'Check the project id (the number in the project\'s LCS URL) and that the Lifecycle Services API endpoint is your project\'s geography.',
+        operation.ifNotFound ??
+          "Check the project id (the number in the project's LCS URL) and that the Lifecycle Services API endpoint is your project's geography.",
         status,
       );
     default:
       return (
         describeHttpFailure({ kind: 'status', status, attempts }, { ...LCS_SERVICE, host: hostOf(apiUrl) }) ??
-        new LcsApiError(`LCS answered HTTP ${status} to the ${operation.name} request.`, 'Check the service connection\'s Lifecycle Services API endpoint and the project id.', status)
+        new LcsApiError(
+          `LCS answered HTTP ${status} to the ${operation.name} request.`,
+          "Check the service connection's Lifecycle Services API endpoint and the project id.",
+          status,
+        )
       );
   }
 }

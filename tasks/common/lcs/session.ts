@@ -83,7 +83,9 @@ function logConnection(host: TaskHost, settings: LcsSettings, proxy: string | un
   host.info(`  LCS API:   ${new URL(c.apiUrl).host}`);
   host.info(`  Sign-in:   ${new URL(c.authority).host}${new URL(c.authority).pathname}`);
   if (replaced) {
-    host.info(`             (the connection says ${replaced}, where Microsoft Entra ID refuses the password sign-in, AADSTS9001023: signing in on /organizations instead)`);
+    host.info(
+      `             (the connection says ${replaced}, where Microsoft Entra ID refuses the password sign-in, AADSTS9001023: signing in on /organizations instead)`,
+    );
   }
   host.info(`  Account:   ${neutralize(c.username, 200)}`);
   if (proxy) {
@@ -101,7 +103,9 @@ export async function openLcsSession(host: TaskHost, given: LcsSettings): Promis
   logConnection(host, settings, network.proxyFor(connection.apiUrl)?.displayUrl, grant.replaced);
   if (network.certificateChecksOffInEnvironment) {
     // Node warns that the variable makes HTTPS insecure; say that it does not, here.
-    host.warn('NODE_TLS_REJECT_UNAUTHORIZED=0 is set for this job, which switches certificate checks off for Node.js; this task checks certificates regardless. Remove the variable, and give the agent your CA instead (agent setting --sslcacert, or NODE_EXTRA_CA_CERTS).');
+    host.warn(
+      'NODE_TLS_REJECT_UNAUTHORIZED=0 is set for this job, which switches certificate checks off for Node.js; this task checks certificates regardless. Remove the variable, and give the agent your CA instead (agent setting --sslcacert, or NODE_EXTRA_CA_CERTS).',
+    );
   }
   const http = new HttpClient({
     // A fresh retry budget per logical call: a request made hours into a wait has its whole budget.

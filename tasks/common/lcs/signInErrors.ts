@@ -42,11 +42,11 @@ const ADVICE: Record<number, Advice> = {
   },
   500011: {
     cause: 'the LCS API (resource) in the token request is not known in this tenant',
-    fix: 'Check the service connection\'s Lifecycle Services API endpoint: it must be your LCS project\'s geography (e.g. https://lcsapi.eu.lcs.dynamics.com for Europe), and the tenant must have the Dynamics Lifecycle services app.',
+    fix: "Check the service connection's Lifecycle Services API endpoint: it must be your LCS project's geography (e.g. https://lcsapi.eu.lcs.dynamics.com for Europe), and the tenant must have the Dynamics Lifecycle services app.",
   },
   700016: {
     cause: 'the application (client) id is not registered in this tenant',
-    fix: 'Check the service connection\'s application (client) id and the tenant in its authentication endpoint.',
+    fix: "Check the service connection's application (client) id and the tenant in its authentication endpoint.",
   },
   50034: {
     cause: 'the user account does not exist in this tenant',
@@ -54,19 +54,19 @@ const ADVICE: Record<number, Advice> = {
   },
   53003: {
     cause: 'a Conditional Access policy blocked the sign-in',
-    fix: 'Ask your Entra ID administrator to exclude the service account (or the build agents\' network) from the policy; the sign-in logs show which policy applied.',
+    fix: "Ask your Entra ID administrator to exclude the service account (or the build agents' network) from the policy; the sign-in logs show which policy applied.",
   },
   50053: {
     cause: 'the account is locked after too many failed sign-ins',
     fix: 'Wait for the lockout to end or ask an administrator to unlock it, then check the password in the service connection.',
   },
   50055: {
-    cause: 'the account\'s password has expired',
+    cause: "the account's password has expired",
     fix: 'Change the password and update the service connection.',
   },
   9001023: {
     cause: 'the password sign-in is refused on the /common and /consumers endpoints',
-    fix: 'Set the service connection\'s authentication endpoint to https://login.microsoftonline.com/organizations, or to your tenant (id or domain).',
+    fix: "Set the service connection's authentication endpoint to https://login.microsoftonline.com/organizations, or to your tenant (id or domain).",
   },
   50194: {
     cause: 'the app registration is single-tenant, and a multi-tenant endpoint (/organizations or /common) was used',
@@ -74,7 +74,7 @@ const ADVICE: Record<number, Advice> = {
   },
   90002: {
     cause: 'the tenant in the authentication endpoint was not found',
-    fix: 'Check the tenant id or domain in the service connection\'s authentication endpoint, and that it is the cloud of your tenant (national clouds have their own sign-in host).',
+    fix: "Check the tenant id or domain in the service connection's authentication endpoint, and that it is the cloud of your tenant (national clouds have their own sign-in host).",
   },
   50158: {
     cause: 'an external security challenge (a third-party MFA or Conditional Access control) was not satisfied',
@@ -132,7 +132,7 @@ export function describeSignInFailure(body: EntraErrorBody): SignInError {
   }
   return new SignInError(
     `Sign-in to Microsoft Entra ID failed: ${entraWords(body)}.`,
-    'Look the code up at https://login.microsoftonline.com/error and check the service connection\'s account, application (client) id and authentication endpoint.',
+    "Look the code up at https://login.microsoftonline.com/error and check the service connection's account, application (client) id and authentication endpoint.",
     code,
   );
 }

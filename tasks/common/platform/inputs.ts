@@ -35,9 +35,12 @@ const UNEXPANDED = /\$\([A-Za-z0-9_.\- ]+\)/;
 
 /** What to do about an unexpanded variable, beyond mapping another job's output, for inputs a user copies from LCS or may leave empty. */
 const UNEXPANDED_ADVICE: Record<string, string> = {
-  projectId: 'Define the variable in this pipeline (or a variable group it links), or copy the project id from LCS: the number after /V2/ProjectOverview/ in the project\'s address.',
-  operationActivityId: 'Map the other job\'s OperationActivityId output into a variable of this job (variables: with $[ dependencies.<job>.outputs[\'<step>.OperationActivityId\'] ]), or copy the operation id from LCS (the environment\'s History).',
-  backupId: 'Map the other job\'s output into a variable of this job (variables: with $[ dependencies.<job>.outputs[\'<step>.BackupId\'] ]), or leave backupId empty to choose the newest matching backup.',
+  projectId:
+    "Define the variable in this pipeline (or a variable group it links), or copy the project id from LCS: the number after /V2/ProjectOverview/ in the project's address.",
+  operationActivityId:
+    "Map the other job's OperationActivityId output into a variable of this job (variables: with $[ dependencies.<job>.outputs['<step>.OperationActivityId'] ]), or copy the operation id from LCS (the environment's History).",
+  backupId:
+    "Map the other job's output into a variable of this job (variables: with $[ dependencies.<job>.outputs['<step>.BackupId'] ]), or leave backupId empty to choose the newest matching backup.",
 };
 
 /**
@@ -52,7 +55,7 @@ export function trimmed(source: InputSource, name: string): string {
     throw new InputError(
       `Input '${name}' is '${neutralize(value, 80)}': the variable ${neutralize(macro, 60)} was not expanded, so it is not defined in this job.`,
       UNEXPANDED_ADVICE[name] ??
-        'Map the other job\'s output into a variable of this job (variables: with $[ dependencies.<job>.outputs[\'<step>.<output>\'] ]), or define the variable in this pipeline (or a variable group it links).',
+        "Map the other job's output into a variable of this job (variables: with $[ dependencies.<job>.outputs['<step>.<output>'] ]), or define the variable in this pipeline (or a variable group it links).",
     );
   }
   return value;
@@ -64,7 +67,7 @@ export function parseProjectId(raw: string): number {
   if (!/^[0-9]+$/.test(value) || /^0+$/.test(value) || !Number.isSafeInteger(Number(value))) {
     throw new InputError(
       `Input 'projectId' must be the LCS project's id, a positive whole number such as 1234567; got '${value.slice(0, 40)}'.`,
-      'Copy the number after /V2/ProjectOverview/ in the project\'s address in LCS (on your geography\'s portal, e.g. https://eu.lcs.dynamics.com/V2/ProjectOverview/1234567).',
+      "Copy the number after /V2/ProjectOverview/ in the project's address in LCS (on your geography's portal, e.g. https://eu.lcs.dynamics.com/V2/ProjectOverview/1234567).",
     );
   }
   return Number(value);
@@ -93,10 +96,7 @@ export function parseHttpsUrl(raw: string | undefined, field: string, example: s
     );
   }
   if (url.username || url.password || url.search || url.hash) {
-    throw new InputError(
-      `The ${field} of the ${owner} must not contain a user name, password, query or fragment.`,
-      fix,
-    );
+    throw new InputError(`The ${field} of the ${owner} must not contain a user name, password, query or fragment.`, fix);
   }
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
@@ -139,7 +139,6 @@ export function parseChoice<T extends string>(raw: string, input: string, allowe
   }
   return match;
 }
-
 
 /**
  * An LCS id (environment, operation): a GUID with dashes, or the same 32 hex digits without

@@ -40,7 +40,7 @@ export function proxyUrlWithCredentials(proxyUrl: string, username?: string, pas
   } catch {
     throw new InputError(
       `The agent's proxy URL (Agent.ProxyUrl) '${proxyDisplayUrl(proxyUrl)}' is not a valid URL.`,
-      'Fix the agent\'s proxy setting (config.cmd --proxyurl, or the .proxy file).',
+      "Fix the agent's proxy setting (config.cmd --proxyurl, or the .proxy file).",
     );
   }
   if (username) {

@@ -18,13 +18,15 @@ export interface OutputsHow<N extends string> {
 
 /** "Output variables: BackupId, FileLocation (secret), ..., BackupCount = 3." */
 export function outputsLine<N extends string>(names: readonly N[], values: Partial<Record<N, string>>, how: OutputsHow<N> = {}): string {
-  const listed = names.filter((name) => !how.unlisted?.includes(name)).map((name) => {
-    if (how.secret?.includes(name)) {
-      return `${name} (secret)`;
-    }
-    const value = values[name];
-    return how.withValue?.includes(name) && value !== undefined ? `${name} = ${neutralize(value, 200)}` : name;
-  });
+  const listed = names
+    .filter((name) => !how.unlisted?.includes(name))
+    .map((name) => {
+      if (how.secret?.includes(name)) {
+        return `${name} (secret)`;
+      }
+      const value = values[name];
+      return how.withValue?.includes(name) && value !== undefined ? `${name} = ${neutralize(value, 200)}` : name;
+    });
   return `Output variables: ${listed.join(', ')}.`;
 }
 

@@ -98,8 +98,16 @@ const agentInputs: InputSource = {
 
 /** The agent's proxy and certificate settings. */
 function agentNetworkSettings(): NetworkSettings {
-  registerConfiguredSecret(tl.getVariable('Agent.ProxyPassword'), 'agent\'s proxy password (Agent.ProxyPassword)', 'Fix the agent\'s proxy settings (config --proxypassword).');
-  registerConfiguredSecret(tl.getVariable('Agent.ClientCertPassword'), 'agent\'s client certificate password (Agent.ClientCertPassword)', 'Fix the agent\'s certificate settings (config --sslclientcertpassword).');
+  registerConfiguredSecret(
+    tl.getVariable('Agent.ProxyPassword'),
+    "agent's proxy password (Agent.ProxyPassword)",
+    "Fix the agent's proxy settings (config --proxypassword).",
+  );
+  registerConfiguredSecret(
+    tl.getVariable('Agent.ClientCertPassword'),
+    "agent's client certificate password (Agent.ClientCertPassword)",
+    "Fix the agent's certificate settings (config --sslclientcertpassword).",
+  );
   const cert = tl.getHttpCertConfiguration();
   const proxyUrl = tl.getVariable('Agent.ProxyUrl');
   if (proxyUrl) {
@@ -113,8 +121,8 @@ function agentNetworkSettings(): NetworkSettings {
         config = tl.getHttpProxyConfiguration(url);
       } catch {
         throw new InputError(
-          'The agent\'s proxy bypass list (Agent.ProxyBypassList) is not a list of valid regular expressions.',
-          'Fix the agent\'s .proxybypass file.',
+          "The agent's proxy bypass list (Agent.ProxyBypassList) is not a list of valid regular expressions.",
+          "Fix the agent's .proxybypass file.",
         );
       }
       return config
@@ -124,9 +132,7 @@ function agentNetworkSettings(): NetworkSettings {
           }
         : undefined;
     },
-    cert: cert
-      ? { caFile: cert.caFile, certFile: cert.certFile, keyFile: cert.keyFile, passphrase: cert.passphrase }
-      : undefined,
+    cert: cert ? { caFile: cert.caFile, certFile: cert.certFile, keyFile: cert.keyFile, passphrase: cert.passphrase } : undefined,
     extraCaFile: process.env.NODE_EXTRA_CA_CERTS,
     certificateChecksOffInEnvironment: process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0',
   };

@@ -45,9 +45,7 @@ export async function executeTask(task: TaskFunction, host: TaskHost): Promise<b
       // Anything can be thrown, `undefined` included: only an Error has a message and a stack.
       const message = error instanceof Error ? error.message : String(error);
       host.debug(`Unexpected error: ${(error instanceof Error && error.stack) || message}`);
-      host.fail(
-        `Unexpected error: ${message}. This is a bug in the task: please report it with the log of a run with system.debug set to true.`,
-      );
+      host.fail(`Unexpected error: ${message}. This is a bug in the task: please report it with the log of a run with system.debug set to true.`);
     }
     return true;
   } finally {

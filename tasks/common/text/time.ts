@@ -12,8 +12,7 @@ export interface LcsInstant {
 }
 
 // yyyy-MM-ddTHH:mm:ss, optional 1-7 fractional digits, optional Z or ±HH:mm (or ±HHmm).
-const TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?(Z|[+-]\d{2}:?\d{2})?$/i;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
  * Parses an LCS timestamp. LCS writes UTC without an offset (`2019-09-27T15:17:35.867`), so a

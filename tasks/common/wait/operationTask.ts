@@ -65,6 +65,8 @@ export async function startAndWait<S>(
     host.info(`Not waiting (waitForCompletion is false). ${operation.howToWaitLater(ref)}`);
     return { ref };
   }
-  host.info(`Waiting up to ${Math.round(settings.timeoutMs / 60_000 * 10) / 10} min, one status request every ${settings.pollIntervalMs / 1000} s; a line on each state change.`);
+  host.info(
+    `Waiting up to ${Math.round((settings.timeoutMs / 60_000) * 10) / 10} min, one status request every ${settings.pollIntervalMs / 1000} s; a line on each state change.`,
+  );
   return { ref, final: await waitWithSession(host, session, ref, settings, { justStarted: true, waitAgain: operation.howToWaitAgain(ref) }) };
 }

@@ -56,7 +56,7 @@ export function failureState(ref: OperationRef, state: string): OperationError {
   const rolledBack = /^rollbackcompleted$/i.test(state) ? ' LCS rolled the environment back to where it was before.' : '';
   return new OperationError(
     `The ${ref.label} ended in state ${neutralize(state, 60)} (operation id ${ref.activityId}).${rolledBack}`,
-    'Look at the environment\'s History in LCS for the cause before you run again; Microsoft support asks for the activity id.',
+    "Look at the environment's History in LCS for the cause before you run again; Microsoft support asks for the activity id.",
   );
 }
 
@@ -114,7 +114,9 @@ function notVisibleYet(deps: WaitDependencies, notes: FailureNotes, error: unkno
   }
   if (!notes.saidNotVisible) {
     notes.saidNotVisible = true;
-    deps.host.info(`LCS does not report on the operation yet (${error.message}); it was just started, so the wait asks again, for up to ${NOT_VISIBLE_MS / 60_000} minutes after the start.`);
+    deps.host.info(
+      `LCS does not report on the operation yet (${error.message}); it was just started, so the wait asks again, for up to ${NOT_VISIBLE_MS / 60_000} minutes after the start.`,
+    );
   }
   return true;
 }
@@ -138,7 +140,7 @@ function noteFailure(deps: WaitDependencies, notes: FailureNotes, error: TaskFai
  */
 function deadlineSignal(ms: number): { signal: AbortSignal; clear: () => void } {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error('The wait\'s deadline passed.')), ms);
+  const timer = setTimeout(() => controller.abort(new Error("The wait's deadline passed.")), ms);
   return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
@@ -194,7 +196,9 @@ async function loop(deps: WaitDependencies, request: WaitRequest, signals: WaitS
       progress = seen.progress;
       seen.lines.forEach((line) => deps.host.info(line));
       if (seen.unknownState) {
-        deps.host.warn(`LCS reports a state this task does not know, '${seen.unknownState}': the wait goes on as for a running operation, and ends at timeoutMinutes (${formatElapsed(request.timeoutMs)} after it began) unless the state becomes a known end.`);
+        deps.host.warn(
+          `LCS reports a state this task does not know, '${seen.unknownState}': the wait goes on as for a running operation, and ends at timeoutMinutes (${formatElapsed(request.timeoutMs)} after it began) unless the state becomes a known end.`,
+        );
       }
       if (seen.changed) {
         publishState(deps.host, answer);
@@ -236,7 +240,9 @@ function endedEarly(request: WaitRequest, error: unknown): unknown {
 export async function waitForOperation(deps: WaitDependencies, request: WaitRequest): Promise<StatusAnswer> {
   const cancel = new AbortController();
   const stopListening = deps.host.onCancel((signal) => {
-    deps.host.warn(`The step was cancelled (${signal}): the ${request.ref.label} keeps running in LCS (operation id ${request.ref.activityId}). ${request.waitAgain}`);
+    deps.host.warn(
+      `The step was cancelled (${signal}): the ${request.ref.label} keeps running in LCS (operation id ${request.ref.activityId}). ${request.waitAgain}`,
+    );
     cancel.abort(new Error(`The step was cancelled (${signal}).`));
   });
   // Nothing runs much past the deadline: a status request still running then is aborted.
@@ -245,7 +251,10 @@ export async function waitForOperation(deps: WaitDependencies, request: WaitRequ
     return await loop(deps, request, { cancel: cancel.signal, request: AbortSignal.any([cancel.signal, late.signal]) });
   } catch (error) {
     if (cancel.signal.aborted) {
-      throw new WaitEndedError(`Cancelled while waiting for the ${request.ref.label} (operation id ${request.ref.activityId}); it goes on in LCS.`, request.waitAgain);
+      throw new WaitEndedError(
+        `Cancelled while waiting for the ${request.ref.label} (operation id ${request.ref.activityId}); it goes on in LCS.`,
+        request.waitAgain,
+      );
     }
     throw endedEarly(request, error);
   } finally {

@@ -113,7 +113,8 @@ export const ENVIRONMENT_REFUSALS: readonly RefusalRule[] = [
   },
   {
     when: /state|servicing|deploy|in progress|stopped/i,
-    advice: 'The environment is in a state that does not allow servicing (another operation running, deploying, stopped or failed): wait until it is Deployed in LCS, then run again.',
+    advice:
+      'The environment is in a state that does not allow servicing (another operation running, deploying, stopped or failed): wait until it is Deployed in LCS, then run again.',
   },
 ];
 
@@ -145,8 +146,9 @@ export const FETCH_STATUS: LcsOperation = {
   name: 'fetch status',
   // A status answer's OperationActivityId is the status request's own id.
   idLabel: 'request id',
-  couldNot: 'report the operation\'s status',
-  ifRefused: () => 'Check the operation id (operationActivityId) and environmentId: the status is fetched with the exported environment (export) or the target environment (refresh).',
+  couldNot: "report the operation's status",
+  ifRefused: () =>
+    'Check the operation id (operationActivityId) and environmentId: the status is fetched with the exported environment (export) or the target environment (refresh).',
   ifNotFound: 'Check the project id, the environment id and the operation id (operationActivityId).',
 };
 
@@ -166,7 +168,7 @@ export async function startOperationAt(client: LcsClient, operation: OperationDe
   if (!id || !LCS_ID.test(id)) {
     throw new LcsApiError(
       `LCS accepted the ${label} but answered without a valid OperationActivityId.`,
-      'Look for the operation in the environment\'s History in LCS before you run again.',
+      "Look for the operation in the environment's History in LCS before you run again.",
       200,
     );
   }
@@ -203,12 +205,7 @@ export interface StatusAnswer {
 export function parseStatus(envelope: LcsEnvelope): StatusAnswer {
   const state = envelope.body.OperationStatus;
   if (typeof state !== 'string' || !state.trim()) {
-    throw new LcsApiError(
-      'LCS answered the status request without an OperationStatus.',
-      'Run again; if it persists, report it with the debug log.',
-      200,
-      true,
-    );
+    throw new LcsApiError('LCS answered the status request without an OperationStatus.', 'Run again; if it persists, report it with the debug log.', 200, true);
   }
   return { state: neutralize(state.trim(), 60), completionDate: parseLcsTimestamp(envelope.body.CompletionDate) };
 }

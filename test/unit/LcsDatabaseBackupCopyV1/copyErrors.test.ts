@@ -4,9 +4,18 @@ import { storageRefusal } from '../../../tasks/LcsDatabaseBackupCopyV1/copyError
 import { destinationFor } from '../../../tasks/LcsDatabaseBackupCopyV1/destination';
 
 describe("copyErrors: storage's refusals", () => {
-  it('storage: the role, the firewall, an existing blob, throttling; storage\'s own text neutralized', () => {
-    const d = destinationFor({ kind: 'arm', containerUrl: 'https://a/c', accountName: 'contoso', container: 'c', blobName: 'x.bacpac' }, toDatabaseAsset({ Id: 'a' }));
-    const refuse = (status: number, code: string, message = 'm') => storageRefusal({ status, headers: { 'x-ms-error-code': code }, body: `<Error><Code>${code}</Code><Message>${message}</Message></Error>`, attempts: 1 }, code, d, 'start the copy').userMessage;
+  it("storage: the role, the firewall, an existing blob, throttling; storage's own text neutralized", () => {
+    const d = destinationFor(
+      { kind: 'arm', containerUrl: 'https://a/c', accountName: 'contoso', container: 'c', blobName: 'x.bacpac' },
+      toDatabaseAsset({ Id: 'a' }),
+    );
+    const refuse = (status: number, code: string, message = 'm') =>
+      storageRefusal(
+        { status, headers: { 'x-ms-error-code': code }, body: `<Error><Code>${code}</Code><Message>${message}</Message></Error>`, attempts: 1 },
+        code,
+        d,
+        'start the copy',
+      ).userMessage;
     assert.match(refuse(403, 'AuthorizationPermissionMismatch'), /Storage Blob Data Contributor on the storage account contoso/);
     assert.match(refuse(403, 'AuthorizationFailure'), /firewall/);
     assert.match(refuse(409, 'BlobAlreadyExists'), /overwrite: true/);

@@ -34,13 +34,16 @@ describe('outcome: backupId', () => {
       assert.match(o.failure.userMessage, /with Id bbbbbbbb-0000-4000-8000-000000000001 .*'Export running'.*cannot be used: its FileLocation/);
     });
 
-    it('still warns when the chosen backup\'s download URL expires soon', () => {
+    it("still warns when the chosen backup's download URL expires soon", () => {
       const soon = backup('dddddddd-0000-4000-8000-000000000001', 'Soon', 1, {
         FileLocation: `https://x.blob.core.windows.net/c/s?se=${encodeURIComponent(new Date(NOW + 30 * 60_000).toISOString())}&sig=secret`,
       });
       const c = criteria({ backupId: soon.id });
       const o = decideOutcome(selectBackup([soon], c), settings({ criteria: c }), NOW);
-      assert.ok(o.warnings.some((w) => /expires in 30 min/.test(w)), JSON.stringify(o.warnings));
+      assert.ok(
+        o.warnings.some((w) => /expires in 30 min/.test(w)),
+        JSON.stringify(o.warnings),
+      );
     });
   });
 });

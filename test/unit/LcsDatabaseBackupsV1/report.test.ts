@@ -2,7 +2,17 @@ import { strict as assert } from 'node:assert';
 import { DatabaseAsset, toDatabaseAsset } from '../../../tasks/common/lcs/databaseAssets';
 import { LcsInstant, parseLcsTimestamp } from '../../../tasks/common/text/time';
 import { SelectionCriteria, selectNewestBackup, selectBackup } from '../../../tasks/common/backups/backupSelection';
-import { SummaryContext, TABLE_ROWS, backupTable, chosenLine, describeFilters, formatAge, shortTime, summaryMarkdown, logSelection } from '../../../tasks/LcsDatabaseBackupsV1/report';
+import {
+  SummaryContext,
+  TABLE_ROWS,
+  backupTable,
+  chosenLine,
+  describeFilters,
+  formatAge,
+  shortTime,
+  summaryMarkdown,
+  logSelection,
+} from '../../../tasks/LcsDatabaseBackupsV1/report';
 import { FakeHost } from '../../support/fakeHost';
 import * as backupId from '../../support/backupIdFixtures';
 
@@ -317,38 +327,55 @@ describe('report', () => {
 describe('report: backupId', () => {
   const { NOW, OLD_ID, ASSETS, criteria } = backupId;
 
-    describe('log and summary', () => {
-      it('the chosen line says the Id chose it, not "the newest"', () => {
-        const line = chosenLine(selectBackup(ASSETS, criteria()), criteria(), NOW);
-        assert.match(line, /^Chosen: 'PROD before upgrade' \(PROD before upgrade\.bacpac\), id 0b9e6c4a-/);
-        assert.match(line, /created 2026-08-31 12:00:00 UTC \(90\.0 d old\)/);
-        assert.match(line, /the backup with the Id in backupId \(filters, newestBy and maxAgeDays do not apply\)/);
-        assert.doesNotMatch(line, /the newest/i);
-      });
-
-      it('the Backups line names the Id and whether it was found', () => {
-        for (const [id, expected] of [[OLD_ID, /chosen by backupId 0B9E6C4A-.*: found/], ['ffffffff-0000-4000-8000-000000000000', /: not listed/]] as const) {
-          const host = new FakeHost({ inputs: {} });
-          const c = criteria({ backupId: id });
-          logSelection(host, selectBackup(ASSETS, c), c, NOW);
-          assert.match(host.lines[0].text, /^Backups: {5}3 listed; chosen by backupId /);
-          assert.match(host.lines[0].text, expected);
-        }
-      });
-
-      it('the summary says "Chosen by id" and shows the one backup', () => {
-        const md = summaryMarkdown({ projectId: 1234567, apiHost: 'lcsapi.lcs.dynamics.com', selection: selectBackup(ASSETS, criteria()), criteria: criteria(), now: NOW, fileLocationIsSecret: true });
-        assert.match(md, /3 backups listed; backupId asks for 0B9E6C4A-1111-4222-8333-944455556666 \(filters, newestBy and maxAgeDays do not apply\)/);
-        assert.match(md, /\*\*Chosen by id:\*\* PROD before upgrade \(PROD before upgrade\.bacpac\)/);
-        assert.equal(md.split('\n').filter((l) => l.startsWith('| ✅ chosen |')).length, 1);
-        assert.doesNotMatch(md, /UAT golden|QA nightly/);
-      });
-
-      it('the summary says so when the Id is not listed', () => {
-        const c = criteria({ backupId: 'ffffffff-0000-4000-8000-000000000000' });
-        const md = summaryMarkdown({ projectId: 1234567, apiHost: 'lcsapi.lcs.dynamics.com', selection: selectBackup(ASSETS, c), criteria: c, now: NOW, fileLocationIsSecret: true });
-        assert.match(md, /\*\*No usable backup with Id ffffffff-0000-4000-8000-000000000000 is listed\.\*\*/);
-        assert.doesNotMatch(md, /\| Name \|/);
-      });
+  describe('log and summary', () => {
+    it('the chosen line says the Id chose it, not "the newest"', () => {
+      const line = chosenLine(selectBackup(ASSETS, criteria()), criteria(), NOW);
+      assert.match(line, /^Chosen: 'PROD before upgrade' \(PROD before upgrade\.bacpac\), id 0b9e6c4a-/);
+      assert.match(line, /created 2026-08-31 12:00:00 UTC \(90\.0 d old\)/);
+      assert.match(line, /the backup with the Id in backupId \(filters, newestBy and maxAgeDays do not apply\)/);
+      assert.doesNotMatch(line, /the newest/i);
     });
+
+    it('the Backups line names the Id and whether it was found', () => {
+      for (const [id, expected] of [
+        [OLD_ID, /chosen by backupId 0B9E6C4A-.*: found/],
+        ['ffffffff-0000-4000-8000-000000000000', /: not listed/],
+      ] as const) {
+        const host = new FakeHost({ inputs: {} });
+        const c = criteria({ backupId: id });
+        logSelection(host, selectBackup(ASSETS, c), c, NOW);
+        assert.match(host.lines[0].text, /^Backups: {5}3 listed; chosen by backupId /);
+        assert.match(host.lines[0].text, expected);
+      }
+    });
+
+    it('the summary says "Chosen by id" and shows the one backup', () => {
+      const md = summaryMarkdown({
+        projectId: 1234567,
+        apiHost: 'lcsapi.lcs.dynamics.com',
+        selection: selectBackup(ASSETS, criteria()),
+        criteria: criteria(),
+        now: NOW,
+        fileLocationIsSecret: true,
+      });
+      assert.match(md, /3 backups listed; backupId asks for 0B9E6C4A-1111-4222-8333-944455556666 \(filters, newestBy and maxAgeDays do not apply\)/);
+      assert.match(md, /\*\*Chosen by id:\*\* PROD before upgrade \(PROD before upgrade\.bacpac\)/);
+      assert.equal(md.split('\n').filter((l) => l.startsWith('| ✅ chosen |')).length, 1);
+      assert.doesNotMatch(md, /UAT golden|QA nightly/);
+    });
+
+    it('the summary says so when the Id is not listed', () => {
+      const c = criteria({ backupId: 'ffffffff-0000-4000-8000-000000000000' });
+      const md = summaryMarkdown({
+        projectId: 1234567,
+        apiHost: 'lcsapi.lcs.dynamics.com',
+        selection: selectBackup(ASSETS, c),
+        criteria: c,
+        now: NOW,
+        fileLocationIsSecret: true,
+      });
+      assert.match(md, /\*\*No usable backup with Id ffffffff-0000-4000-8000-000000000000 is listed\.\*\*/);
+      assert.doesNotMatch(md, /\| Name \|/);
+    });
+  });
 });

@@ -99,11 +99,22 @@ describe('LcsDatabaseBackups@1 settings', () => {
       }
 
       it('says when a variable was not expanded (the usual mistake when passing it between jobs)', () => {
-        assertInputError(() => settingsWith({ backupId: '$(backupId)' }), /'backupId' is '\$\(backupId\)'/, /not expanded/, /dependencies/, /leave backupId empty/);
+        assertInputError(
+          () => settingsWith({ backupId: '$(backupId)' }),
+          /'backupId' is '\$\(backupId\)'/,
+          /not expanded/,
+          /dependencies/,
+          /leave backupId empty/,
+        );
       });
 
       it('says so for every input, not only backupId (projectId: copy it from LCS)', () => {
-        assertInputError(() => settingsWith({ projectId: '$(LcsProjectId)' }), /'projectId' is '\$\(LcsProjectId\)'/, /not expanded/, /copy the project id from LCS/);
+        assertInputError(
+          () => settingsWith({ projectId: '$(LcsProjectId)' }),
+          /'projectId' is '\$\(LcsProjectId\)'/,
+          /not expanded/,
+          /copy the project id from LCS/,
+        );
         assertInputError(() => settingsWith({ maxAgeDays: '$(days)' }), /'maxAgeDays'/, /\$\(days\) was not expanded/, /dependencies/);
         assertInputError(() => settingsWith({ requestTimeoutSeconds: ' $(t) ' }), /'requestTimeoutSeconds'/, /not expanded/);
       });

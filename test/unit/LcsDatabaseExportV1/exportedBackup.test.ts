@@ -5,12 +5,25 @@ import { SelectionError, TransportError } from '../../../tasks/common/platform/e
 import type { LcsSession } from '../../../tasks/common/lcs/session';
 import { FakeHost } from '../../support/fakeHost';
 import { toDatabaseAsset } from '../../../tasks/common/lcs/databaseAssets';
-import { CLOCK_SKEW_MS, LISTING_BUDGET_MS, awaitExportedBackup, findExportedBackup, hasBackupName, sameNameIds } from '../../../tasks/LcsDatabaseExportV1/exportedBackup';
+import {
+  CLOCK_SKEW_MS,
+  LISTING_BUDGET_MS,
+  awaitExportedBackup,
+  findExportedBackup,
+  hasBackupName,
+  sameNameIds,
+} from '../../../tasks/LcsDatabaseExportV1/exportedBackup';
 
 const START = Date.UTC(2026, 10, 29, 8, 0, 0);
 const lcs = (ms: number): string => new Date(ms).toISOString().replace('Z', '');
 const asset = (id: string, name: string, createdMs: number, fileName = `${name}.bacpac`) =>
-  toDatabaseAsset({ Id: id, Name: name, FileName: fileName, FileLocation: `https://a.blob.core.windows.net/c/${id}?sv=1&sig=s`, CreatedDateTime: lcs(createdMs) });
+  toDatabaseAsset({
+    Id: id,
+    Name: name,
+    FileName: fileName,
+    FileLocation: `https://a.blob.core.windows.net/c/${id}?sv=1&sig=s`,
+    CreatedDateTime: lcs(createdMs),
+  });
 
 describe('the exported backup', () => {
   it('matches the name, or the file name without .bacpac, ignoring case', () => {
@@ -56,11 +69,27 @@ describe('waiting for LCS to list the exported backup', () => {
     return { session: { client } as unknown as LcsSession, count: () => n };
   }
 
-  const raw = (createdMs: number) => ({ Id: 'new-1', Name: 'UAT', FileName: 'UAT.bacpac', FileLocation: 'https://a.blob.core.windows.net/c/new-1?sv=1&sig=s', CreatedDateTime: lcs(createdMs) });
+  const raw = (createdMs: number) => ({
+    Id: 'new-1',
+    Name: 'UAT',
+    FileName: 'UAT.bacpac',
+    FileLocation: 'https://a.blob.core.windows.net/c/new-1?sv=1&sig=s',
+    CreatedDateTime: lcs(createdMs),
+  });
 
   it('with a poll interval of 5 minutes, lists again at the end of the budget instead of giving up after one list', async () => {
     const s = session([() => [], () => [raw(START + 1000)]]);
-    const found = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a', pollIntervalMs: 300_000, deadlineMs: Infinity, retryBudgetMs: 300_000, requestTimeoutMs: 100_000 });
+    const found = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, {
+      projectId: 1,
+      backupName: 'UAT',
+      before: new Set(),
+      startedAtMs: START,
+      activityId: 'a',
+      pollIntervalMs: 300_000,
+      deadlineMs: Infinity,
+      retryBudgetMs: 300_000,
+      requestTimeoutMs: 100_000,
+    });
     await clock.tickAsync(LISTING_BUDGET_MS);
     assert.equal((await found).id, 'new-1');
     assert.equal(s.count(), 2);
@@ -68,7 +97,20 @@ describe('waiting for LCS to list the exported backup', () => {
 
   it('gives up after the budget with the number of lists it made', async () => {
     const s = session([() => []]);
-    const result = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a', pollIntervalMs: 60_000, deadlineMs: Infinity, retryBudgetMs: 300_000, requestTimeoutMs: 100_000 }).then((v) => v, (e: Error) => e);
+    const result = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, {
+      projectId: 1,
+      backupName: 'UAT',
+      before: new Set(),
+      startedAtMs: START,
+      activityId: 'a',
+      pollIntervalMs: 60_000,
+      deadlineMs: Infinity,
+      retryBudgetMs: 300_000,
+      requestTimeoutMs: 100_000,
+    }).then(
+      (v) => v,
+      (e: Error) => e,
+    );
     await clock.tickAsync(LISTING_BUDGET_MS + 1000);
     const error = await result;
     assert.ok(error instanceof SelectionError, String(error));
@@ -76,9 +118,22 @@ describe('waiting for LCS to list the exported backup', () => {
     assert.match(error.userMessage, /Do not run the export again/);
   });
 
-  it('ends with the wait\'s deadline (timeoutMinutes), not 5 minutes after it', async () => {
+  it("ends with the wait's deadline (timeoutMinutes), not 5 minutes after it", async () => {
     const s = session([() => []]);
-    const result = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a', pollIntervalMs: 60_000, deadlineMs: START + 90_000, retryBudgetMs: 300_000, requestTimeoutMs: 100_000 }).then((v) => v, (e: Error) => e);
+    const result = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, {
+      projectId: 1,
+      backupName: 'UAT',
+      before: new Set(),
+      startedAtMs: START,
+      activityId: 'a',
+      pollIntervalMs: 60_000,
+      deadlineMs: START + 90_000,
+      retryBudgetMs: 300_000,
+      requestTimeoutMs: 100_000,
+    }).then(
+      (v) => v,
+      (e: Error) => e,
+    );
     await clock.tickAsync(LISTING_BUDGET_MS + 1000);
     const error = await result;
     assert.ok(error instanceof SelectionError, String(error));
@@ -87,14 +142,38 @@ describe('waiting for LCS to list the exported backup', () => {
 
   it('a list that fails (LCS 503) is tried again in the window; at its end: the export completed, where its backup is', async () => {
     let n = 0;
-    const client = { call: async () => { n++; throw new TransportError('LCS (lcsapi.lcs.dynamics.com) is unavailable (HTTP 503) after 3 attempts.', 'This is usually temporary: run the pipeline again later.'); } };
+    const client = {
+      call: async () => {
+        n++;
+        throw new TransportError(
+          'LCS (lcsapi.lcs.dynamics.com) is unavailable (HTTP 503) after 3 attempts.',
+          'This is usually temporary: run the pipeline again later.',
+        );
+      },
+    };
     const host = new FakeHost({ inputs: {} });
-    const result = awaitExportedBackup(host, { client } as unknown as LcsSession, { projectId: 1, backupName: 'UAT', before: new Set(), startedAtMs: START, activityId: 'a1', pollIntervalMs: 60_000, deadlineMs: Infinity, retryBudgetMs: 300_000, requestTimeoutMs: 100_000 }).then((v) => v, (e: Error) => e);
+    const result = awaitExportedBackup(host, { client } as unknown as LcsSession, {
+      projectId: 1,
+      backupName: 'UAT',
+      before: new Set(),
+      startedAtMs: START,
+      activityId: 'a1',
+      pollIntervalMs: 60_000,
+      deadlineMs: Infinity,
+      retryBudgetMs: 300_000,
+      requestTimeoutMs: 100_000,
+    }).then(
+      (v) => v,
+      (e: Error) => e,
+    );
     await clock.tickAsync(LISTING_BUDGET_MS + 1000);
     const error = await result;
     assert.ok(error instanceof SelectionError, String(error));
     assert.equal(n, 6);
-    assert.match(error.userMessage, /^The export completed \(operation id a1\), but listing the project's backups to find 'UAT' failed: LCS \(lcsapi\.lcs\.dynamics\.com\) is unavailable \(HTTP 503\)/);
+    assert.match(
+      error.userMessage,
+      /^The export completed \(operation id a1\), but listing the project's backups to find 'UAT' failed: LCS \(lcsapi\.lcs\.dynamics\.com\) is unavailable \(HTTP 503\)/,
+    );
     assert.match(error.userMessage, /Do not run the export again.*Asset library.*LcsDatabaseBackups@1 and nameFilter 'UAT'/);
     assert.doesNotMatch(error.userMessage, /run the pipeline again/);
   });

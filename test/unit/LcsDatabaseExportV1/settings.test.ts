@@ -22,7 +22,10 @@ describe('LcsDatabaseExport@1 settings', () => {
     assert.equal(settings.environmentId, ENV.toUpperCase(), 'sent as the user gave it');
     const undashed = ENV.replace(/-/g, '');
     assert.equal(readExportSettings(source({ environmentId: ` ${undashed} `, backupName: 'b' })).environmentId, undashed);
-    assertInputError(() => readExportSettings(source({ environmentId: `${undashed}0`, backupName: 'b' })), /'environmentId' must be .* a GUID .* without dashes/);
+    assertInputError(
+      () => readExportSettings(source({ environmentId: `${undashed}0`, backupName: 'b' })),
+      /'environmentId' must be .* a GUID .* without dashes/,
+    );
     assert.equal(settings.waitForCompletion, true);
     assert.equal(settings.timeoutMs, 360 * 60_000);
     assert.equal(settings.fileLocationIsSecret, true);

@@ -10,7 +10,10 @@ describe('LcsDatabaseRefresh@1 settings', () => {
   it('refresh: source and target must differ, compared case-insensitively', () => {
     assertInputError(() => readRefreshSettings(source({ sourceEnvironmentId: ENV, targetEnvironmentId: ENV.toUpperCase() })), /are the same environment/);
     // The same environment with and without dashes is the same environment.
-    assertInputError(() => readRefreshSettings(source({ sourceEnvironmentId: ENV.replace(/-/g, '').toUpperCase(), targetEnvironmentId: ENV })), /are the same environment/);
+    assertInputError(
+      () => readRefreshSettings(source({ sourceEnvironmentId: ENV.replace(/-/g, '').toUpperCase(), targetEnvironmentId: ENV })),
+      /are the same environment/,
+    );
     assertInputError(() => readRefreshSettings(source({ sourceEnvironmentId: 'prod', targetEnvironmentId: ENV })), /sourceEnvironmentId/);
     const settings = readRefreshSettings(source({ sourceEnvironmentId: ENV, targetEnvironmentId: ENV2, waitForCompletion: 'false' }));
     assert.equal(settings.targetEnvironmentId, ENV2);

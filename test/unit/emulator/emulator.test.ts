@@ -4,8 +4,22 @@
  */
 import { strict as assert } from 'node:assert';
 import {
-  EMULATOR_CLIENT_ID, EMULATOR_PASSWORD, EMULATOR_USERNAME, REFUSALS, addOperation, dailyLimitMessage, entraError, generateBackups,
-  htmlPage, lcsFailure, lcsMessageTime, operationRefusal, operationStatusBody, sampleBackups, startEmulator, type Emulator,
+  EMULATOR_CLIENT_ID,
+  EMULATOR_PASSWORD,
+  EMULATOR_USERNAME,
+  REFUSALS,
+  addOperation,
+  dailyLimitMessage,
+  entraError,
+  generateBackups,
+  htmlPage,
+  lcsFailure,
+  lcsMessageTime,
+  operationRefusal,
+  operationStatusBody,
+  sampleBackups,
+  startEmulator,
+  type Emulator,
 } from '../../emulator/emulator';
 import { send, type Reply } from '../../support/emulatorRequest';
 
@@ -13,14 +27,21 @@ const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
 function tokenForm(overrides: Record<string, string> = {}, apiUrl: string): string {
   return new URLSearchParams({
-    client_id: EMULATOR_CLIENT_ID, username: EMULATOR_USERNAME, password: EMULATOR_PASSWORD,
-    scope: `${apiUrl}//.default openid profile offline_access`, grant_type: 'password', client_info: '1', ...overrides,
+    client_id: EMULATOR_CLIENT_ID,
+    username: EMULATOR_USERNAME,
+    password: EMULATOR_PASSWORD,
+    scope: `${apiUrl}//.default openid profile offline_access`,
+    grant_type: 'password',
+    client_info: '1',
+    ...overrides,
   }).toString();
 }
 
 function postToken(emu: Emulator, overrides: Record<string, string> = {}): Promise<Reply> {
   return send(`${emu.authority}/oauth2/v2.0/token`, {
-    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8' }, body: tokenForm(overrides, emu.apiUrl),
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8' },
+    body: tokenForm(overrides, emu.apiUrl),
   });
 }
 
@@ -48,8 +69,10 @@ async function json(reply: Promise<Reply>): Promise<Record<string, unknown>> {
 }
 
 function startExport(emu: Emulator, headers: Record<string, string>, environmentId: string, backupName: string): Promise<Reply> {
-  return send(`${emu.apiUrl}/databasemovement/v1/export/project/1234567/environment/${environmentId}/backupName/${encodeURIComponent(backupName)}`,
-    { method: 'POST', headers });
+  return send(`${emu.apiUrl}/databasemovement/v1/export/project/1234567/environment/${environmentId}/backupName/${encodeURIComponent(backupName)}`, {
+    method: 'POST',
+    headers,
+  });
 }
 
 function startRefresh(emu: Emulator, headers: Record<string, string>, source: string, target: string): Promise<Reply> {
@@ -66,8 +89,12 @@ function decodeJwtPart(part: string): Record<string, unknown> {
 
 describe('LCS emulator', function () {
   let emu: Emulator;
-  before(async () => { emu = await startEmulator({ now: new Date('2026-11-28T09:00:00Z') }); });
-  after(async () => { await emu.close(); });
+  before(async () => {
+    emu = await startEmulator({ now: new Date('2026-11-28T09:00:00Z') });
+  });
+  after(async () => {
+    await emu.close();
+  });
   beforeEach(() => emu.reset());
 
   describe('token endpoint', () => {
@@ -120,9 +147,16 @@ describe('LCS emulator', function () {
     }
 
     const codes: [number, number, string][] = [
-      [50076, 400, 'invalid_grant'], [50079, 400, 'invalid_grant'], [50126, 400, 'invalid_grant'], [7000218, 401, 'invalid_client'],
-      [65001, 400, 'invalid_grant'], [500011, 400, 'invalid_resource'], [700016, 400, 'unauthorized_client'],
-      [50034, 400, 'invalid_grant'], [53003, 400, 'invalid_grant'], [123456, 400, 'invalid_request'],
+      [50076, 400, 'invalid_grant'],
+      [50079, 400, 'invalid_grant'],
+      [50126, 400, 'invalid_grant'],
+      [7000218, 401, 'invalid_client'],
+      [65001, 400, 'invalid_grant'],
+      [500011, 400, 'invalid_resource'],
+      [700016, 400, 'unauthorized_client'],
+      [50034, 400, 'invalid_grant'],
+      [53003, 400, 'invalid_grant'],
+      [123456, 400, 'invalid_request'],
     ];
     for (const [code, status, error] of codes) {
       it(`serves entraError(${code}) in Entra's shape`, async () => {
@@ -132,8 +166,10 @@ describe('LCS emulator', function () {
         const body = JSON.parse(reply.body) as Record<string, unknown>;
         assert.equal(body.error, error);
         assert.deepEqual(body.error_codes, [code]);
-        assert.match(String(body.error_description),
-          new RegExp(`^AADSTS${code}: .+\\r\\nTrace ID: ${GUID}\\r\\nCorrelation ID: ${GUID}\\r\\nTimestamp: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`));
+        assert.match(
+          String(body.error_description),
+          new RegExp(`^AADSTS${code}: .+\\r\\nTrace ID: ${GUID}\\r\\nCorrelation ID: ${GUID}\\r\\nTimestamp: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`),
+        );
         assert.equal(body.trace_id, String(body.error_description).match(/Trace ID: (\S+)/)?.[1]);
         assert.match(String(body.correlation_id), new RegExp(`^${GUID}$`));
         assert.match(String(body.error_uri), new RegExp(`code=${code}$`));
@@ -167,7 +203,10 @@ describe('LCS emulator', function () {
       assert.equal(body.ErrorMessage, null);
       assert.equal(body.VersionEOL, '9999-12-31T23:59:59.9999999');
       assert.match(String(body.OperationActivityId), new RegExp(`^${GUID}$`));
-      assert.deepEqual(emu.requests.map((r) => r.method), ['POST', 'GET']);
+      assert.deepEqual(
+        emu.requests.map((r) => r.method),
+        ['POST', 'GET'],
+      );
       assert.equal(emu.requests[1].headers['x-ms-version'], '2017-09-15');
     });
 
@@ -178,7 +217,10 @@ describe('LCS emulator', function () {
 
   describe('database operations', () => {
     it('export and refresh make the LCS checks first: 401 with an empty body, 400 without x-ms-version', async () => {
-      for (const reply of [startExport(emu, LCS_HEADERS, ENV_UAT, 'b'), startRefresh(emu, { Authorization: 'Bearer nope', ...LCS_HEADERS }, ENV_PROD, ENV_UAT)]) {
+      for (const reply of [
+        startExport(emu, LCS_HEADERS, ENV_UAT, 'b'),
+        startRefresh(emu, { Authorization: 'Bearer nope', ...LCS_HEADERS }, ENV_PROD, ENV_UAT),
+      ]) {
         const r = await reply;
         assert.equal(r.status, 401);
         assert.equal(r.body, '');
@@ -202,10 +244,20 @@ describe('LCS emulator', function () {
       assert.match(String(body.OperationActivityId), new RegExp(`^${GUID}$`));
       assert.equal(emu.operations.length, 1);
       const [op] = emu.operations;
-      assert.deepEqual({ ...op, startedAt: 0 }, {
-        activityId: body.OperationActivityId, kind: 'export', projectId: '1234567', environmentId: ENV_UAT, backupName: 'UAT golden #7 50% ü',
-        startedAt: 0, script: ['NotStarted', 'InProgress', 'InProgress', 'Completed'], polls: 0, pendingId: op.pendingId,
-      });
+      assert.deepEqual(
+        { ...op, startedAt: 0 },
+        {
+          activityId: body.OperationActivityId,
+          kind: 'export',
+          projectId: '1234567',
+          environmentId: ENV_UAT,
+          backupName: 'UAT golden #7 50% ü',
+          startedAt: 0,
+          script: ['NotStarted', 'InProgress', 'InProgress', 'Completed'],
+          polls: 0,
+          pendingId: op.pendingId,
+        },
+      );
       assert.ok(op.startedAt >= before && op.startedAt <= Date.now());
     });
 
@@ -225,16 +277,31 @@ describe('LCS emulator', function () {
       const activityId = String(started.OperationActivityId);
       const answers: Record<string, unknown>[] = [];
       for (let i = 0; i < 6; i++) answers.push(await json(fetchStatus(emu, headers, ENV_UAT.toUpperCase(), activityId.toUpperCase())));
-      assert.deepEqual(answers.map((a) => a.OperationStatus), ['NotStarted', 'InProgress', 'InProgress', 'Completed', 'Completed', 'Completed']);
-      assert.deepEqual(answers.map((a) => a.CompletionDate === null), [true, true, true, false, false, false]);
+      assert.deepEqual(
+        answers.map((a) => a.OperationStatus),
+        ['NotStarted', 'InProgress', 'InProgress', 'Completed', 'Completed', 'Completed'],
+      );
+      assert.deepEqual(
+        answers.map((a) => a.CompletionDate === null),
+        [true, true, true, false, false, false],
+      );
       assert.match(String(answers[3].CompletionDate), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/);
       assert.equal(answers[5].CompletionDate, answers[3].CompletionDate);
       const ids = new Set(answers.map((a) => a.OperationActivityId));
       assert.equal(ids.size, 6, 'each status call has an id of its own');
       assert.ok(!ids.has(activityId), 'the status call id is not the operation id');
       for (const a of answers) {
-        assert.deepEqual(Object.keys(a).sort(),
-          ['ActivityId', 'CompletionDate', 'EnvironmentId', 'ErrorMessage', 'IsSuccess', 'OperationActivityId', 'OperationStatus', 'ProjectId', 'VersionEOL']);
+        assert.deepEqual(Object.keys(a).sort(), [
+          'ActivityId',
+          'CompletionDate',
+          'EnvironmentId',
+          'ErrorMessage',
+          'IsSuccess',
+          'OperationActivityId',
+          'OperationStatus',
+          'ProjectId',
+          'VersionEOL',
+        ]);
         assert.equal(a.ActivityId, activityId);
         assert.equal(a.EnvironmentId, ENV_UAT);
         assert.equal(a.ProjectId, 1234567);
@@ -246,7 +313,10 @@ describe('LCS emulator', function () {
     it('answers IsSuccess false "not found" for an unknown operation or another environment, without advancing it', async () => {
       const headers = lcsAuth(await accessToken(emu));
       const op = addOperation(emu, { kind: 'export', environmentId: ENV_UAT, backupName: 'x' });
-      for (const [env, id] of [[ENV_UAT, ENV_OTHER], [ENV_OTHER, op.activityId]]) {
+      for (const [env, id] of [
+        [ENV_UAT, ENV_OTHER],
+        [ENV_OTHER, op.activityId],
+      ]) {
         const body = await json(fetchStatus(emu, headers, env, id));
         assert.equal(body.IsSuccess, false);
         assert.match(String(body.ErrorMessage), /not found/);
@@ -301,7 +371,10 @@ describe('LCS emulator', function () {
       emu.operationScript = ['InProgress', 'Completed'];
       const id = String((await json(startExport(emu, headers, ENV_UAT, 'pending'))).OperationActivityId);
       const listed = (): { Id: string; Name: string; FileLocation: string }[] => emu.backups.filter((b) => b.Name === 'pending') as never;
-      assert.deepEqual(listed().map((b) => [b.Id, b.FileLocation]), [[emu.operations[0].pendingId, '']]);
+      assert.deepEqual(
+        listed().map((b) => [b.Id, b.FileLocation]),
+        [[emu.operations[0].pendingId, '']],
+      );
       await json(fetchStatus(emu, headers, ENV_UAT, id));
       await json(fetchStatus(emu, headers, ENV_UAT, id));
       assert.equal(listed().length, 1);
@@ -370,7 +443,10 @@ describe('LCS emulator', function () {
         assert.deepEqual([body.IsSuccess, body.ErrorMessage], [false, message], `${source} -> ${target}`);
       }
       // d365fo.tools #712: a refresh with a Tier-1 environment answers 401, whatever the token.
-      for (const [source, target] of [[ENV_PROD, ENV_OTHER], [ENV_OTHER, ENV_PROD]]) {
+      for (const [source, target] of [
+        [ENV_PROD, ENV_OTHER],
+        [ENV_OTHER, ENV_PROD],
+      ]) {
         assert.equal((await startRefresh(emu, headers, source, target)).status, 401, `${source} -> ${target}`);
       }
       const exported = await json(startExport(emu, headers, ENV_PROD, 'prod'));
@@ -386,11 +462,15 @@ describe('LCS emulator', function () {
       assert.equal(throttled.headers['retry-after'], '3');
       assert.equal(emu.operations.length, 0);
       const id = String((await json(startExport(emu, headers, ENV_UAT, 'x'))).OperationActivityId);
-      emu.statusSteps.push(htmlPage(503), operationRefusal('Internal error', '11111111-2222-4333-8444-555555555555'),
-        { body: operationStatusBody({ projectId: 1234567, environmentId: ENV_UAT, activityId: id, status: 'PreServicing' }) });
+      emu.statusSteps.push(htmlPage(503), operationRefusal('Internal error', '11111111-2222-4333-8444-555555555555'), {
+        body: operationStatusBody({ projectId: 1234567, environmentId: ENV_UAT, activityId: id, status: 'PreServicing' }),
+      });
       assert.equal((await fetchStatus(emu, headers, ENV_UAT, id)).status, 503);
       const refusal = await json(fetchStatus(emu, headers, ENV_UAT, id));
-      assert.deepEqual([refusal.IsSuccess, refusal.ErrorMessage, refusal.OperationActivityId], [false, 'Internal error', '11111111-2222-4333-8444-555555555555']);
+      assert.deepEqual(
+        [refusal.IsSuccess, refusal.ErrorMessage, refusal.OperationActivityId],
+        [false, 'Internal error', '11111111-2222-4333-8444-555555555555'],
+      );
       const scripted = await json(fetchStatus(emu, headers, ENV_UAT, id));
       assert.deepEqual([scripted.OperationStatus, scripted.ActivityId, scripted.CompletionDate], ['PreServicing', id, null]);
       assert.equal(emu.operations[0].polls, 0);
@@ -427,9 +507,19 @@ describe('LCS emulator', function () {
       emu.tokenLifetimeSeconds = 5;
       emu.reset();
       assert.deepEqual(
-        [emu.operations.length, emu.startSteps.length, emu.statusSteps.length, emu.operationScript, emu.exportListingDelay, emu.dailyLimit,
-          emu.environments, emu.tokenLifetimeSeconds, emu.tokenExpiry.size],
-        [0, 0, 0, ['NotStarted', 'InProgress', 'InProgress', 'Completed'], 0, 3, {}, 3599, 0]);
+        [
+          emu.operations.length,
+          emu.startSteps.length,
+          emu.statusSteps.length,
+          emu.operationScript,
+          emu.exportListingDelay,
+          emu.dailyLimit,
+          emu.environments,
+          emu.tokenLifetimeSeconds,
+          emu.tokenExpiry.size,
+        ],
+        [0, 0, 0, ['NotStarted', 'InProgress', 'InProgress', 'Completed'], 0, 3, {}, 3599, 0],
+      );
     });
   });
 
@@ -474,7 +564,10 @@ describe('LCS emulator', function () {
       const own = await startEmulator();
       own.lcsSteps.push({ hang: true });
       const pending = listBackups(own, {});
-      const outcome = pending.then(() => 'answered', () => 'failed');
+      const outcome = pending.then(
+        () => 'answered',
+        () => 'failed',
+      );
       while (own.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
       const started = Date.now();
       await own.close();

@@ -10,10 +10,18 @@ const ca = readFileSync(caFile);
 
 describe('CONNECT proxy', () => {
   let emu: Emulator;
-  before(async () => { emu = await startEmulator(); });
-  after(async () => { await emu.close(); });
+  before(async () => {
+    emu = await startEmulator();
+  });
+  after(async () => {
+    await emu.close();
+  });
 
-  function connect(proxyUrl: string, target: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; socket: import('node:net').Socket }> {
+  function connect(
+    proxyUrl: string,
+    target: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; socket: import('node:net').Socket }> {
     return new Promise((resolve, reject) => {
       const proxy = new URL(proxyUrl);
       const req = http.request({ host: proxy.hostname, port: proxy.port, method: 'CONNECT', path: target, headers, agent: false });
@@ -51,9 +59,21 @@ describe('CONNECT proxy', () => {
       assert.equal(allowed.status, 200);
       allowed.socket.destroy();
       assert.equal((await connect(proxy.url, 'example.com:443', { 'Proxy-Authorization': authorization })).status, 403);
-      assert.deepEqual(proxy.connects.map((c) => [c.status, c.authorization]), [[407, undefined], [200, authorization], [403, authorization]]);
+      assert.deepEqual(
+        proxy.connects.map((c) => [c.status, c.authorization]),
+        [
+          [407, undefined],
+          [200, authorization],
+          [403, authorization],
+        ],
+      );
       const plain = await new Promise<number>((resolve, reject) => {
-        http.get(`${proxy.url}/`, { agent: false }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+        http
+          .get(`${proxy.url}/`, { agent: false }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          })
+          .on('error', reject);
       });
       assert.equal(plain, 405);
     } finally {

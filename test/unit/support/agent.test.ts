@@ -35,8 +35,17 @@ describe('agent harness', () => {
       '##[error]bad',
     ].join('\n');
     const run: TaskRun = {
-      ...interpretStdout(stdout), exitCode: 0, timedOut: false, durationMs: 1, stdout, stderr: '', output: [],
-      agentSecrets: ['hunter2'], tempDir: '', workDir: '', signalsSent: [],
+      ...interpretStdout(stdout),
+      exitCode: 0,
+      timedOut: false,
+      durationMs: 1,
+      stdout,
+      stderr: '',
+      output: [],
+      agentSecrets: ['hunter2'],
+      tempDir: '',
+      workDir: '',
+      signalsSent: [],
     };
     assert.equal(renderAgentLog(run), 'early https://blob/x?sig=abc\nlate *** and pw ***\nWARNING: old backup\nERROR: bad');
     assert.deepEqual(maskedValues(run).sort(), ['https://blob/x?sig=abc', 'hunter2']);
@@ -44,13 +53,16 @@ describe('agent harness', () => {
 
   it('cancels like the agent: SIGINT after the line (and delayMs), then SIGTERM if the child is still there', async () => {
     const script = path.join(os.tmpdir(), `lcs-harness-cancel-${process.pid}.js`);
-    writeFileSync(script, [
-      "process.on('SIGINT', () => console.log('got SIGINT, ignoring it'));",
-      "process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(3); });",
-      "console.log('before');",
-      "setTimeout(() => console.log('operation started'), 50);",
-      "setTimeout(() => undefined, 20000);",
-    ].join('\n'));
+    writeFileSync(
+      script,
+      [
+        "process.on('SIGINT', () => console.log('got SIGINT, ignoring it'));",
+        "process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(3); });",
+        "console.log('before');",
+        "setTimeout(() => console.log('operation started'), 50);",
+        'setTimeout(() => undefined, 20000);',
+      ].join('\n'),
+    );
     const runs: TaskRun[] = [];
     try {
       const cancelled = await runTask({ script, inputs: {}, cancel: { afterLine: /^operation started$/, delayMs: 100, gapMs: 300 }, timeoutMs: 10_000 });
@@ -73,18 +85,23 @@ describe('agent harness', () => {
   it('gives the child a clean agent environment and collects its output', async function () {
     process.env.LCS_HARNESS_LEAK_CHECK = 'must-not-leak';
     const script = path.join(os.tmpdir(), `lcs-harness-${process.pid}.js`);
-    writeFileSync(script, [
-      "const keys = Object.keys(process.env).filter((k) => /^(INPUT_|ENDPOINT_|LCS_)/.test(k)).sort();",
-      "console.log('keys ' + keys.join(','));",
-      "console.log('##vso[task.setsecret]' + process.env.ENDPOINT_AUTH_PARAMETER_Conn_PASSWORD);",
-      "console.log('auth ' + process.env.ENDPOINT_AUTH_Conn);",
-      "console.error('to stderr');",
-      "console.log('##vso[task.complete result=Succeeded;]done');",
-    ].join('\n'));
+    writeFileSync(
+      script,
+      [
+        'const keys = Object.keys(process.env).filter((k) => /^(INPUT_|ENDPOINT_|LCS_)/.test(k)).sort();',
+        "console.log('keys ' + keys.join(','));",
+        "console.log('##vso[task.setsecret]' + process.env.ENDPOINT_AUTH_PARAMETER_Conn_PASSWORD);",
+        "console.log('auth ' + process.env.ENDPOINT_AUTH_Conn);",
+        "console.error('to stderr');",
+        "console.log('##vso[task.complete result=Succeeded;]done');",
+      ].join('\n'),
+    );
     let run: TaskRun | undefined;
     try {
       const opts = {
-        script, inputs: { projectId: '42', 'odd name': 'x' }, caFile,
+        script,
+        inputs: { projectId: '42', 'odd name': 'x' },
+        caFile,
         endpoints: { Conn: { url: 'https://login.example/organizations', username: 'u', password: 'p@ss', clientid: 'c', apiurl: 'https://api.example' } },
       };
       const env = agentEnvironment(opts, '/tmp/x');
@@ -94,9 +111,15 @@ describe('agent harness', () => {
       assert.equal(env.SYSTEM_DEBUG, undefined);
       run = await runTask(opts);
       assert.equal(run.exitCode, 0);
-      assert.equal(run.lines[0], 'keys ENDPOINT_AUTH_Conn,ENDPOINT_AUTH_PARAMETER_Conn_CLIENTID,ENDPOINT_AUTH_PARAMETER_Conn_PASSWORD,' +
-        'ENDPOINT_AUTH_PARAMETER_Conn_USERNAME,ENDPOINT_AUTH_SCHEME_Conn,ENDPOINT_DATA_Conn,ENDPOINT_DATA_Conn_APIURL,ENDPOINT_URL_Conn,INPUT_ODD_NAME,INPUT_PROJECTID');
-      assert.deepEqual(JSON.parse(run.lines[2].slice('auth '.length)), { parameters: { username: 'u', password: 'p@ss', clientid: 'c' }, scheme: 'UsernamePassword' });
+      assert.equal(
+        run.lines[0],
+        'keys ENDPOINT_AUTH_Conn,ENDPOINT_AUTH_PARAMETER_Conn_CLIENTID,ENDPOINT_AUTH_PARAMETER_Conn_PASSWORD,' +
+          'ENDPOINT_AUTH_PARAMETER_Conn_USERNAME,ENDPOINT_AUTH_SCHEME_Conn,ENDPOINT_DATA_Conn,ENDPOINT_DATA_Conn_APIURL,ENDPOINT_URL_Conn,INPUT_ODD_NAME,INPUT_PROJECTID',
+      );
+      assert.deepEqual(JSON.parse(run.lines[2].slice('auth '.length)), {
+        parameters: { username: 'u', password: 'p@ss', clientid: 'c' },
+        scheme: 'UsernamePassword',
+      });
       assert.deepEqual(run.secrets, ['p@ss']);
       assert.deepEqual(run.result, { result: 'Succeeded', message: 'done' });
       assert.equal(run.stderr, 'to stderr\n');
