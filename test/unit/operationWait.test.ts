@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as sinon from 'sinon';
-import { LcsApiError, OperationError, ThrottledError, TransportError, WaitEndedError } from '../../tasks/common/platform/errors';
+import { LcsApiError, OperationError, ProxyAuthError, ThrottledError, TransportError, WaitEndedError } from '../../tasks/common/platform/errors';
 import { OperationRef, StatusAnswer, waitWithStatusStep } from '../../tasks/common/wait/operations';
 import { DEADLINE_SLACK_MS, NOT_VISIBLE_MS, WaitDependencies, waitForOperation } from '../../tasks/common/wait/operationWait';
 import { RetryBudget, budgetWithin } from '../../tasks/common/http/retry';
@@ -284,6 +284,17 @@ describe('waitForOperation', () => {
     assert.equal(r.warnings.length, 0, 'an aborted request is no failure to warn about');
   });
 
+  it('a status request that ignores its signal (never settles) does not hold the wait past the deadline', async () => {
+    const r = new Recorder();
+    const deps = r.deps([s('InProgress')]);
+    const first = deps.poll;
+    deps.poll = (budget, signal) => (r.polls === 0 ? first(budget, signal) : new Promise<never>(() => undefined));
+    const result = await settle(clock, waitForOperation(deps, { ref: REF, waitAgain: AGAIN, timeoutMs: 120_000, pollIntervalMs: 60_000 }));
+    assert.ok(result instanceof WaitEndedError, String(result));
+    assert.match(result.message, /did not end within timeoutMinutes/);
+    assert.equal(Date.now(), START + 120_000 + DEADLINE_SLACK_MS, 'ends at the deadline plus the slack');
+  });
+
   it('a request that ends (answers or fails) before the deadline is never aborted', async () => {
     const r = new Recorder();
     const deps = r.deps([s('InProgress'), new TransportError('Could not reach LCS: connection reset.', 'Check.'), s('Completed')]);
@@ -327,5 +338,20 @@ describe('waitForOperation', () => {
     assert.ok(result instanceof WaitEndedError, String(result));
     assert.match(result.userMessage, /HTTP 403\)\. Add the account to the project\. If the export was started, it goes on in LCS/);
     assert.match(result.userMessage, /LcsDatabaseOperationStatus@1/);
+  });
+
+  it("the agent's proxy asking for credentials (407) ends the wait at once: waiting would not cure it", async () => {
+    const r = new Recorder();
+    const proxy = new ProxyAuthError(
+      "The agent's proxy refused to connect to LCS (lcsapi.lcs.dynamics.com): HTTP 407 Proxy Authentication Required.",
+      'Check the proxy credentials.',
+    );
+    const result = await settle(
+      clock,
+      waitForOperation(r.deps([s('InProgress'), proxy, s('Completed')]), { ref: REF, waitAgain: AGAIN, timeoutMs: 3_600_000, pollIntervalMs: 60_000 }),
+    );
+    assert.ok(result instanceof WaitEndedError, String(result));
+    assert.match(result.userMessage, /HTTP 407 Proxy Authentication Required/);
+    assert.equal(r.polls, 2, 'no status request after the 407');
   });
 });

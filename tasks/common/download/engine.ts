@@ -8,7 +8,7 @@
  * publication (transfer.ts, publish.ts); README "Download file protocol" has the order.
  */
 import { promises as fsp } from 'node:fs';
-import { TransportError } from '../platform/errors';
+import { ProxyAuthError, TransportError } from '../platform/errors';
 import { BlobProperties, Stopped, blobProperties } from './blobHttp';
 import { acquireLock } from './downloadLock';
 import { DownloadError, fileSystemError, isFileSystemError, resumeAdvice } from './errors';
@@ -115,7 +115,7 @@ function explainFailure(run: Run, error: unknown): unknown {
   if (run.cancelled) {
     return new DownloadError('The download was cancelled.', advice);
   }
-  if (run.keptBytes > 0 && (error instanceof DownloadError || error instanceof TransportError)) {
+  if (run.keptBytes > 0 && (error instanceof DownloadError || error instanceof TransportError || error instanceof ProxyAuthError)) {
     return new DownloadError(error.message, `${error.advice ?? ''} ${advice}`.trim());
   }
   return error;

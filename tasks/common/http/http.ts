@@ -137,7 +137,12 @@ export class HttpClient {
       log(
         `${request.service} attempt ${attempt} failed: ${verdict.reason}${verdict.retryAfterMs !== undefined ? ' (Retry-After)' : ''}. Retrying in ${seconds(wait)} (retry budget left: ${seconds(left)}).`,
       );
-      await sleep(wait, undefined, { signal: request.signal });
+      // An abort in the pause ends the request with the signal's reason, as during an attempt
+      // (timers/promises would reject with its own AbortError).
+      await sleep(wait, undefined, { signal: request.signal }).catch((error: unknown) => {
+        request.signal?.throwIfAborted();
+        throw error;
+      });
     }
   }
 }

@@ -53,7 +53,7 @@ export class LcsApiError extends TaskFailure {
 /** A request could not complete (network, timeout, throttling) within the retry budget. */
 export class TransportError extends TaskFailure {}
 
-/** The service said 429 and asked for a wait beyond the budget: it did not act on the request. */
+/** The service is throttling (429, or storage's 503 ServerBusy) past the retry budget: it did not act on the request. */
 export class ThrottledError extends TransportError {}
 
 /**
