@@ -10,7 +10,7 @@ import { storageToken } from '../common/azure/azureToken';
 import { decideChoice } from '../common/backups/backupChoice';
 import { selectBackup } from '../common/backups/backupSelection';
 import { logSelection } from '../common/backups/backupSelectionReport';
-import { DatabaseAsset, backupOutputValues, isDownloadUrl, listDatabaseBackups } from '../common/lcs/databaseAssets';
+import { DatabaseAsset, backupOutputValues, isDownloadUrl, listDatabaseBackups, relistBackup } from '../common/lcs/databaseAssets';
 import { CopyError } from './copyErrors';
 import { TaskHost } from '../common/platform/host';
 import { publishOutputs } from '../common/platform/outputVariables';
@@ -87,16 +87,14 @@ async function chooseBackup(host: TaskHost, session: LcsSession, settings: TaskS
 /** The same backup listed again, for a fresh download URL. */
 function freshSource(host: TaskHost, session: LcsSession, projectId: number, backupId: string): () => Promise<DatabaseAsset> {
   return async () => {
-    const { assets } = await listDatabaseBackups(session.client, projectId);
-    const same = assets.find((a) => a.id === backupId);
-    if (!same || !isDownloadUrl(same.fileLocation)) {
+    const relisted = await relistBackup(host, session.client, projectId, backupId);
+    if ('missing' in relisted) {
       throw new CopyError(
-        `Backup ${backupId} is ${same ? 'listed without a download URL' : 'no longer listed'} in LCS project ${projectId}.`,
+        `Backup ${backupId} is ${relisted.missing} in LCS project ${projectId}.`,
         'Check the backup in LCS (Asset library > Database backup), then run again.',
       );
     }
-    host.setSecret(same.fileLocation);
-    return same;
+    return relisted.asset;
   };
 }
 

@@ -4,7 +4,7 @@
  * tasks/common/download; this is the wiring to the session, the host and the inputs.
  */
 import type { Agent } from 'node:http';
-import { DatabaseAsset, isDownloadUrl, listDatabaseBackups } from '../common/lcs/databaseAssets';
+import { DatabaseAsset, relistBackup } from '../common/lcs/databaseAssets';
 import { DownloadResult, downloadBlob } from '../common/download/engine';
 import { DownloadError } from '../common/download/errors';
 import { fallbackFileName, safeFileName } from '../common/download/fileName';
@@ -23,16 +23,14 @@ type Enabled = Extract<DownloadSettings, { enabled: true }>;
 function freshFileLocation(host: TaskHost, session: LcsSession, projectId: number, backupId: string): () => Promise<string> {
   return async () => {
     // A download can last hours: this request gets its own budget (and the session a fresh token).
-    const { assets } = await listDatabaseBackups(session.client, projectId);
-    const same = assets.find((a) => a.id === backupId);
-    if (!same || !isDownloadUrl(same.fileLocation)) {
+    const relisted = await relistBackup(host, session.client, projectId, backupId);
+    if ('missing' in relisted) {
       throw new DownloadError(
-        `The download URL expired, and backup ${backupId} is ${same ? 'listed without a download URL' : 'no longer listed'} in LCS project ${projectId}.`,
+        `The download URL expired, and backup ${backupId} is ${relisted.missing} in LCS project ${projectId}.`,
         'Check the backup in LCS (Asset library > Database backup); run the task again to download the newest one.',
       );
     }
-    host.setSecret(same.fileLocation);
-    return same.fileLocation;
+    return relisted.asset.fileLocation;
   };
 }
 

@@ -1,11 +1,41 @@
 import { strict as assert } from 'node:assert';
-import { backupOutputValues, isDownloadUrl, sasExpiry, toDatabaseAsset, MAX_DATABASE_ASSETS } from '../../tasks/common/lcs/databaseAssets';
+import { backupOutputValues, isDownloadUrl, relistBackup, sasExpiry, toDatabaseAsset, MAX_DATABASE_ASSETS } from '../../tasks/common/lcs/databaseAssets';
+import type { LcsClient } from '../../tasks/common/lcs/lcsClient';
 import { parseDatabaseListResponse } from '../support/lcsAnswers';
 import { LcsApiError } from '../../tasks/common/platform/errors';
 import { MAX_JSON_VALUES, jsonValueCount } from '../../tasks/common/http/json';
 import { VERSION_EOL_NONE, generateBackups } from '../emulator/emulator';
 
 describe('databaseAssets', () => {
+  describe('relistBackup (a fresh download URL for a long download or copy)', () => {
+    const fresh = 'https://a.blob.core.windows.net/c/b1?sv=1&se=2030-01-01T00%3A00%3A00Z&sig=fresh';
+    const listing = (entries: unknown[]): LcsClient => ({ call: async () => ({ body: { IsSuccess: true, DatabaseAssets: entries } }) }) as unknown as LcsClient;
+    const entry = (id: string, fileLocation: string) => ({
+      Id: id,
+      Name: 'UAT',
+      FileName: 'UAT.bacpac',
+      FileLocation: fileLocation,
+      CreatedDateTime: '2026-12-01T00:00:00',
+    });
+
+    it('returns the same backup with its new URL, registered as a secret first', async () => {
+      const secrets: string[] = [];
+      const relisted = await relistBackup({ setSecret: (v) => secrets.push(v) }, listing([entry('b0', fresh), entry('b1', fresh)]), 7, 'b1');
+      assert.ok('asset' in relisted);
+      assert.equal(relisted.asset.id, 'b1');
+      assert.equal(relisted.asset.fileLocation, fresh);
+      assert.deepEqual(secrets, [fresh]);
+    });
+
+    it('says why there is no URL: the backup is gone, or listed without one (nothing registered)', async () => {
+      const secrets: string[] = [];
+      const host = { setSecret: (v: string) => secrets.push(v) };
+      assert.deepEqual(await relistBackup(host, listing([entry('b0', fresh)]), 7, 'b1'), { missing: 'no longer listed' });
+      assert.deepEqual(await relistBackup(host, listing([entry('b1', 'N/A')]), 7, 'b1'), { missing: 'listed without a download URL' });
+      assert.deepEqual(secrets, []);
+    });
+  });
+
   describe('toDatabaseAsset', () => {
     it('reads the fields of an LCS entry', () => {
       const a = toDatabaseAsset({

@@ -174,3 +174,19 @@ export async function listDatabaseBackups(client: LcsClient, projectId: number, 
   const envelope = await client.call(LIST_BACKUPS, 'GET', listPath(projectId), options);
   return parseDatabaseList(envelope);
 }
+
+/** The same backup listed again, with a download URL; or, in a few words, why there is none. */
+export type Relisted = { asset: DatabaseAsset } | { missing: 'listed without a download URL' | 'no longer listed' };
+
+/**
+ * Lists the project's backups again for one backup's current download URL (a SAS expires while a
+ * long download or copy runs). The URL is registered as a secret before it is returned.
+ */
+export async function relistBackup(host: { setSecret(value: string): void }, client: LcsClient, projectId: number, backupId: string): Promise<Relisted> {
+  const { assets } = await listDatabaseBackups(client, projectId);
+  const same = assets.find((a) => a.id === backupId);
+  if (!same) return { missing: 'no longer listed' };
+  if (!isDownloadUrl(same.fileLocation)) return { missing: 'listed without a download URL' };
+  host.setSecret(same.fileLocation);
+  return { asset: same };
+}
