@@ -29,6 +29,7 @@ import { emulatorRunOptions } from '../test/support/emulatorRun';
 import { findRepoRoot } from '../test/support/repo';
 import { PEAK_RSS_PRELOAD, peakRssBytes } from '../test/support/peakRss';
 import { compileWildcards } from '../tasks/common/backups/wildcards';
+import { regexMatcher } from '../test/support/regexMatcher';
 
 const PRELOAD = PEAK_RSS_PRELOAD;
 
@@ -113,20 +114,6 @@ function timeMs(fn: () => void): number {
   const started = process.hrtime.bigint();
   fn();
   return Number(process.hrtime.bigint() - started) / 1e6;
-}
-
-/** The matcher of LcsDatabaseBackups 1.0.0: one regular expression, `.*` per star. */
-function regexMatcher(patterns: string[]): (text: string) => boolean {
-  const source = patterns
-    .map((p) =>
-      p
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.'),
-    )
-    .join('|');
-  const regex = new RegExp(`^(?:${source})$`, 'is');
-  return (text) => regex.test(text);
 }
 
 function measureWildcards(): void {

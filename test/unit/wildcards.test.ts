@@ -5,20 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { compileWildcards } from '../../tasks/common/backups/wildcards';
-
-/** The matcher of LcsDatabaseBackups 1.0.0: one regular expression, `.*` per star. */
-function regexMatcher(patterns: string[]): (text: string) => boolean {
-  const source = patterns
-    .map((p) =>
-      p
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.'),
-    )
-    .join('|');
-  const regex = new RegExp(`^(?:${source})$`, 'is');
-  return (text) => regex.test(text);
-}
+import { regexMatcher } from '../support/regexMatcher';
 
 /** A small deterministic generator (mulberry32), so a failure can be replayed. */
 function random(seed: number): () => number {

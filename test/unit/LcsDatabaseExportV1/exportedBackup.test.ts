@@ -12,6 +12,7 @@ import {
   findExportedBackup,
   hasBackupName,
   sameNameIds,
+  type ListingRequest,
 } from '../../../tasks/LcsDatabaseExportV1/exportedBackup';
 
 const START = Date.UTC(2026, 10, 29, 8, 0, 0);
@@ -69,6 +70,20 @@ describe('waiting for LCS to list the exported backup', () => {
     return { session: { client } as unknown as LcsSession, count: () => n };
   }
 
+  /** What the export task asks for after its export completed; the tests change one or two fields. */
+  const listing = (change: Partial<ListingRequest> = {}): ListingRequest => ({
+    projectId: 1,
+    backupName: 'UAT',
+    before: new Set(),
+    startedAtMs: START,
+    activityId: 'a',
+    pollIntervalMs: 60_000,
+    deadlineMs: Infinity,
+    retryBudgetMs: 300_000,
+    requestTimeoutMs: 100_000,
+    ...change,
+  });
+
   const raw = (createdMs: number) => ({
     Id: 'new-1',
     Name: 'UAT',
@@ -79,17 +94,7 @@ describe('waiting for LCS to list the exported backup', () => {
 
   it('with a poll interval of 5 minutes, lists again at the end of the budget instead of giving up after one list', async () => {
     const s = session([() => [], () => [raw(START + 1000)]]);
-    const found = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, {
-      projectId: 1,
-      backupName: 'UAT',
-      before: new Set(),
-      startedAtMs: START,
-      activityId: 'a',
-      pollIntervalMs: 300_000,
-      deadlineMs: Infinity,
-      retryBudgetMs: 300_000,
-      requestTimeoutMs: 100_000,
-    });
+    const found = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, listing({ pollIntervalMs: 300_000 }));
     await clock.tickAsync(LISTING_BUDGET_MS);
     assert.equal((await found).id, 'new-1');
     assert.equal(s.count(), 2);
@@ -97,17 +102,7 @@ describe('waiting for LCS to list the exported backup', () => {
 
   it('gives up after the budget with the number of lists it made', async () => {
     const s = session([() => []]);
-    const result = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, {
-      projectId: 1,
-      backupName: 'UAT',
-      before: new Set(),
-      startedAtMs: START,
-      activityId: 'a',
-      pollIntervalMs: 60_000,
-      deadlineMs: Infinity,
-      retryBudgetMs: 300_000,
-      requestTimeoutMs: 100_000,
-    }).then(
+    const result = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, listing()).then(
       (v) => v,
       (e: Error) => e,
     );
@@ -120,17 +115,7 @@ describe('waiting for LCS to list the exported backup', () => {
 
   it("ends with the wait's deadline (timeoutMinutes), not 5 minutes after it", async () => {
     const s = session([() => []]);
-    const result = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, {
-      projectId: 1,
-      backupName: 'UAT',
-      before: new Set(),
-      startedAtMs: START,
-      activityId: 'a',
-      pollIntervalMs: 60_000,
-      deadlineMs: START + 90_000,
-      retryBudgetMs: 300_000,
-      requestTimeoutMs: 100_000,
-    }).then(
+    const result = awaitExportedBackup(new FakeHost({ inputs: {} }), s.session, listing({ deadlineMs: START + 90_000 })).then(
       (v) => v,
       (e: Error) => e,
     );
@@ -152,17 +137,7 @@ describe('waiting for LCS to list the exported backup', () => {
       },
     };
     const host = new FakeHost({ inputs: {} });
-    const result = awaitExportedBackup(host, { client } as unknown as LcsSession, {
-      projectId: 1,
-      backupName: 'UAT',
-      before: new Set(),
-      startedAtMs: START,
-      activityId: 'a1',
-      pollIntervalMs: 60_000,
-      deadlineMs: Infinity,
-      retryBudgetMs: 300_000,
-      requestTimeoutMs: 100_000,
-    }).then(
+    const result = awaitExportedBackup(host, { client } as unknown as LcsSession, listing({ activityId: 'a1' })).then(
       (v) => v,
       (e: Error) => e,
     );
