@@ -7,6 +7,7 @@
  *   unthrottled: the task (which verifies the MD5) vs `curl -o` followed by `md5sum`
  *   peak RSS of the task for 1 GiB and 4 GiB; bytes fetched again after a kill at 50 %;
  *   the MD5's cost (the task on a blob without MD5, and Node's MD5 speed alone)
+ *   the flush's cost on a download longer than the flush interval (8 GiB, with and without it)
  *   CPU seconds per GiB (user + sys): the task's whole process (every thread) minus a run of the
  *   same task that signs in and lists but does not download, next to curl + md5sum (GNU time)
  *
@@ -112,19 +113,38 @@ interface Setup {
   cwd: string;
   preload: string;
   noFlushPreload: string;
+  flushCountPreload: string;
   cpuPreload: string;
   listOnlyEnv: NodeJS.ProcessEnv;
 }
 
 /**
  * A preload that makes FileHandle.datasync a no-op in the task: the same bundle without the flush
- * that comes before each resume record, to measure what the flush costs (A/B, interleaved).
+ * of the partial file, to measure what the flush costs (A/B).
  */
 const NO_FLUSH_PRELOAD = `require('node:fs/promises').open(__filename, 'r').then((h) => {
   Object.getPrototypeOf(h).datasync = async function () {};
   return h.close();
 });
 `;
+
+/** A preload that counts the task's flushes and their time, printed at exit. */
+const FLUSH_TAG = '##bench[flush]';
+const FLUSH_COUNT_PRELOAD = `let count = 0, ms = 0;
+require('node:fs/promises').open(__filename, 'r').then((h) => {
+  const proto = Object.getPrototypeOf(h), datasync = proto.datasync;
+  proto.datasync = async function () { const t = performance.now(); try { return await datasync.call(this); } finally { count++; ms += performance.now() - t; } };
+  return h.close();
+});
+process.on('exit', () => process.stderr.write('${FLUSH_TAG}' + count + ' ' + Math.round(ms) + '\\n'));
+`;
+
+/** The flushes a run made (count, total ms) from its stderr. */
+function flushes(stderr: string): { count: number; ms: number } {
+  const line = stderr.split('\n').find((l) => l.startsWith(FLUSH_TAG));
+  const [count, ms] = (line ?? '').slice(FLUSH_TAG.length).trim().split(' ').map(Number);
+  return { count: count ?? NaN, ms: ms ?? NaN };
+}
 
 function taskEnv(emu: Emulator, script: string, scratch: string, out: string): { env: NodeJS.ProcessEnv; cwd: string; listOnlyEnv: NodeJS.ProcessEnv } {
   const options = emulatorRunOptions(emu, script, 'LcsBenchDownload');
@@ -274,47 +294,49 @@ async function setUp(root: string): Promise<Setup> {
     preload: preload('rss.js', PEAK_RSS_PRELOAD),
     cpuPreload: preload('cpu.js', CPU_PRELOAD),
     noFlushPreload: preload('noflush.js', NO_FLUSH_PRELOAD),
+    flushCountPreload: preload('flushcount.js', FLUSH_COUNT_PRELOAD),
     ...taskEnv(emu, script, scratch, out),
   };
 }
 
-/** Throttled runs of the task, each with and without the flush (interleaved); the median is reported. */
+/** Throttled runs of the task; the median is reported (one run swung from 0.53 to 0.83 of the ideal). */
 const THROTTLED_RUNS = 3;
 
-/** 32 MiB/s per connection: the task with 8 connections, with and without the flush, then curl on one. */
-async function throttledRuns(
-  s: Setup,
-  giga: EmulatedBlob,
-  log: (text: string) => void,
-): Promise<Pick<Measured, 'throttledTask' | 'throttledNoFlush' | 'throttledCurl'>> {
+/** 32 MiB/s per connection: the task with 8 connections, then curl on one. */
+async function throttledRuns(s: Setup, giga: EmulatedBlob, log: (text: string) => void): Promise<Pick<Measured, 'throttled' | 'throttledCurl'>> {
   giga.faults.bytesPerSecondPerConnection = CAP;
-  const withFlush: Timed[] = [];
-  const throttledNoFlush: number[] = [];
+  const throttled: number[] = [];
   for (let i = 1; i <= THROTTLED_RUNS; i++) {
-    log(`download: throttled, task with 8 connections, with and without the flush (${i}/${THROTTLED_RUNS})`);
-    withFlush.push(await taskRun(s, giga));
-    throttledNoFlush.push((await taskRun(s, giga, undefined, { noFlush: true })).ms);
+    log(`download: throttled, task with 8 connections (${i}/${THROTTLED_RUNS})`);
+    throttled.push((await taskRun(s, giga)).ms);
   }
-  const throttledTask = withFlush.sort((a, b) => a.ms - b.ms)[Math.floor(withFlush.length / 2)] as Timed;
   log('download: throttled, curl on one connection (about 32 s)');
   const throttledCurl = s.hasCurl ? await curlRun(s, giga, false) : undefined;
   giga.faults.bytesPerSecondPerConnection = undefined;
-  return { throttledTask, throttledNoFlush, throttledCurl };
+  return { throttled, throttledCurl };
 }
 
-type Unthrottled = Pick<Measured, 'task' | 'curl' | 'curlOnly' | 'rss1' | 'noFlush'> & { listCpu: number; taskCpu: number[]; curlCpu: number[] };
+/** 8 GiB, unthrottled, with the flush (counted) and without it: what flushing costs a download longer than its interval. */
+async function longRuns(s: Setup, log: (text: string) => void): Promise<Measured['long']> {
+  log('download: 8 GiB with and without the flush (generating the blob, then about 2 x 60 s)');
+  const blob = s.emu.addBlob('eight.bacpac', { size: 8 * GiB, seed: 3 });
+  const flushed = await taskRun(s, blob, undefined, { preload: s.flushCountPreload });
+  const unflushed = await taskRun(s, blob, undefined, { noFlush: true });
+  return { withFlush: flushed.ms, withoutFlush: unflushed.ms, flushes: flushes(flushed.stderr), rss: Math.max(flushed.rss, unflushed.rss) };
+}
 
-/** Unthrottled, interleaved: the task, the same without the flush, curl + md5sum; `runs` of each. */
+type Unthrottled = Pick<Measured, 'task' | 'curl' | 'curlOnly' | 'rss1'> & { listCpu: number; taskCpu: number[]; curlCpu: number[] };
+
+/** Unthrottled, interleaved: the task, curl + md5sum; `runs` of each. */
 async function unthrottledRuns(s: Setup, giga: EmulatedBlob, runs: number, log: (text: string) => void): Promise<Unthrottled> {
   log("download: the task signing in and listing only (its CPU is taken off the download's)");
-  const m: Unthrottled = { task: [], curl: [], curlOnly: [], rss1: [], noFlush: [], taskCpu: [], curlCpu: [], listCpu: await listOnlyCpu(s, 3) };
+  const m: Unthrottled = { task: [], curl: [], curlOnly: [], rss1: [], taskCpu: [], curlCpu: [], listCpu: await listOnlyCpu(s, 3) };
   for (let i = 0; i < runs; i++) {
     log(`download: unthrottled run ${i + 1}/${runs}`);
     const t = await taskRun(s, giga);
     m.task.push(t.ms);
     m.rss1.push(t.rss);
     m.taskCpu.push(t.cpu - m.listCpu);
-    m.noFlush.push((await taskRun(s, giga, undefined, { noFlush: true })).ms);
     if (s.hasCurl) {
       const c = await curlRun(s, giga, true);
       m.curl.push(c.ms);
@@ -350,12 +372,12 @@ export async function runDownloadBench(root: string, runs: number, log: (text: s
     const { listCpu, taskCpu, curlCpu, ...unthrottled } = await unthrottledRuns(s, giga, runs, log);
     log('download: without MD5');
     const plain = await taskRun(s, noMd5);
-    const plainNoFlush = await taskRun(s, noMd5, undefined, { noFlush: true });
     log('download: 4 GiB');
     const four = await taskRun(s, quad);
     const kill = await killAndResume(s, giga, log);
+    const long = await longRuns(s, log);
     const cpu = { listCpu, taskCpu, curlCpu, plain: plain.cpu - listCpu, four: four.cpu - listCpu };
-    return report({ ...throttled, ...unthrottled, ...kill, plain, four, plainNoFlush, md5Rate: nodeMd5Rate(), cpu });
+    return report({ ...throttled, ...unthrottled, ...kill, plain, four, long, md5Rate: nodeMd5Rate(), cpu });
   } finally {
     await s.emu.close();
     rmSync(s.scratch, { recursive: true, force: true });
@@ -372,9 +394,8 @@ async function runResume(s: Setup, blob: EmulatedBlob): Promise<Timed & { served
 }
 
 interface Measured {
-  /** The median of the throttled runs. */
-  throttledTask: Timed;
-  throttledNoFlush: number[];
+  /** The throttled runs' times (ms). */
+  throttled: number[];
   throttledCurl?: { ms: number };
   task: number[];
   curl: number[];
@@ -386,10 +407,19 @@ interface Measured {
   resumeRun: Timed & { served: number };
   refetched: number;
   md5Rate: number;
-  noFlush: number[];
-  plainNoFlush: Timed;
+  /** 8 GiB with and without the flush (ms), the flushes of the first, peak RSS of both. */
+  long: { withFlush: number; withoutFlush: number; flushes: { count: number; ms: number }; rss: number };
   /** CPU seconds: the list-only run, the task's downloads (list-only taken off), curl + md5sum. */
   cpu: { listCpu: number; taskCpu: number[]; curlCpu: number[]; plain: number; four: number };
+}
+
+/** The flush's cost on 8 GiB: one run with it, one without (a bench preload). */
+function longLines(long: Measured['long']): string[] {
+  const cost = ((long.withFlush - long.withoutFlush) / long.withoutFlush) * 100;
+  return [
+    `8 GiB, unthrottled: ${f1(long.withFlush / 1000)} s with the flush (${long.flushes.count} flushes, ${f1(long.flushes.ms / 1000)} s in all), ${f1(long.withoutFlush / 1000)} s without;`,
+    `  flush cost ${f1(cost)} % (one run each); peak RSS ${f1(long.rss / MiB)} MB`,
+  ];
 }
 
 /** The CPU section of the report: seconds per GiB, the task next to curl + md5sum. */
@@ -410,16 +440,17 @@ function cpuLines(m: Measured): string[] {
 
 function report(m: Measured): DownloadBenchResult {
   const ideal = (CONNECTIONS * CAP) / MiB;
-  const tThrottled = rate(GiB, m.throttledTask.ms);
+  const tThrottledMs = median(m.throttled);
+  const tThrottled = rate(GiB, tThrottledMs);
   const cThrottled = m.throttledCurl ? rate(GiB, m.throttledCurl.ms) : NaN;
   const tUn = median(m.task);
   const cUn = m.curl.length ? median(m.curl) : NaN;
   const lines = [
     `1 GiB blob from the emulator on loopback HTTPS; task with ${CONNECTIONS} connections, whole process (sign-in and list included); ${m.task.length} unthrottled runs, median.`,
     '',
-    `throttled, 32 MiB/s per connection (task: median of ${m.throttledNoFlush.length} runs)   MiB/s    s`,
-    `  task, ${CONNECTIONS} connections (verifies MD5)                       ${f1(tThrottled).padStart(6)}  ${f1(m.throttledTask.ms / 1000).padStart(5)}`,
-    `  the same without the flush (bench preload)                ${f1(rate(GiB, median(m.throttledNoFlush))).padStart(6)}  ${f1(median(m.throttledNoFlush) / 1000).padStart(5)}`,
+    `throttled, 32 MiB/s per connection (task: median of ${m.throttled.length} runs: ${m.throttled.map((ms) => f1(ms / 1000)).join(', ')} s)`,
+    `                                                            MiB/s    s`,
+    `  task, ${CONNECTIONS} connections (verifies MD5)                       ${f1(tThrottled).padStart(6)}  ${f1(tThrottledMs / 1000).padStart(5)}`,
     `  curl, one connection                                     ${f1(cThrottled).padStart(6)}  ${f1((m.throttledCurl?.ms ?? NaN) / 1000).padStart(5)}`,
     `  ideal (${CONNECTIONS} x 32 MiB/s)                                  ${f1(ideal).padStart(6)}  ${f1(GiB / MiB / ideal).padStart(5)}`,
     `  task / ideal = ${(tThrottled / ideal).toFixed(2)} (goal >= 0.85); task / curl = ${(tThrottled / cThrottled).toFixed(1)}x`,
@@ -429,15 +460,14 @@ function report(m: Measured): DownloadBenchResult {
     `  curl -o, then md5sum                                      ${f1(rate(GiB, cUn)).padStart(6)}  ${f1(cUn / 1000).padStart(5)}`,
     `  curl -o alone                                             ${f1(rate(GiB, median(m.curlOnly))).padStart(6)}  ${f1(median(m.curlOnly) / 1000).padStart(5)}`,
     `  task on a blob without MD5 (length and ETag only)         ${f1(rate(GiB, m.plain.ms)).padStart(6)}  ${f1(m.plain.ms / 1000).padStart(5)}`,
-    `  task without the flush before each record (bench preload)  ${f1(rate(GiB, median(m.noFlush))).padStart(6)}  ${f1(median(m.noFlush) / 1000).padStart(5)}`,
     `  task / (curl + md5sum) = ${(cUn / tUn).toFixed(2)} in speed (goal >= 0.8)`,
-    `  task without MD5 and without the flush                    ${f1(rate(GiB, m.plainNoFlush.ms)).padStart(6)}  ${f1(m.plainNoFlush.ms / 1000).padStart(5)}`,
-    `  flush cost: ${f1(((tUn - median(m.noFlush)) / median(m.noFlush)) * 100)} % of the time with MD5 (medians, interleaved runs), ${f1(((m.plain.ms - m.plainNoFlush.ms) / m.plainNoFlush.ms) * 100)} % without`,
     `  MD5 cost: ${f1(m.task.length ? tUn - m.plain.ms : NaN)} ms per GiB in the task; Node's MD5 alone: ${f1(m.md5Rate)} MiB/s (${f1((GiB / MiB / m.md5Rate) * 1000)} ms per GiB)`,
     '',
     `peak RSS: 1 GiB ${f1(median(m.rss1) / MiB)} MB, 4 GiB ${f1(m.four.rss / MiB)} MB (goal <= 160 MB, flat); 4 GiB in ${f1(m.four.ms / 1000)} s (${f1(rate(4 * GiB, m.four.ms))} MiB/s)`,
     `kill at 50 % served: ${f1(m.killed.served / MiB)} MiB served and ${f1(m.killed.received / MiB)} MiB received by the task before the kill, ${f1(m.resumeRun.served / MiB)} MiB in the resumed run;`,
     `  fetched twice (received before the kill + resumed run - blob): ${f1(m.refetched / MiB)} MiB (bound ${CONNECTIONS} x 8 MiB = ${CONNECTIONS * 8} MiB); served twice: ${f1((m.killed.served + m.resumeRun.served - GiB) / MiB)} MiB`,
+    '',
+    ...longLines(m.long),
     '',
     ...cpuLines(m),
   ];
@@ -452,19 +482,17 @@ function reportJson(m: Measured, ideal: number, tThrottled: number, cThrottled: 
       idealMiBs: ideal,
       taskMiBs: tThrottled,
       curlMiBs: cThrottled,
-      taskMs: m.throttledTask.ms,
-      taskWithoutFlushMs: m.throttledNoFlush,
+      taskMs: m.throttled,
       curlMs: m.throttledCurl?.ms,
     },
     unthrottled: {
       taskMs: m.task,
-      taskWithoutFlushMs: m.noFlush,
-      taskWithoutMd5NorFlushMs: m.plainNoFlush.ms,
       curlPlusMd5sumMs: m.curl,
       curlOnlyMs: m.curlOnly,
       taskWithoutMd5Ms: m.plain.ms,
     },
-    peakRssBytes: { oneGiB: m.rss1, fourGiB: m.four.rss },
+    peakRssBytes: { oneGiB: m.rss1, fourGiB: m.four.rss, eightGiB: m.long.rss },
+    eightGiBFlush: { withFlushMs: m.long.withFlush, withoutFlushMs: m.long.withoutFlush, flushes: m.long.flushes.count, flushMs: m.long.flushes.ms },
     killAtHalf: {
       servedBeforeKill: m.killed.served,
       receivedBeforeKill: m.killed.received,
