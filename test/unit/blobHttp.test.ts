@@ -9,6 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AttemptFailure, RequestContext, WriteFailure, blobProperties, getRange } from '../../tasks/common/download/blobHttp';
 import { writeAt } from '../../tasks/common/download/fileWriter';
+import { SocketPool } from '../../tasks/common/http/socketPool';
+import { connectorFor } from '../../tasks/common/http/tunnel';
 import { blobBytes } from '../emulator/blobs';
 import { startEmulator, type Emulator } from '../emulator/emulator';
 
@@ -22,10 +24,12 @@ describe("download: a range's body, piece by piece", function () {
   before(async () => {
     emu = await startEmulator();
     agent = new https.Agent({ ca: readFileSync(emu.caFile), keepAlive: true });
-    ctx = { agentFor: () => agent, stop: new AbortController().signal, timeoutMs: 10000 };
+    const sockets = new SocketPool(connectorFor({ proxyFor: () => undefined, cert: { caFile: emu.caFile } }), 4);
+    ctx = { agentFor: () => agent, sockets, stop: new AbortController().signal, timeoutMs: 10000 };
   });
   after(async () => {
     agent.destroy();
+    ctx.sockets.destroy();
     await emu.close();
     rmSync(dir, { recursive: true, force: true });
   });
