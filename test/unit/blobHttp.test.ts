@@ -245,7 +245,10 @@ describe('download: the range client on its own sockets (keep-alive, cuts, timeo
   it('one timer for the whole attempt: a body that stalls is cut as a timeout', async () => {
     ctx = { ...ctx, timeoutMs: 300 };
     server.answer = (s) => s.write('HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-9/100\r\nContent-Length: 10\r\n\r\n01234');
-    await assert.rejects(get(0, 10), (e: unknown) => e instanceof AttemptFailure && e.outcome.kind === 'failure' && e.outcome.timedOut && e.outcome.code === 'ETIMEDOUT');
+    await assert.rejects(
+      get(0, 10),
+      (e: unknown) => e instanceof AttemptFailure && e.outcome.kind === 'failure' && e.outcome.timedOut && e.outcome.code === 'ETIMEDOUT',
+    );
     assert.equal(ctx.sockets.idleCount, 0);
   });
 

@@ -226,7 +226,6 @@ export async function blobProperties(url: string, ctx: RequestContext): Promise<
  */
 export type RangeSink = (chunk: Buffer) => void;
 
-
 /** The answer's head fits the range asked for: Content-Range, Content-Length and ETag. */
 function checkRangeAnswer({ status, headers }: ResponseHead, from: number, end: number, props: BlobProperties): void {
   const expected = `bytes ${from}-${end - 1}/${props.size}`;
@@ -294,17 +293,19 @@ class RangeAnswer implements ResponseEvents {
 
   end(rest: Buffer): void {
     if (this.outcome) return;
-    if (!this.ok) {
+    const head = this.answerHead;
+    if (!head || !this.ok) {
       this.outcome = { error: this.statusFailure(), reusable: false };
     } else if (this.received !== this.until - this.from) {
       this.outcome = { error: badResponse(), reusable: false };
     } else {
-      this.outcome = { reusable: rest.length === 0 && keepsAlive(this.answerHead!) };
+      this.outcome = { reusable: rest.length === 0 && keepsAlive(head) };
     }
   }
 
   private statusFailure(): AttemptFailure {
-    const { status, headers } = this.answerHead!;
+    if (!this.answerHead) return badResponse();
+    const { status, headers } = this.answerHead;
     return new AttemptFailure({ kind: 'response', status, headers }, codeOf(headers['x-ms-error-code'], this.errorBody));
   }
 }

@@ -45,11 +45,11 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** Parses a head's text (without the blank line); throws BadAnswer. */
 export function parseHead(text: string): ResponseHead {
-  const lines = text.split('\r\n');
-  const status = STATUS_LINE.exec(lines[0]);
+  const [first = '', ...lines] = text.split('\r\n');
+  const status = STATUS_LINE.exec(first);
   if (!status) throw new BadAnswer('status line');
   const headers: Record<string, string> = {};
-  for (const line of lines.slice(1)) {
+  for (const line of lines) {
     const colon = line.indexOf(':');
     const name = line.slice(0, colon).toLowerCase();
     const value = line.slice(colon + 1).trim();
@@ -70,7 +70,7 @@ export function framingOf(head: ResponseHead): Framing {
   const length = head.headers['content-length'];
   if (length === undefined) return { kind: 'close' };
   const values = new Set(length.split(',').map((v) => v.trim()));
-  const [only] = values;
+  const [only = ''] = values;
   if (values.size !== 1 || !/^\d{1,15}$/.test(only)) throw new BadAnswer('Content-Length');
   return { kind: 'length', left: Number(only) };
 }
@@ -108,9 +108,9 @@ export class ResponseParser {
     if (this.done) throw new BadAnswer('bytes after the answer');
     let rest: Buffer | undefined = data;
     while (rest !== undefined && !this.framing) rest = this.pushHead(rest);
-    // A body of length 0 ended with the head (end() had what followed it).
-    if (rest === undefined || this.done) return;
-    this.pushBody(rest);
+    const framing = this.framing;
+    if (rest === undefined || !framing) return;
+    this.pushBody(framing, rest);
   }
 
   /** The socket ended: completes a body delimited by the connection's end, else throws. */
@@ -147,8 +147,10 @@ export class ResponseParser {
     this.framing = this.bodyless ? { kind: 'length', left: 0 } : framingOf(head);
     this.head = head;
     this.events.head(head);
-    if (this.framing.kind === 'length' && this.framing.left === 0) this.complete(rest);
-    return rest;
+    if (this.framing.kind !== 'length' || this.framing.left > 0) return rest;
+    // A body of length 0 ends with the head: end() has what followed it.
+    this.complete(rest);
+    return undefined;
   }
 
   private complete(rest: Buffer): void {
@@ -157,8 +159,7 @@ export class ResponseParser {
     this.events.end(rest);
   }
 
-  private pushBody(data: Buffer): void {
-    const framing = this.framing!;
+  private pushBody(framing: Framing, data: Buffer): void {
     if (framing.kind === 'close') {
       if (data.length > 0) this.events.body(data);
       return;
@@ -209,9 +210,9 @@ export class ResponseParser {
       if (line !== '') throw new BadAnswer('chunk end');
       c.state = 'size';
     } else if (c.state === 'size') {
-      const size = /^([0-9A-Fa-f]{1,12})[\t ]*(;[\t\x20-\x7e\x80-\xff]*)?$/.exec(line);
-      if (!size) throw new BadAnswer('chunk size');
-      c.left = parseInt(size[1], 16);
+      const size = /^([0-9A-Fa-f]{1,12})[\t ]*(;[\t\x20-\x7e\x80-\xff]*)?$/.exec(line)?.[1];
+      if (size === undefined) throw new BadAnswer('chunk size');
+      c.left = parseInt(size, 16);
       c.state = c.left === 0 ? 'trailers' : 'data';
     } else if (line === '') {
       this.done = true;

@@ -34,15 +34,15 @@ export class SocketPool {
 
   /** An idle socket of the route (`reused`), or a new one. */
   async take(route: Route, signal: AbortSignal): Promise<{ socket: TLSSocket; reused: boolean }> {
-    const at = this.idle.findIndex((i) => i.key === route.key);
-    if (at >= 0) {
-      const [entry] = this.idle.splice(at, 1);
+    const entry = this.idle.find((i) => i.key === route.key);
+    if (entry) {
+      this.idle.splice(this.idle.indexOf(entry), 1);
       entry.socket.off('data', entry.drop).off('end', entry.drop).off('close', entry.drop).off('error', entry.drop);
       return { socket: entry.socket, reused: true };
     }
     if (this.closed) throw Object.assign(new Error('the connection pool is closed'), { code: 'ABORT_ERR' });
     const socket = await route.open(signal);
-    if (this.closed) {
+    if (this.isClosed()) {
       socket.destroy();
       throw Object.assign(new Error('the connection pool is closed'), { code: 'ABORT_ERR' });
     }
@@ -68,6 +68,11 @@ export class SocketPool {
     this.idle.splice(0);
     for (const socket of this.opened) socket.destroy();
     this.opened.clear();
+  }
+
+  /** Read after an await (destroy() may have run meanwhile). */
+  private isClosed(): boolean {
+    return this.closed;
   }
 
   private drop(entry: Idle): void {

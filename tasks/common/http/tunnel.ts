@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { NetworkSettings } from '../platform/networkSettings';
 import { tlsOptions } from './network';
-import { ResponseHead, ResponseParser } from './responseParser';
+import { BadAnswer, ResponseHead, ResponseParser } from './responseParser';
 
 /**
  * The proxy answered CONNECT with another status than 200 (407, 403, 502): the request ends as
@@ -88,8 +88,10 @@ function connectRequest(proxy: URL, target: Endpoint): string {
 function connectAnswer(open: () => void): ResponseParser {
   let answer: ResponseHead | undefined;
   const end = (rest: Buffer): void => {
+    if (!answer) throw new BadAnswer('no head');
+    if (answer.status !== 200) throw new ProxyRefused(answer);
     // A TLS server never speaks first: bytes after a 200 are not the target's.
-    if (answer!.status !== 200 || rest.length > 0) throw new ProxyRefused(answer!);
+    if (rest.length > 0) throw new BadAnswer('bytes after the tunnel answer');
     open();
   };
   return new ResponseParser({ head: (head) => (answer = head), body: () => undefined, end }, true);
