@@ -23,6 +23,7 @@ import { SocketPool } from '../../tasks/common/http/socketPool';
 import { connectorFor } from '../../tasks/common/http/tunnel';
 import { blobBytes } from '../emulator/blobs';
 import { caFile, startEmulator, type Emulator } from '../emulator/emulator';
+import { startConnectProxy } from '../emulator/proxy';
 import { startRawTlsServer, type RawRequest, type RawTlsServer } from '../support/rawTlsServer';
 
 describe("download: a range's body, piece by piece", function () {
@@ -250,6 +251,22 @@ describe('download: the range client on its own sockets (keep-alive, cuts, timeo
       (e: unknown) => e instanceof AttemptFailure && e.outcome.kind === 'failure' && e.outcome.timedOut && e.outcome.code === 'ETIMEDOUT',
     );
     assert.equal(ctx.sockets.idleCount, 0);
+  });
+
+  it("a proxy's 407 to CONNECT ends the range as the proxy's answer (AttemptFailure 407), as through https-proxy-agent", async () => {
+    const proxy = await startConnectProxy({ username: 'u', password: 'right' });
+    try {
+      const connector = connectorFor({
+        proxyFor: () => ({ formattedUrl: proxy.url.replace('http://', 'http://u:wrong@'), displayUrl: 'p' }),
+        cert: { caFile },
+      });
+      ctx = { ...ctx, sockets: new SocketPool(connector, 2) };
+      await assert.rejects(get(0, 10), (e: unknown) => e instanceof AttemptFailure && e.status === 407 && !e.message.includes('secret'));
+      assert.equal(server.connections, 0);
+    } finally {
+      ctx.sockets.destroy();
+      await proxy.close();
+    }
   });
 
   it('stop mid-body: Stopped at once, the socket closed', async () => {
