@@ -3,7 +3,6 @@
  * on the agent, with a fresh SAS from LCS when storage stops accepting the old one. The engine is
  * tasks/common/download; this is the wiring to the session, the host and the inputs.
  */
-import type { Agent } from 'node:http';
 import { DatabaseAsset, relistBackup } from '../common/lcs/databaseAssets';
 import { DownloadResult, downloadBlob } from '../common/download/engine';
 import { DownloadError } from '../common/download/errors';
@@ -12,6 +11,7 @@ import { targetFiles } from '../common/download/partialFile';
 import { TaskHost } from '../common/platform/host';
 import { publishOutputs } from '../common/platform/outputVariables';
 import { httpAgentFactory } from '../common/http/network';
+import { connectorFor } from '../common/http/tunnel';
 import { neutralize } from '../common/text/sanitize';
 import { LcsSession } from '../common/lcs/session';
 import { LcsSettings } from '../common/lcs/connection';
@@ -35,11 +35,11 @@ function freshFileLocation(host: TaskHost, session: LcsSession, projectId: numbe
 }
 
 /** The agent's proxy rules are looked up once per URL (task-lib logs each lookup), not per range. */
-function onePerUrl(agentFor: (url: string) => Agent | undefined): (url: string) => Agent | undefined {
-  let last: { url: string; agent: Agent | undefined } | undefined;
+function onePerUrl<T>(lookup: (url: string) => T): (url: string) => T {
+  let last: { url: string; value: T } | undefined;
   return (url) => {
-    if (last?.url !== url) last = { url, agent: agentFor(url) };
-    return last.agent;
+    if (last?.url !== url) last = { url, value: lookup(url) };
+    return last.value;
   };
 }
 
@@ -69,7 +69,9 @@ export async function downloadChosenBackup(
     files,
     connections: settings.connections,
     overwrite: settings.overwrite,
+    // The HEAD on node:https; the ranges on HTTP/1.1 spoken on TLS sockets of their own (README: the range client).
     agentFor: onePerUrl(httpAgentFactory(network, { keepAlive: true, maxSockets: settings.connections })),
+    connector: onePerUrl(connectorFor(network)),
     requestTimeoutMs: limits.requestTimeoutMs,
     retryBudgetMs: limits.retryBudgetMs,
     info: (line) => host.info(line),

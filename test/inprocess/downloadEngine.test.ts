@@ -16,6 +16,7 @@ import { DownloadOptions, DownloadResult, downloadBlob } from '../../tasks/commo
 import { STORAGE_VERSION } from '../../tasks/common/download/blobHttp';
 import { TaskFailure, ThrottledError, TransportError } from '../../tasks/common/platform/errors';
 import { targetFiles } from '../../tasks/common/download/partialFile';
+import { connectorFor } from '../../tasks/common/http/tunnel';
 import { md5Base64 } from '../e2e/downloadSupport';
 import { chooseRangeSize } from '../../tasks/common/download/ranges';
 import * as sinon from 'sinon';
@@ -55,6 +56,7 @@ function engineOn(emu: Emulator, blob: EmulatedBlob, dir: string, fileName = FIL
     connections: 4,
     overwrite: false,
     agentFor: () => agent,
+    connector: connectorFor({ proxyFor: () => undefined, cert: { caFile: emu.caFile } }),
     requestTimeoutMs: 5000,
     retryBudgetMs: 5000,
     lockPollMs: 50,

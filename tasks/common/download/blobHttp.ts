@@ -1,17 +1,25 @@
 /**
- * One request to Azure Blob Storage over node:https: the blob's properties (HEAD), or one range
- * of it (GET with Range and If-Match) streamed to a sink. Each attempt runs under one timer
- * (connect, headers and the whole body, so a range that trickles is cut) and stops at once on
- * cancel. Failures come back as AttemptFailure for the retry policy to judge. The URL carries the
- * SAS: nothing here puts it, or a response body, into an error message.
+ * One request to Azure Blob Storage: the blob's properties (HEAD, over node:https), or one range
+ * of it (GET with Range and If-Match, HTTP/1.1 spoken on a kept-alive TLS socket) streamed to a
+ * sink. Each attempt runs under one timer (connect, headers and the whole body, so a range that
+ * trickles is cut) and stops at once on cancel. Failures come back as AttemptFailure for the
+ * retry policy to judge. The URL carries the SAS: nothing here puts it, or a response body, into
+ * an error message.
  */
 import * as https from 'node:https';
 import type { Agent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { AttemptOutcome } from '../http/retry';
+import { BadAnswer, ResponseEvents, ResponseHead, ResponseParser, keepsAlive } from '../http/responseParser';
+import type { SocketPool } from '../http/socketPool';
+import { ProxyRefused } from '../http/tunnel';
 import { errnoCode } from '../platform/errors';
 
 export interface RequestContext {
+  /** The HEAD's connections. */
   agentFor: (url: string) => Agent | undefined;
+  /** The range GETs' connections (kept alive from one range to the next). */
+  sockets: SocketPool;
   /** Aborted when the step is cancelled or the download stops for another reason. */
   stop: AbortSignal;
   timeoutMs: number;
@@ -102,9 +110,15 @@ function flatHeaders(res: IncomingMessage): Record<string, string> {
   return out;
 }
 
+/** Azure's error code of an answer: x-ms-error-code, or <Code> of its (first 4 KiB of) XML body. */
+function codeOf(fromHeader: string | undefined, body: string): string | undefined {
+  const fromBody = /<Code>\s*([^<\s]+)\s*<\/Code>/.exec(body)?.[1];
+  const code = fromHeader?.trim() || fromBody;
+  return code && STORAGE_CODE.test(code) ? code : undefined;
+}
+
 /** Reads at most 4 KiB of an error answer and picks out Azure's error code; the rest is dropped. */
 async function storageCode(res: IncomingMessage): Promise<string | undefined> {
-  const fromHeader = headerText(res, 'x-ms-error-code')?.trim();
   let body = '';
   try {
     for await (const chunk of res) {
@@ -115,9 +129,7 @@ async function storageCode(res: IncomingMessage): Promise<string | undefined> {
     // An error answer cut short still has its status.
   }
   res.destroy();
-  const fromBody = /<Code>\s*([^<\s]+)\s*<\/Code>/.exec(body)?.[1];
-  const code = fromHeader || fromBody;
-  return code && STORAGE_CODE.test(code) ? code : undefined;
+  return codeOf(headerText(res, 'x-ms-error-code'), body);
 }
 
 interface Attempt {
@@ -132,9 +144,16 @@ function networkFailure(error: unknown, timedOut: boolean): AttemptFailure {
   return new AttemptFailure({ kind: 'failure', code: timedOut ? 'ETIMEDOUT' : code, timedOut });
 }
 
-/** Starts one request; resolves when the response headers are in. */
-function open(url: string, method: 'GET' | 'HEAD', headers: OutgoingHttpHeaders, ctx: RequestContext): Promise<Attempt> {
-  if (ctx.stop.aborted) return Promise.reject(new Stopped());
+/** One attempt's timer and stop: `signal` aborts on either; `failure` turns an error into the attempt's failure. */
+interface Guard {
+  signal: AbortSignal;
+  timedOut(): boolean;
+  /** Clears the timer and the stop listener; call once the attempt is over. */
+  finish(): void;
+  failure(error: unknown): Error;
+}
+
+function guardFor(ctx: RequestContext): Guard {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -143,16 +162,32 @@ function open(url: string, method: 'GET' | 'HEAD', headers: OutgoingHttpHeaders,
   }, ctx.timeoutMs);
   const onStop = (): void => controller.abort();
   ctx.stop.addEventListener('abort', onStop, { once: true });
-  const finish = (): void => {
-    clearTimeout(timer);
-    ctx.stop.removeEventListener('abort', onStop);
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    finish: () => {
+      clearTimeout(timer);
+      ctx.stop.removeEventListener('abort', onStop);
+    },
+    failure: (error) => {
+      if (ctx.stop.aborted) return new Stopped();
+      // The proxy's refusal of the tunnel ends the request as the proxy's answer would (a 407 asks for credentials).
+      if (error instanceof ProxyRefused) return new AttemptFailure({ kind: 'response', status: error.head.status, headers: error.head.headers });
+      return networkFailure(error, timedOut);
+    },
   };
+}
+
+/** Starts one request; resolves when the response headers are in. */
+function open(url: string, method: 'GET' | 'HEAD', headers: OutgoingHttpHeaders, ctx: RequestContext): Promise<Attempt> {
+  if (ctx.stop.aborted) return Promise.reject(new Stopped());
+  const guard = guardFor(ctx);
   return new Promise<Attempt>((resolve, reject) => {
-    const req = https.request(url, { method, headers: { ...headers, 'x-ms-version': STORAGE_VERSION }, agent: ctx.agentFor(url), signal: controller.signal });
-    req.once('response', (res) => resolve({ res, finish, timedOut: () => timedOut }));
+    const req = https.request(url, { method, headers: { ...headers, 'x-ms-version': STORAGE_VERSION }, agent: ctx.agentFor(url), signal: guard.signal });
+    req.once('response', (res) => resolve({ res, finish: guard.finish, timedOut: guard.timedOut }));
     req.once('error', (error) => {
-      finish();
-      reject(ctx.stop.aborted ? new Stopped() : networkFailure(error, timedOut));
+      guard.finish();
+      reject(guard.failure(error));
     });
     req.end();
   });
@@ -191,76 +226,171 @@ export async function blobProperties(url: string, ctx: RequestContext): Promise<
  */
 export type RangeSink = (chunk: Buffer) => void;
 
-/** The answer's headers fit the range asked for: Content-Range, Content-Length and ETag. */
-function checkRangeAnswer(res: IncomingMessage, from: number, end: number, props: BlobProperties): void {
+/** The answer's head fits the range asked for: Content-Range, Content-Length and ETag. */
+function checkRangeAnswer({ status, headers }: ResponseHead, from: number, end: number, props: BlobProperties): void {
   const expected = `bytes ${from}-${end - 1}/${props.size}`;
-  const got = headerText(res, 'content-range')?.trim();
-  const fullAnswer = res.statusCode === 200 && from === 0 && end === props.size;
+  const got = headers['content-range']?.trim();
+  const fullAnswer = status === 200 && from === 0 && end === props.size;
   if (!fullAnswer && got !== expected) {
-    throw new UnexpectedAnswer(
-      `Storage answered a range request with ${res.statusCode === 206 ? 'another range' : `HTTP ${res.statusCode} and the whole blob`}.`,
-    );
+    throw new UnexpectedAnswer(`Storage answered a range request with ${status === 206 ? 'another range' : `HTTP ${status} and the whole blob`}.`);
   }
-  const etag = headerText(res, 'etag');
+  const etag = headers['etag'];
   if (etag !== undefined && etag !== props.etag) throw new EtagChanged();
-  const length = headerText(res, 'content-length');
-  if (length !== undefined && Number(length) !== end - from) throw new OverlongAnswer(end - from);
+  const length = headers['content-length'];
+  // A chunked body is framed by its chunks, whatever Content-Length says (RFC 9112 6.3).
+  if (headers['transfer-encoding'] === undefined && length !== undefined && Number(length) !== end - from) throw new OverlongAnswer(end - from);
+}
+
+function badResponse(): AttemptFailure {
+  return new AttemptFailure({ kind: 'failure', code: 'ERR_BAD_RESPONSE', timedOut: false });
 }
 
 /**
- * Hands the body to the sink piece by piece as it arrives; throws AttemptFailure when it ends
- * early (everything that arrived before is in the sink: a retry continues after it).
+ * One range's answer as the parser hands it over: the head checked, the body given to the sink
+ * piece by piece (never a byte past the range), or an error answer's first 4 KiB kept for its
+ * code. `outcome` is set once the answer is complete.
  */
-function drain(attempt: Attempt, expected: number, sink: RangeSink, stop: AbortSignal): Promise<void> {
-  const { res } = attempt;
-  let received = 0;
-  let settled = false;
-  return new Promise<void>((resolve, reject) => {
-    const settle = (error?: unknown): void => {
+class RangeAnswer implements ResponseEvents {
+  /** Some byte of the answer arrived. */
+  heard = false;
+  outcome: { error?: Error; reusable: boolean } | undefined;
+  private answerHead: ResponseHead | undefined;
+  private received = 0;
+  private errorBody = '';
+
+  constructor(
+    private readonly from: number,
+    private readonly until: number,
+    private readonly props: BlobProperties,
+    private readonly sink: RangeSink,
+  ) {}
+
+  private get ok(): boolean {
+    return this.answerHead?.status === 206 || this.answerHead?.status === 200;
+  }
+
+  head(head: ResponseHead): void {
+    this.answerHead = head;
+    if (this.ok) checkRangeAnswer(head, this.from, this.until, this.props);
+  }
+
+  body(piece: Buffer): void {
+    if (this.outcome) return;
+    if (!this.ok) {
+      this.errorBody += piece.toString('utf8');
+      if (this.errorBody.length >= MAX_ERROR_BODY) this.outcome = { error: this.statusFailure(), reusable: false };
+      return;
+    }
+    // Never more than the range: a body that runs on is cut here, its excess never written.
+    if (this.received + piece.length > this.until - this.from) throw new OverlongAnswer(this.until - this.from);
+    try {
+      this.sink(piece);
+    } catch (error) {
+      throw new WriteFailure(error);
+    }
+    this.received += piece.length;
+  }
+
+  end(rest: Buffer): void {
+    if (this.outcome) return;
+    const head = this.answerHead;
+    if (!head || !this.ok) {
+      this.outcome = { error: this.statusFailure(), reusable: false };
+    } else if (this.received !== this.until - this.from) {
+      this.outcome = { error: badResponse(), reusable: false };
+    } else {
+      this.outcome = { reusable: rest.length === 0 && keepsAlive(head) };
+    }
+  }
+
+  private statusFailure(): AttemptFailure {
+    if (!this.answerHead) return badResponse();
+    const { status, headers } = this.answerHead;
+    return new AttemptFailure({ kind: 'response', status, headers }, codeOf(headers['x-ms-error-code'], this.errorBody));
+  }
+}
+
+/** Sends the request and feeds the answer to `answer`; resolves whether the socket may carry another request. */
+function exchange(socket: TLSSocket, request: string, answer: RangeAnswer, guard: Guard): Promise<boolean> {
+  return new Promise<boolean>((resolve, reject) => {
+    const parser = new ResponseParser(answer);
+    let settled = false;
+    const settle = (error: Error | undefined, reusable = false): void => {
       if (settled) return;
       settled = true;
-      res.off('data', onData);
-      attempt.finish();
-      if (error === undefined) return resolve();
-      res.destroy();
-      reject(error);
+      socket.off('data', onData).off('end', onCut).off('close', onCut).off('error', onError);
+      guard.signal.removeEventListener('abort', onAbort);
+      if (error !== undefined || !reusable) socket.destroy();
+      return error === undefined ? resolve(reusable) : reject(error);
     };
     const onData = (chunk: Buffer): void => {
-      if (settled) return;
-      // Never more than the range: a body that runs on is cut here, its excess never written.
-      if (received + chunk.length > expected) return settle(new OverlongAnswer(expected));
+      answer.heard = true;
       try {
-        sink(chunk);
+        parser.push(chunk);
       } catch (error) {
-        return settle(new WriteFailure(error));
+        // The parser's BadAnswer, or the answer's own verdict (overlong, another ETag, a failed write).
+        return settle(error instanceof BadAnswer ? badResponse() : (error as Error));
       }
-      received += chunk.length;
+      if (answer.outcome) settle(answer.outcome.error, answer.outcome.reusable);
     };
-    const cut = (error?: unknown): void => settle(stop.aborted ? new Stopped() : networkFailure(error, attempt.timedOut()));
-    res.on('data', onData);
-    res.on('error', cut);
-    res.once('close', () => cut(Object.assign(new Error('closed'), { code: 'ECONNRESET' })));
-    res.once('end', () => settle(received === expected ? undefined : new AttemptFailure({ kind: 'failure', code: 'ERR_BAD_RESPONSE', timedOut: false })));
+    const onCut = (): void => {
+      try {
+        parser.finish();
+      } catch {
+        // Cut before the answer was complete: below.
+      }
+      if (answer.outcome) return settle(answer.outcome.error, false);
+      settle(guard.failure(Object.assign(new Error('closed'), { code: 'ECONNRESET' })));
+    };
+    const onError = (error: Error): void => settle(guard.failure(error));
+    const onAbort = (): void => settle(guard.failure(Object.assign(new Error('aborted'), { code: 'ABORT_ERR' })));
+    socket.on('data', onData).once('end', onCut).once('close', onCut).once('error', onError);
+    guard.signal.addEventListener('abort', onAbort, { once: true });
+    if (guard.signal.aborted) return onAbort();
+    socket.write(request, 'latin1');
   });
 }
 
+/** The GET of one range, as written on the socket; the ETag (from storage's answer) must be a plain header value. */
+function rangeRequest(url: string, from: number, end: number, etag: string): string {
+  if (!/^[\x21-\x7e][\x20-\x7e]*$/.test(etag)) {
+    throw new UnexpectedAnswer("The storage answer's ETag is not a plain header value: it does not look like Azure Blob Storage.");
+  }
+  const { pathname, search, host } = new URL(url);
+  const lines = [`GET ${pathname}${search} HTTP/1.1`, `Host: ${host}`, `Range: bytes=${from}-${end - 1}`, `If-Match: ${etag}`];
+  return `${[...lines, `x-ms-version: ${STORAGE_VERSION}`, 'Connection: keep-alive'].join('\r\n')}\r\n\r\n`;
+}
+
+/** A kept-alive socket that the server had closed: the request never reached it, so a fresh socket tries at once. */
+function staleSocket(error: unknown, reused: boolean, answer: RangeAnswer): boolean {
+  const code = error instanceof AttemptFailure && error.outcome.kind === 'failure' ? error.outcome.code : '';
+  return reused && !answer.heard && (code === 'ECONNRESET' || code === 'EPIPE');
+}
+
 /**
- * GET bytes [from, end) of the blob, only while it still has `etag`, into the sink. Bytes that
- * arrived before a failure have been given to the sink (a retry continues after them).
+ * GET bytes [from, end) of the blob, only while it still has `etag`, into the sink, on a socket
+ * of the pool (given back when the answer was read whole and the server keeps it open). Bytes
+ * that arrived before a failure have been given to the sink (a retry continues after them).
  */
 export async function getRange(url: string, from: number, end: number, props: BlobProperties, sink: RangeSink, ctx: RequestContext): Promise<void> {
-  const headers = { Range: `bytes=${from}-${end - 1}`, 'If-Match': props.etag };
-  const attempt = await open(url, 'GET', headers, ctx);
-  const { res } = attempt;
-  if (res.statusCode !== 206 && res.statusCode !== 200) {
-    throw await answerFailure(attempt);
-  }
+  if (ctx.stop.aborted) throw new Stopped();
+  const request = rangeRequest(url, from, end, props.etag);
+  const route = ctx.sockets.route(url);
+  const guard = guardFor(ctx);
   try {
-    checkRangeAnswer(res, from, end, props);
-  } catch (error) {
-    res.destroy();
-    attempt.finish();
-    throw error;
+    for (;;) {
+      const { socket, reused } = await ctx.sockets.take(route, guard.signal).catch((error: unknown) => {
+        throw guard.failure(error);
+      });
+      const answer = new RangeAnswer(from, end, props, sink);
+      try {
+        if (await exchange(socket, request, answer, guard)) ctx.sockets.give(route, socket);
+        return;
+      } catch (error) {
+        if (!staleSocket(error, reused, answer)) throw error;
+      }
+    }
+  } finally {
+    guard.finish();
   }
-  await drain(attempt, end - from, sink, ctx.stop);
 }

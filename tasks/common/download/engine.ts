@@ -134,5 +134,6 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
     throw explainFailure(run, run.cancelled ? new Stopped() : error);
   } finally {
     unhook();
+    run.ctx.sockets.destroy();
   }
 }

@@ -8,6 +8,8 @@ import type { Agent } from 'node:http';
 import { TaskFailure, TransportError } from '../platform/errors';
 import { AZURE_STATUS_PAGE, describeHttpFailure } from '../http/failures';
 import { hostOf } from '../http/urlHost';
+import { SocketPool } from '../http/socketPool';
+import type { Connector } from '../http/tunnel';
 import { AttemptFailure, EtagChanged, OverlongAnswer, RequestContext, Stopped, UnexpectedAnswer, WriteFailure } from './blobHttp';
 import { DownloadError, fileSystemError, storageRefused } from './errors';
 import { TargetFiles } from './partialFile';
@@ -22,7 +24,10 @@ export interface DownloadOptions {
   files: TargetFiles;
   connections: number;
   overwrite: boolean;
+  /** The HEAD's connections (node:https). */
   agentFor: (url: string) => Agent | undefined;
+  /** The range GETs' TLS connections (http/tunnel.ts), kept alive in a pool of `connections` for the run. */
+  connector: Connector;
   /** One request's limit, connect to last byte (a range that trickles is cut and retried). */
   requestTimeoutMs: number;
   /** How long retries may go on without a byte arriving (and how long to wait for another run's lock). */
@@ -57,7 +62,8 @@ export function newRun(options: DownloadOptions): Run {
   const stop = new AbortController();
   const counters = { cancelled: false, received: 0, badAnswers: 0, keptBytes: 0 };
   const sas = new SasSource(options.url, options.freshUrl, () => counters.received, options.info);
-  const ctx = { agentFor: options.agentFor, stop: stop.signal, timeoutMs: options.requestTimeoutMs };
+  const sockets = new SocketPool(options.connector, Math.max(1, options.connections));
+  const ctx = { agentFor: options.agentFor, sockets, stop: stop.signal, timeoutMs: options.requestTimeoutMs };
   return Object.assign(counters, { options, stop, sas, ctx, retry: new StallBudget(options.retryBudgetMs), host: hostOf(options.url, 'storage') });
 }
 
