@@ -48,6 +48,9 @@ export class SocketPool {
     }
     this.opened.add(socket);
     socket.once('close', () => this.opened.delete(socket));
+    // Whoever holds the socket listens for its errors (and every error ends in 'close'); this one
+    // only keeps an error between two holders (given back, not yet taken) from crashing the task.
+    socket.on('error', () => undefined);
     return { socket, reused: false };
   }
 
