@@ -114,6 +114,7 @@ interface Setup {
   preload: string;
   noFlushPreload: string;
   flushCountPreload: string;
+  transferPreload: string;
   cpuPreload: string;
   listOnlyEnv: NodeJS.ProcessEnv;
 }
@@ -138,6 +139,23 @@ require('node:fs/promises').open(__filename, 'r').then((h) => {
 });
 process.on('exit', () => process.stderr.write('${FLUSH_TAG}' + count + ' ' + Math.round(ms) + '\\n'));
 `;
+
+/** A preload that prints when the task wrote its first and last piece (ms since its start): the transfer itself. */
+const TRANSFER_TAG = '##bench[transfer]';
+const TRANSFER_PRELOAD = `const fs = require('node:fs'); const write = fs.writeSync; let first = -1, last = -1;
+fs.writeSync = function (fd, buffer, offset, length, position) {
+  if (typeof position === 'number') { last = performance.now(); if (first < 0) first = last; }
+  return write.apply(this, arguments);
+};
+process.on('exit', () => process.stderr.write('${TRANSFER_TAG}' + first + ' ' + last + '\\n'));
+`;
+
+/** First to last piece written (ms) from a run's stderr. */
+function transferMs(stderr: string): number {
+  const line = stderr.split('\n').find((l) => l.startsWith(TRANSFER_TAG));
+  const [first = NaN, last = NaN] = (line ?? '').slice(TRANSFER_TAG.length).trim().split(' ').map(Number);
+  return first >= 0 ? last - first : NaN;
+}
 
 /** The flushes a run made (count, total ms) from its stderr. */
 function flushes(stderr: string): { count: number; ms: number } {
@@ -295,6 +313,7 @@ async function setUp(root: string): Promise<Setup> {
     cpuPreload: preload('cpu.js', CPU_PRELOAD),
     noFlushPreload: preload('noflush.js', NO_FLUSH_PRELOAD),
     flushCountPreload: preload('flushcount.js', FLUSH_COUNT_PRELOAD),
+    transferPreload: preload('transfer.js', TRANSFER_PRELOAD),
     ...taskEnv(emu, script, scratch, out),
   };
 }
@@ -303,17 +322,20 @@ async function setUp(root: string): Promise<Setup> {
 const THROTTLED_RUNS = 3;
 
 /** 32 MiB/s per connection: the task with 8 connections, then curl on one. */
-async function throttledRuns(s: Setup, giga: EmulatedBlob, log: (text: string) => void): Promise<Pick<Measured, 'throttled' | 'throttledCurl'>> {
+async function throttledRuns(s: Setup, giga: EmulatedBlob, log: (text: string) => void): Promise<Pick<Measured, 'throttled' | 'transfer' | 'throttledCurl'>> {
   giga.faults.bytesPerSecondPerConnection = CAP;
   const throttled: number[] = [];
+  const transfer: number[] = [];
   for (let i = 1; i <= THROTTLED_RUNS; i++) {
     log(`download: throttled, task with 8 connections (${i}/${THROTTLED_RUNS})`);
-    throttled.push((await taskRun(s, giga)).ms);
+    const t = await taskRun(s, giga, undefined, { preload: s.transferPreload });
+    throttled.push(t.ms);
+    transfer.push(transferMs(t.stderr));
   }
   log('download: throttled, curl on one connection (about 32 s)');
   const throttledCurl = s.hasCurl ? await curlRun(s, giga, false) : undefined;
   giga.faults.bytesPerSecondPerConnection = undefined;
-  return { throttled, throttledCurl };
+  return { throttled, transfer, throttledCurl };
 }
 
 /** 8 GiB, unthrottled, with the flush (counted) and without it: what flushing costs a download longer than its interval. */
@@ -394,8 +416,10 @@ async function runResume(s: Setup, blob: EmulatedBlob): Promise<Timed & { served
 }
 
 interface Measured {
-  /** The throttled runs' times (ms). */
+  /** The throttled runs' times (ms), whole process. */
   throttled: number[];
+  /** The same runs, first to last piece written (ms). */
+  transfer: number[];
   throttledCurl?: { ms: number };
   task: number[];
   curl: number[];
@@ -454,6 +478,7 @@ function report(m: Measured): DownloadBenchResult {
     `  curl, one connection                                     ${f1(cThrottled).padStart(6)}  ${f1((m.throttledCurl?.ms ?? NaN) / 1000).padStart(5)}`,
     `  ideal (${CONNECTIONS} x 32 MiB/s)                                  ${f1(ideal).padStart(6)}  ${f1(GiB / MiB / ideal).padStart(5)}`,
     `  task / ideal = ${(tThrottled / ideal).toFixed(2)} (goal >= 0.85); task / curl = ${(tThrottled / cThrottled).toFixed(1)}x`,
+    `  first to last piece written: ${f1(median(m.transfer) / 1000)} s, ${f1(rate(GiB, median(m.transfer)))} MiB/s = ${(rate(GiB, median(m.transfer)) / ideal).toFixed(2)} of the ideal (start, sign-in, list, HEAD and the end not counted)`,
     '',
     'unthrottled                                                 MiB/s    s',
     `  task (downloads and verifies MD5)                         ${f1(rate(GiB, tUn)).padStart(6)}  ${f1(tUn / 1000).padStart(5)}`,
@@ -483,6 +508,7 @@ function reportJson(m: Measured, ideal: number, tThrottled: number, cThrottled: 
       taskMiBs: tThrottled,
       curlMiBs: cThrottled,
       taskMs: m.throttled,
+      transferMs: m.transfer,
       curlMs: m.throttledCurl?.ms,
     },
     unthrottled: {
