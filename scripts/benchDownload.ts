@@ -160,8 +160,9 @@ function transferMs(stderr: string): number {
 /** The flushes a run made (count, total ms) from its stderr. */
 function flushes(stderr: string): { count: number; ms: number } {
   const line = stderr.split('\n').find((l) => l.startsWith(FLUSH_TAG));
-  const [count, ms] = (line ?? '').slice(FLUSH_TAG.length).trim().split(' ').map(Number);
-  return { count: count ?? NaN, ms: ms ?? NaN };
+  if (line === undefined) return { count: NaN, ms: NaN };
+  const [count = NaN, ms = NaN] = line.slice(FLUSH_TAG.length).trim().split(' ').map(Number);
+  return { count, ms };
 }
 
 function taskEnv(emu: Emulator, script: string, scratch: string, out: string): { env: NodeJS.ProcessEnv; cwd: string; listOnlyEnv: NodeJS.ProcessEnv } {

@@ -206,15 +206,41 @@ describe('download: the range client on its own sockets (keep-alive, cuts, timeo
     assert.equal(ctx.sockets.idleCount, 1);
   });
 
-  it('a kept-alive socket the server closed meanwhile: a fresh socket at once, no failed attempt', async () => {
+  it('a kept-alive socket the server closes as the next request arrives: a fresh socket at once, no failed attempt', async () => {
+    // The first connection answers once, then drops the next request unanswered (a server closing an idle connection).
+    server.answer = (s, r) => (r.onConnection === 2 ? s.destroy() : range206(s, r));
+    await get(0, 10);
+    assert.equal(ctx.sockets.idleCount, 1);
+    assert.equal(await get(10, 20), body.subarray(10, 20).toString());
+    assert.deepEqual(
+      server.requests.map((r) => r.onConnection),
+      [1, 2, 1],
+    );
+    assert.equal(server.connections, 2);
+  });
+
+  it('a fresh socket cut before any byte of the answer: one failed attempt, no loop', async () => {
+    server.answer = (s) => s.destroy();
+    await assert.rejects(get(0, 10), (e: unknown) => e instanceof AttemptFailure && e.outcome.kind === 'failure' && e.outcome.code === 'ECONNRESET');
+    assert.equal(server.requests.length, 1);
+  });
+
+  it('bytes after the answer (not asked for): the socket is not kept', async () => {
     server.answer = (s, r) => {
       range206(s, r);
-      s.end();
+      s.write('HTTP/1.1 200 OK\r\n');
     };
-    await get(0, 10);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(await get(0, 10), '0123456789');
+    assert.equal(ctx.sockets.idleCount, 0);
+    server.answer = (s, r) => range206(s, r);
     await get(10, 20);
     assert.equal(server.connections, 2);
+  });
+
+  it('the same ETag twice is one ETag; Content-Length framed as "10, 10" is 10', async () => {
+    server.answer = (s) =>
+      s.write('HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-9/100\r\nETag: "0x1"\r\nETag: "0x1"\r\nContent-Length: 10, 10\r\n\r\n0123456789');
+    assert.equal(await get(0, 10), '0123456789');
   });
 
   it('a chunked body that runs past the range: OverlongAnswer, never a byte past the range handed over', async () => {

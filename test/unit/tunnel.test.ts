@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { ProxyRefused, connectorFor } from '../../tasks/common/http/tunnel';
+import { InputError } from '../../tasks/common/platform/errors';
 import type { NetworkSettings } from '../../tasks/common/platform/networkSettings';
 import { caFile } from '../emulator/emulator';
 import { startConnectProxy, type ConnectProxy } from '../emulator/proxy';
@@ -95,6 +96,37 @@ describe('tunnel', function () {
     const forbidden = await failure(connectorFor(settings(proxy.url.replace('http://', 'http://u:right@')))('https://example.com/').open(open));
     assert.ok(forbidden instanceof ProxyRefused && forbidden.head.status === 403);
     assert.equal(server.connections, 0);
+  });
+
+  it('a proxy that accepts and never answers CONNECT: given up at the abort (the attempt timer), nothing left open', async () => {
+    const silent = net.createServer((socket) => socket.on('error', () => undefined).resume());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const accepted: net.Socket[] = [];
+    silent.on('connection', (s) => accepted.push(s));
+    try {
+      const proxyUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const error = await failure(connectorFor(settings(proxyUrl))(`https://localhost:${server.port}/`).open(AbortSignal.timeout(200)));
+      assert.equal((error as NodeJS.ErrnoException).code, 'ABORT_ERR');
+      await new Promise((resolve) => (accepted[0]?.destroyed ? resolve(undefined) : accepted[0]?.once('close', resolve)));
+      assert.equal(server.connections, 0);
+    } finally {
+      accepted.forEach((s) => s.destroy());
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it('an already aborted signal: no CONNECT is sent', async () => {
+    proxy = await startConnectProxy({});
+    await failure(connectorFor(settings(proxy.url))(`https://localhost:${server.port}/`).open(AbortSignal.abort()));
+    assert.equal(proxy.connects.length, 0);
+  });
+
+  it('proxy credentials that are not valid percent-encoding: an InputError that quotes neither', () => {
+    const proxyUrl = 'http://builder%zz:s3cr%zzet@127.0.0.1:1';
+    assert.throws(
+      () => connectorFor(settings(proxyUrl))(`https://localhost:${server.port}/`),
+      (e: unknown) => e instanceof InputError && !`${e.message} ${e.advice}`.includes('zz') && !`${e.message} ${e.advice}`.includes('s3cr'),
+    );
   });
 
   it('abort: a connection that hangs in the handshake is given up and closed', async () => {

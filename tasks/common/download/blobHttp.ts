@@ -10,7 +10,7 @@ import * as https from 'node:https';
 import type { Agent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { AttemptOutcome } from '../http/retry';
-import { BadAnswer, ResponseEvents, ResponseHead, ResponseParser, keepsAlive } from '../http/responseParser';
+import { BadAnswer, ResponseEvents, ResponseHead, ResponseParser, framingOf, keepsAlive } from '../http/responseParser';
 import type { SocketPool } from '../http/socketPool';
 import { ProxyRefused } from '../http/tunnel';
 import { errnoCode } from '../platform/errors';
@@ -227,7 +227,8 @@ export async function blobProperties(url: string, ctx: RequestContext): Promise<
 export type RangeSink = (chunk: Buffer) => void;
 
 /** The answer's head fits the range asked for: Content-Range, Content-Length and ETag. */
-function checkRangeAnswer({ status, headers }: ResponseHead, from: number, end: number, props: BlobProperties): void {
+function checkRangeAnswer(head: ResponseHead, from: number, end: number, props: BlobProperties): void {
+  const { status, headers } = head;
   const expected = `bytes ${from}-${end - 1}/${props.size}`;
   const got = headers['content-range']?.trim();
   const fullAnswer = status === 200 && from === 0 && end === props.size;
@@ -236,9 +237,9 @@ function checkRangeAnswer({ status, headers }: ResponseHead, from: number, end: 
   }
   const etag = headers['etag'];
   if (etag !== undefined && etag !== props.etag) throw new EtagChanged();
-  const length = headers['content-length'];
-  // A chunked body is framed by its chunks, whatever Content-Length says (RFC 9112 6.3).
-  if (headers['transfer-encoding'] === undefined && length !== undefined && Number(length) !== end - from) throw new OverlongAnswer(end - from);
+  // The length the body is read to (a chunked body is framed by its chunks, whatever Content-Length says, RFC 9112 6.3).
+  const framing = framingOf(head);
+  if (framing.kind === 'length' && framing.left !== end - from) throw new OverlongAnswer(end - from);
 }
 
 function badResponse(): AttemptFailure {

@@ -167,6 +167,8 @@ export function bootId(): string {
 export const FLUSH_EVERY_MS = 30_000;
 /** And at least this many times as long as the last flush took: flushing stays within ~5 % of the time on a slow disk. */
 export const FLUSH_SPACING = 20;
+/** But never more than this apart (ms): one very slow flush does not stop flushing for the rest of the download. */
+export const FLUSH_MAX_SPACING_MS = 300_000;
 
 /**
  * Creates a side file anew and returns its descriptor, synchronously: the same rules as
@@ -224,7 +226,8 @@ export class RecordWriter {
     private readonly files: Pick<TargetFiles, 'recordPath' | 'recordTempPath'>,
     private readonly snapshot: () => RecordState,
     private readonly flushData: () => Promise<void>,
-    private readonly now: () => number = Date.now,
+    // A monotonic clock: the wall clock stepping back would postpone the flushes.
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** Writes the current state now; starts a flush when one is due. A failure is kept for check(). */
@@ -242,7 +245,7 @@ export class RecordWriter {
       .then(
         () => {
           const end = this.now();
-          this.nextFlushAt = end + Math.max(FLUSH_EVERY_MS, FLUSH_SPACING * (end - startedAt));
+          this.nextFlushAt = end + Math.min(FLUSH_MAX_SPACING_MS, Math.max(FLUSH_EVERY_MS, FLUSH_SPACING * (end - startedAt)));
           this.durable = state.done;
           if (this.latest) this.write(this.latest);
         },

@@ -42,19 +42,24 @@ type ChunkState = 'size' | 'data' | 'data-crlf' | 'trailers';
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [\t\x20-\x7e\x80-\xff]*)?$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** Headers that carry one value: a repeat with the same value is one, with another value a bad answer (never joined). */
+const SINGLE = new Set(['content-length', 'content-range', 'etag', 'x-ms-error-code']);
 
 /** Parses a head's text (without the blank line); throws BadAnswer. */
 export function parseHead(text: string): ResponseHead {
   const [first = '', ...lines] = text.split('\r\n');
   const status = STATUS_LINE.exec(first);
   if (!status) throw new BadAnswer('status line');
-  const headers: Record<string, string> = {};
+  // No prototype: a header named `constructor` or `__proto__` is just a header.
+  const headers = Object.create(null) as Record<string, string>;
   for (const line of lines) {
     const colon = line.indexOf(':');
     const name = line.slice(0, colon).toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (colon <= 0 || !TOKEN.test(name) || !FIELD_VALUE.test(value)) throw new BadAnswer('header line');
-    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+    const before = headers[name];
+    if (before !== undefined && SINGLE.has(name) && before !== value) throw new BadAnswer(`repeated ${name}`);
+    headers[name] = before === undefined || SINGLE.has(name) ? value : `${before}, ${value}`;
   }
   return { status: Number(status[2]), minorVersion: Number(status[1]), headers };
 }
@@ -64,8 +69,9 @@ export function framingOf(head: ResponseHead): Framing {
   if (head.status === 204 || head.status === 304) return { kind: 'length', left: 0 };
   const coding = head.headers['transfer-encoding'];
   if (coding !== undefined) {
-    const last = coding.split(',').pop()?.trim().toLowerCase();
-    return last === 'chunked' ? { kind: 'chunked' } : { kind: 'close' };
+    // The request asks for no transfer coding (no TE header): anything but plain chunked would put encoded bytes in the file.
+    if (coding.trim().toLowerCase() !== 'chunked') throw new BadAnswer('transfer coding');
+    return { kind: 'chunked' };
   }
   const length = head.headers['content-length'];
   if (length === undefined) return { kind: 'close' };
@@ -79,6 +85,8 @@ export function framingOf(head: ResponseHead): Framing {
 export function keepsAlive(head: ResponseHead): boolean {
   const tokens = (head.headers['connection'] ?? '').toLowerCase().split(',');
   if (tokens.some((t) => t.trim() === 'close')) return false;
+  // Both framings in one answer is how requests are smuggled (RFC 9112 6.3): read it, then close.
+  if (head.headers['transfer-encoding'] !== undefined && head.headers['content-length'] !== undefined) return false;
   return head.minorVersion === 1 && framingOf(head).kind !== 'close';
 }
 

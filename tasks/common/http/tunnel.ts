@@ -6,6 +6,7 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { InputError } from '../platform/errors';
 import type { NetworkSettings } from '../platform/networkSettings';
 import { tlsOptions } from './network';
 import { BadAnswer, ResponseHead, ResponseParser } from './responseParser';
@@ -74,14 +75,25 @@ function ready<T extends net.Socket>(socket: T, event: string, signal: AbortSign
   });
 }
 
-/** The CONNECT request, with Basic credentials from the proxy URL (percent-decoded) when it has them. */
-function connectRequest(proxy: URL, target: Endpoint): string {
-  const lines = [`CONNECT ${authority(target)} HTTP/1.1`, `Host: ${authority(target)}`];
-  if (proxy.username || proxy.password) {
-    const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-    lines.push(`Proxy-Authorization: Basic ${Buffer.from(credentials).toString('base64')}`);
+/** The proxy's Basic credentials from its URL (percent-decoded), as a header line; '' without credentials. */
+function proxyAuthorization(proxy: URL): string {
+  if (!proxy.username && !proxy.password) return '';
+  let credentials: string;
+  try {
+    credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  } catch {
+    // The value holds the password: it is not quoted.
+    throw new InputError(
+      "The agent's proxy user name or password could not be read.",
+      "Check the agent's proxy settings (config --proxyusername / --proxypassword).",
+    );
   }
-  return `${lines.join('\r\n')}\r\n\r\n`;
+  return `Proxy-Authorization: Basic ${Buffer.from(credentials).toString('base64')}\r\n`;
+}
+
+/** The CONNECT request (`authorization`: the header line, or ''). */
+function connectRequest(target: Endpoint, authorization: string): string {
+  return `CONNECT ${authority(target)} HTTP/1.1\r\nHost: ${authority(target)}\r\n${authorization}\r\n`;
 }
 
 /** A parser of the proxy's answer to CONNECT: calls `open` for a 200, throws ProxyRefused otherwise. */
@@ -98,7 +110,7 @@ function connectAnswer(open: () => void): ResponseParser {
 }
 
 /** Sends CONNECT and reads the proxy's answer head; resolves once the tunnel is open. */
-function tunnelThrough(socket: net.Socket, proxy: URL, target: Endpoint, signal: AbortSignal): Promise<net.Socket> {
+function tunnelThrough(socket: net.Socket, request: string, signal: AbortSignal): Promise<net.Socket> {
   return new Promise<net.Socket>((resolve, reject) => {
     let opened = false;
     const parser = connectAnswer(() => (opened = true));
@@ -121,18 +133,25 @@ function tunnelThrough(socket: net.Socket, proxy: URL, target: Endpoint, signal:
     const onAbort = (): void => done(Object.assign(new Error('aborted'), { code: 'ABORT_ERR' }));
     socket.on('data', onData).once('error', done).once('close', onClose);
     signal.addEventListener('abort', onAbort, { once: true });
-    socket.write(connectRequest(proxy, target));
+    if (signal.aborted) return onAbort();
+    socket.write(request);
   });
 }
 
-async function openSocket(target: Endpoint, proxyUrl: string | undefined, options: tls.ConnectionOptions, signal: AbortSignal): Promise<tls.TLSSocket> {
-  if (!proxyUrl) return ready(tls.connect(tlsTo(target, options)), 'secureConnect', signal);
-  const proxy = new URL(proxyUrl);
-  const https = proxy.protocol === 'https:';
-  const at = endpoint(proxy, https ? 443 : 80);
+/** A proxy on the way: where it is, and the CONNECT request for the target. */
+interface Via {
+  proxy: URL;
+  request: string;
+}
+
+async function openSocket(target: Endpoint, via: Via | undefined, options: tls.ConnectionOptions, signal: AbortSignal): Promise<tls.TLSSocket> {
+  if (!via) return ready(tls.connect(tlsTo(target, options)), 'secureConnect', signal);
+  const https = via.proxy.protocol === 'https:';
+  const at = endpoint(via.proxy, https ? 443 : 80);
   const raw = https ? await ready(tls.connect(tlsTo(at, options)), 'secureConnect', signal) : await ready(net.connect(at.port, at.host), 'connect', signal);
-  const open = await tunnelThrough(raw, proxy, target, signal);
-  const { host: _host, port: _port, ...overTunnel } = tlsTo(target, options);
+  const open = await tunnelThrough(raw, via.request, signal);
+  // `host` stays: with `socket` given it only names the server the certificate must match (an IP target included).
+  const { port: _port, ...overTunnel } = tlsTo(target, options);
   return ready(tls.connect({ ...overTunnel, socket: open }), 'secureConnect', signal);
 }
 
@@ -145,6 +164,8 @@ export function connectorFor(settings: NetworkSettings): Connector {
   return (url) => {
     const target = endpoint(new URL(url), 443);
     const proxyUrl = settings.proxyFor(url)?.formattedUrl;
-    return { key: `${authority(target)} ${proxyUrl ?? ''}`, open: (signal) => openSocket(target, proxyUrl, options, signal) };
+    const proxy = proxyUrl === undefined ? undefined : new URL(proxyUrl);
+    const via = proxy && { proxy, request: connectRequest(target, proxyAuthorization(proxy)) };
+    return { key: `${authority(target)} ${proxyUrl ?? ''}`, open: (signal) => openSocket(target, via, options, signal) };
   };
 }
