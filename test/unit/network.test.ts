@@ -22,8 +22,10 @@ describe('network: certificate checks', () => {
   });
 
   it("the agent's CA: one TLS context shared by every connection (not one per connection); a client certificate that cannot be used is an InputError", () => {
-    const options = tlsOptions({ proxyFor: () => undefined, cert: { caFile } });
+    const withCa = { proxyFor: () => undefined, cert: { caFile } };
+    const options = tlsOptions(withCa);
     assert.ok(options.secureContext, 'a context built once');
+    assert.equal(tlsOptions(withCa).secureContext, options.secureContext, 'the same settings: the same context, the files read once');
     assert.equal(tlsOptions({ proxyFor: () => undefined }).secureContext, undefined, "Node's default context without a CA of the agent");
     const direct = httpAgentFactory({ proxyFor: () => undefined, cert: { caFile } })('https://lcsapi.lcs.dynamics.com/x') as HttpsAgent;
     assert.ok(direct.options.secureContext);

@@ -35,6 +35,20 @@ function failure(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
+/** A loopback TCP server that accepts and never answers (a silent proxy, a stalled handshake); closed after `body`. */
+async function withSilentServer(body: (port: number, accepted: net.Socket[]) => Promise<void>): Promise<void> {
+  const silent = net.createServer((socket) => socket.on('error', () => undefined).resume());
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const accepted: net.Socket[] = [];
+  silent.on('connection', (s) => accepted.push(s));
+  try {
+    await body((silent.address() as AddressInfo).port, accepted);
+  } finally {
+    accepted.forEach((s) => s.destroy());
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  }
+}
+
 describe('tunnel', function () {
   this.timeout(20000);
   let server: RawTlsServer;
@@ -99,20 +113,12 @@ describe('tunnel', function () {
   });
 
   it('a proxy that accepts and never answers CONNECT: given up at the abort (the attempt timer), nothing left open', async () => {
-    const silent = net.createServer((socket) => socket.on('error', () => undefined).resume());
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const accepted: net.Socket[] = [];
-    silent.on('connection', (s) => accepted.push(s));
-    try {
-      const proxyUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-      const error = await failure(connectorFor(settings(proxyUrl))(`https://localhost:${server.port}/`).open(AbortSignal.timeout(200)));
+    await withSilentServer(async (port, accepted) => {
+      const error = await failure(connectorFor(settings(`http://127.0.0.1:${port}`))(`https://localhost:${server.port}/`).open(AbortSignal.timeout(200)));
       assert.equal((error as NodeJS.ErrnoException).code, 'ABORT_ERR');
       await new Promise((resolve) => (accepted[0]?.destroyed ? resolve(undefined) : accepted[0]?.once('close', resolve)));
       assert.equal(server.connections, 0);
-    } finally {
-      accepted.forEach((s) => s.destroy());
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
-    }
+    });
   });
 
   it('an already aborted signal: no CONNECT is sent', async () => {
@@ -130,22 +136,15 @@ describe('tunnel', function () {
   });
 
   it('abort: a connection that hangs in the handshake is given up and closed', async () => {
-    const silent = net.createServer((socket) => socket.on('error', () => undefined).resume());
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const accepted: net.Socket[] = [];
-    silent.on('connection', (s) => accepted.push(s));
-    try {
+    await withSilentServer(async (port, accepted) => {
       const stop = new AbortController();
-      const pending = failure(connectorFor(settings())(`https://localhost:${(silent.address() as AddressInfo).port}/`).open(stop.signal));
+      const pending = failure(connectorFor(settings())(`https://localhost:${port}/`).open(stop.signal));
       setTimeout(() => stop.abort(), 100);
       assert.equal(((await pending) as NodeJS.ErrnoException).code, 'ABORT_ERR');
       assert.equal(accepted.length, 1);
       // The client's side is closed: the server's side sees the end.
-      await new Promise((resolve) => (accepted[0].destroyed ? resolve(undefined) : accepted[0].once('close', resolve)));
+      await new Promise((resolve) => (accepted[0]?.destroyed ? resolve(undefined) : accepted[0]?.once('close', resolve)));
       await failure(connectorFor(settings())(`https://localhost:${server.port}/`).open(AbortSignal.abort()));
-    } finally {
-      accepted.forEach((s) => s.destroy());
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
-    }
+    });
   });
 });

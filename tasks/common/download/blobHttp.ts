@@ -136,7 +136,6 @@ interface Attempt {
   res: IncomingMessage;
   /** Clears the attempt's timer and listeners; call once the body is read. */
   finish(): void;
-  timedOut(): boolean;
 }
 
 function networkFailure(error: unknown, timedOut: boolean): AttemptFailure {
@@ -147,7 +146,6 @@ function networkFailure(error: unknown, timedOut: boolean): AttemptFailure {
 /** One attempt's timer and stop: `signal` aborts on either; `failure` turns an error into the attempt's failure. */
 interface Guard {
   signal: AbortSignal;
-  timedOut(): boolean;
   /** Clears the timer and the stop listener; call once the attempt is over. */
   finish(): void;
   failure(error: unknown): Error;
@@ -164,7 +162,6 @@ function guardFor(ctx: RequestContext): Guard {
   ctx.stop.addEventListener('abort', onStop, { once: true });
   return {
     signal: controller.signal,
-    timedOut: () => timedOut,
     finish: () => {
       clearTimeout(timer);
       ctx.stop.removeEventListener('abort', onStop);
@@ -184,7 +181,7 @@ function open(url: string, method: 'GET' | 'HEAD', headers: OutgoingHttpHeaders,
   const guard = guardFor(ctx);
   return new Promise<Attempt>((resolve, reject) => {
     const req = https.request(url, { method, headers: { ...headers, 'x-ms-version': STORAGE_VERSION }, agent: ctx.agentFor(url), signal: guard.signal });
-    req.once('response', (res) => resolve({ res, finish: guard.finish, timedOut: guard.timedOut }));
+    req.once('response', (res) => resolve({ res, finish: guard.finish }));
     req.once('error', (error) => {
       guard.finish();
       reject(guard.failure(error));

@@ -23,6 +23,8 @@ function readFile(path: string, what: string): Buffer {
   }
 }
 
+const built = new WeakMap<NetworkSettings, AgentOptions>();
+
 /**
  * TLS options for every connection: certificate checks on, and the agent's CA bundle and
  * client certificate when it has them. `rejectUnauthorized: true` is explicit because Node's
@@ -30,6 +32,13 @@ function readFile(path: string, what: string): Buffer {
  * to 0; an explicit option wins over it.
  */
 export function tlsOptions(settings: NetworkSettings): AgentOptions {
+  // Built once per settings: the agent's files are read, and the TLS context made, once per run.
+  let options = built.get(settings);
+  if (!options) built.set(settings, (options = buildTlsOptions(settings)));
+  return options;
+}
+
+function buildTlsOptions(settings: NetworkSettings): AgentOptions {
   const cert = settings.cert;
   const options: AgentOptions = { rejectUnauthorized: true };
   if (cert?.caFile) {
