@@ -272,12 +272,12 @@ describe('download engine: the file is exactly the blob, or nothing is published
       let received = 0;
       let atKill: number | undefined;
       let release: (() => void) | undefined;
-      const writeSync = fs.writeSync;
-      // Every piece of the download is written with fs.writeSync at its offset (fileWriter.ts): the
+      const writevSync = fs.writevSync;
+      // Every batch of the download is written with fs.writevSync at its offset (fileWriter.ts): the
       // moment one returns is a moment a kill can come, and the page cache keeps what was written.
-      const stub = sinon.stub(fs, 'writeSync').callsFake(function (this: unknown, ...args: unknown[]) {
-        const n = (writeSync as (...a: unknown[]) => number).apply(fs, args);
-        if (typeof args[4] === 'number' && atKill === undefined) {
+      const stub = sinon.stub(fs, 'writevSync').callsFake(function (this: unknown, ...args: unknown[]) {
+        const n = (writevSync as (...a: unknown[]) => number).apply(fs, args);
+        if (typeof args[2] === 'number' && atKill === undefined) {
           release ??= occupyThreadPool(killed);
           received += n;
           if (received >= e.blob.size / 2) {

@@ -218,8 +218,8 @@ export async function blobProperties(url: string, ctx: RequestContext): Promise<
 
 /**
  * Receives the bytes of one range, in order, each piece as it arrives from the socket (about
- * 16 KiB, one TLS record), synchronously: the piece is written while it is still in the CPU's
- * cache, and none is held back. Throws to stop the range (a write that failed).
+ * 16 KiB, one TLS record), synchronously, as a view of what the socket decrypted (the sink may
+ * keep it: transfer.ts gathers a few before writing them). Throws to stop the range (a write that failed).
  */
 export type RangeSink = (chunk: Buffer) => void;
 

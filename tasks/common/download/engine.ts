@@ -3,7 +3,7 @@
  * blob's ETag, written at their offsets into `<name>.partial`, with a resume record beside it;
  * MD5 computed while the bytes arrive; a fresh SAS from LCS when storage refuses the old one;
  * the file put in place under its final name only after verification. Memory stays flat: each
- * connection holds the piece in hand (about 16 KiB), whatever the size of the blob. The steps: the HEAD
+ * connection holds at most 64 KiB of pieces not yet written, whatever the size of the blob. The steps: the HEAD
  * (run.ts), the lock (downloadLock.ts), the files on disk (prepare.ts), the transfer and the
  * publication (transfer.ts, publish.ts); README "Download file protocol" has the order.
  */

@@ -8,7 +8,7 @@ import { promises as fsp } from 'node:fs';
 import { BlobProperties, OverlongAnswer, RangeSink, getRange } from './blobHttp';
 import { DownloadError, fileSystemError } from './errors';
 import { InOrderMd5 } from './hasher';
-import { writeAt } from './fileWriter';
+import { GATHER_BYTES, writeAllAt } from './fileWriter';
 import { RecordWriter, removeQuietly } from './partialFile';
 import { ProgressGate, percentOf, progressLine } from './progress';
 import { publishFile } from './publish';
@@ -88,18 +88,30 @@ function report(t: Transfer): void {
   }
 }
 
-/** Where the bytes of one range go: the partial file at their offset, the counters. */
+/**
+ * Where the bytes of one range go: the partial file at their offset, the counters. Pieces are
+ * gathered up to GATHER_BYTES and written together (fileWriter.ts); only written bytes count as
+ * on disk, so what a failed attempt had gathered but not written is fetched again (at most
+ * GATHER_BYTES). The range's last piece writes whatever is gathered.
+ */
 function sinkFor(t: Transfer, range: ByteRange, from: number): RangeSink {
-  // Memory per connection: the piece in hand (about 16 KiB), whatever the blob's size. Each piece
-  // is written synchronously as it arrives, while it is still in the CPU's cache (fileWriter.ts).
+  // Memory per connection: at most GATHER_BYTES plus the piece in hand, whatever the blob's size.
+  // The pieces are views of what the TLS socket decrypted, written while still in the CPU's cache.
   let position = from;
+  const gathered: Buffer[] = [];
+  let gatheredBytes = 0;
   const fd = t.handle.fd;
   return (chunk) => {
-    writeAt(fd, chunk, position);
-    position += chunk.length;
-    t.progress.addWritten(range.index, chunk.length);
+    gathered.push(chunk);
+    gatheredBytes += chunk.length;
     t.run.received += chunk.length;
     t.run.retry.progressed();
+    if (gatheredBytes < GATHER_BYTES && position + gatheredBytes < range.end) return;
+    writeAllAt(fd, gathered, position);
+    position += gatheredBytes;
+    t.progress.addWritten(range.index, gatheredBytes);
+    gathered.length = 0;
+    gatheredBytes = 0;
     t.hasher?.written();
     report(t);
   };
