@@ -52,17 +52,17 @@ function cpuSeconds(stderr: string): number {
 const GNU_TIME = '/usr/bin/time';
 
 /**
- * A preload for the run that is killed: counts the bytes the task writes at an offset (the
- * download's pieces; its log lines are not positioned) and keeps the count in `counterFile`,
+ * A preload for the run that is killed: counts the bytes the task writes with fs.writevSync at an
+ * offset (the download's gathered pieces, fileWriter.ts) and keeps the count in `counterFile`,
  * rewritten every 256 KiB and so still there after SIGKILL. What the task received before the
  * kill, as opposed to what the emulator served, part of which was still in socket buffers.
  */
 function receivedPreload(counterFile: string): string {
-  return `const fs = require('node:fs'); const write = fs.writeSync; const out = fs.openSync(${JSON.stringify(counterFile)}, 'w');
+  return `const fs = require('node:fs'); const write = fs.writeSync; const writev = fs.writevSync; const out = fs.openSync(${JSON.stringify(counterFile)}, 'w');
 let total = 0, shown = 0;
-fs.writeSync = function (fd, buffer, offset, length, position) {
-  const n = write.apply(this, arguments);
-  if (typeof position === 'number' && fd !== out) { total += n; if (total - shown >= 262144) { shown = total; write(out, String(total).padEnd(20), 0, 20, 0); } }
+fs.writevSync = function (fd, buffers, position) {
+  const n = writev.apply(this, arguments);
+  if (typeof position === 'number') { total += n; if (total - shown >= 262144) { shown = total; write(out, String(total).padEnd(20), 0, 20, 0); } }
   return n;
 };
 process.on('exit', () => write(out, String(total).padEnd(20), 0, 20, 0));
@@ -140,12 +140,12 @@ require('node:fs/promises').open(__filename, 'r').then((h) => {
 process.on('exit', () => process.stderr.write('${FLUSH_TAG}' + count + ' ' + Math.round(ms) + '\\n'));
 `;
 
-/** A preload that prints when the task wrote its first and last piece (ms since its start): the transfer itself. */
+/** A preload that prints when the task wrote its first and last pieces (fs.writevSync; ms since its start): the transfer itself. */
 const TRANSFER_TAG = '##bench[transfer]';
-const TRANSFER_PRELOAD = `const fs = require('node:fs'); const write = fs.writeSync; let first = -1, last = -1;
-fs.writeSync = function (fd, buffer, offset, length, position) {
+const TRANSFER_PRELOAD = `const fs = require('node:fs'); const writev = fs.writevSync; let first = -1, last = -1;
+fs.writevSync = function (fd, buffers, position) {
   if (typeof position === 'number') { last = performance.now(); if (first < 0) first = last; }
-  return write.apply(this, arguments);
+  return writev.apply(this, arguments);
 };
 process.on('exit', () => process.stderr.write('${TRANSFER_TAG}' + first + ' ' + last + '\\n'));
 `;
