@@ -6,9 +6,10 @@
  * therefore gathered only up to GATHER_BYTES (still in the cache) and written with one `pwritev`:
  * no copy in user space, and a quarter of the system calls and of ext4's per-write work of writing
  * each 16 KiB piece alone (scripts/bench-writes.mjs: 8 connections' 16 KiB pieces into one 1 GiB
- * file, 0.90 -> 0.57 CPU-s per GiB; page-aligned batches measured no better). A write into the page cache takes
- * microseconds; when the disk falls behind, the kernel slows the writer, which the network would
- * wait for anyway. One thread writes, so eight connections do not contend for the file's lock.
+ * file, 0.90 -> 0.57 CPU-s per GiB; page-aligned batches measured no better). A write into the
+ * page cache takes microseconds; when the disk falls behind, the kernel slows the writer, which the
+ * network would wait for anyway. One thread writes, so eight connections do not contend for the
+ * file's lock.
  */
 import { writevSync } from 'node:fs';
 
