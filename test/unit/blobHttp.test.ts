@@ -3,7 +3,7 @@
  * (blobHttp.getRange's drain, fileWriter.writeAllAt), against the emulator's storage on loopback.
  */
 import { strict as assert } from 'node:assert';
-import fs, { mkdtempSync, readFileSync, rmSync, openSync, closeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, openSync, closeSync } from 'node:fs';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,7 +18,6 @@ import {
   blobProperties,
   getRange,
 } from '../../tasks/common/download/blobHttp';
-import * as sinon from 'sinon';
 import { writeAllAt } from '../../tasks/common/download/fileWriter';
 import { SocketPool } from '../../tasks/common/http/socketPool';
 import { connectorFor } from '../../tasks/common/http/tunnel';
@@ -122,49 +121,6 @@ describe("download: a range's body, piece by piece", function () {
     assert.ok(error instanceof WriteFailure);
     assert.equal((error.cause as NodeJS.ErrnoException).code, 'ENOSPC');
     assert.equal(calls, 1);
-  });
-
-  it('writeAllAt writes pieces back to back at their offset', () => {
-    const file = path.join(dir, 'at');
-    const fd = openSync(file, 'w+');
-    try {
-      writeAllAt(fd, [Buffer.from('wor'), Buffer.from('ld')], 6);
-      writeAllAt(fd, [Buffer.from('hello ')], 0);
-    } finally {
-      closeSync(fd);
-    }
-    assert.equal(readFileSync(file, 'utf8'), 'hello world');
-  });
-
-  it('writeAllAt carries on after a short write, inside a piece and at a piece boundary', () => {
-    const file = path.join(dir, 'short');
-    const fd = openSync(file, 'w+');
-    const real = fs.writevSync;
-    // The kernel may write fewer bytes than asked: here at most 4 bytes per call.
-    const stub = sinon.stub(fs, 'writevSync').callsFake((f: number, buffers: readonly NodeJS.ArrayBufferView[], position?: number) => {
-      const first = Buffer.from(buffers[0]!.buffer, buffers[0]!.byteOffset, buffers[0]!.byteLength);
-      return real(f, [first.subarray(0, 4)], position);
-    });
-    try {
-      writeAllAt(fd, [Buffer.from('abcdef'), Buffer.from('gh'), Buffer.from('ijklmnop')], 2);
-    } finally {
-      stub.restore();
-      closeSync(fd);
-    }
-    assert.equal(readFileSync(file, 'latin1'), '\0\0abcdefghijklmnop');
-    assert.equal(stub.callCount, 5);
-  });
-
-  it('writeAllAt fails with EIO when nothing can be written', () => {
-    const stub = sinon.stub(fs, 'writevSync').returns(0);
-    try {
-      assert.throws(
-        () => writeAllAt(1, [Buffer.from('x')], 0),
-        (e: NodeJS.ErrnoException) => e.code === 'EIO',
-      );
-    } finally {
-      stub.restore();
-    }
   });
 });
 

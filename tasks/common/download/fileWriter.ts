@@ -15,6 +15,36 @@ import { writevSync } from 'node:fs';
 
 /** How many bytes of a connection's pieces are gathered before they are written. */
 export const GATHER_BYTES = 64 * 1024;
+/** And at most this many pieces: an answer in tiny pieces (1-byte TLS records or chunks) keeps no long list. */
+export const GATHER_PIECES = 64;
+
+/**
+ * One connection's pieces on their way into the file from `position` on: gathered up to
+ * GATHER_BYTES (or GATHER_PIECES pieces), then written together. Nothing is written behind the
+ * caller's back: add() says how many bytes went to the file.
+ */
+export class GatheringWriter {
+  private readonly pieces: Buffer[] = [];
+  private bytes = 0;
+
+  constructor(
+    private readonly fd: number,
+    private position: number,
+  ) {}
+
+  /** Adds a piece; writes what is gathered when there is enough or the piece is the `last`. Returns the bytes written now (0 while gathering). */
+  add(piece: Buffer, last: boolean): number {
+    this.pieces.push(piece);
+    this.bytes += piece.length;
+    if (!last && this.bytes < GATHER_BYTES && this.pieces.length < GATHER_PIECES) return 0;
+    writeAllAt(this.fd, this.pieces, this.position);
+    const written = this.bytes;
+    this.position += written;
+    this.pieces.length = 0;
+    this.bytes = 0;
+    return written;
+  }
+}
 
 /** Writes all of `chunks`, back to back, at `position` of the open file `fd`; throws on failure (EIO on a short write). */
 export function writeAllAt(fd: number, chunks: readonly Buffer[], position: number): void {

@@ -8,7 +8,7 @@ import { promises as fsp } from 'node:fs';
 import { BlobProperties, OverlongAnswer, RangeSink, getRange } from './blobHttp';
 import { DownloadError, fileSystemError } from './errors';
 import { InOrderMd5 } from './hasher';
-import { GATHER_BYTES, writeAllAt } from './fileWriter';
+import { GatheringWriter } from './fileWriter';
 import { RecordWriter, removeQuietly } from './partialFile';
 import { ProgressGate, percentOf, progressLine } from './progress';
 import { publishFile } from './publish';
@@ -89,29 +89,22 @@ function report(t: Transfer): void {
 }
 
 /**
- * Where the bytes of one range go: the partial file at their offset, the counters. Pieces are
- * gathered up to GATHER_BYTES and written together (fileWriter.ts); only written bytes count as
- * on disk, so what a failed attempt had gathered but not written is fetched again (at most
- * GATHER_BYTES). The range's last piece writes whatever is gathered.
+ * Where the bytes of one range go: the partial file at their offset (gathered, fileWriter.ts), the
+ * counters. Only written bytes count as on disk, so what a failed attempt had gathered but not
+ * written is fetched again (at most GATHER_BYTES). The range's last piece writes whatever is gathered.
  */
 function sinkFor(t: Transfer, range: ByteRange, from: number): RangeSink {
   // Memory per connection: at most GATHER_BYTES plus the piece in hand, whatever the blob's size.
   // The pieces are views of what the TLS socket decrypted, written while still in the CPU's cache.
-  let position = from;
-  const gathered: Buffer[] = [];
-  let gatheredBytes = 0;
-  const fd = t.handle.fd;
+  const writer = new GatheringWriter(t.handle.fd, from);
+  let arrived = from;
   return (chunk) => {
-    gathered.push(chunk);
-    gatheredBytes += chunk.length;
+    arrived += chunk.length;
     t.run.received += chunk.length;
     t.run.retry.progressed();
-    if (gatheredBytes < GATHER_BYTES && position + gatheredBytes < range.end) return;
-    writeAllAt(fd, gathered, position);
-    position += gatheredBytes;
-    t.progress.addWritten(range.index, gatheredBytes);
-    gathered.length = 0;
-    gatheredBytes = 0;
+    const written = writer.add(chunk, arrived >= range.end);
+    if (written === 0) return;
+    t.progress.addWritten(range.index, written);
     t.hasher?.written();
     report(t);
   };
